@@ -1,0 +1,40 @@
+# Two entry points: `make run` (demo node on http://127.0.0.1:8000) and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup assets browser lint clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+setup: $(STAMP) node_modules/.installed
+
+assets: node_modules/.installed
+
+# Debian's Chromium for the browser test; skipped (the test then says why) where apt cannot run.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "note: could not install chromium; the browser test will be skipped"; \
+	  else echo "note: chromium missing and apt-get unavailable; the browser test will be skipped"; fi; }
+
+run: setup
+	$(VENV)/bin/meent demo --data-dir demo-data --port 8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check node federation storage tests bench
+
+test: setup browser lint
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules demo-data

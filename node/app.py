@@ -1,0 +1,97 @@
+"""Build the Starlette app from a Config: routes, middleware, error pages."""
+
+from __future__ import annotations
+
+import logging
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from node import urls, web
+from node.config import Config
+from node.pages.routes import routes
+from node.services.context import Node
+from node.services.errors import Forbidden, NotFound, ServiceError
+from storage.db import Database
+
+log = logging.getLogger("meent")
+SESSION_DAYS = 14
+
+
+def _login_required(request: Request, exc: Exception) -> Response:
+    return web.redirect("/login?next=" + web.safe_next(request.url.path))
+
+
+def _csrf_failed(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 403, "error.forbidden_title", "error.csrf")
+
+
+def _too_large(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 413, "error.title", "error.too_large")
+
+
+def _bad_form(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 400, "error.title", "error.bad_form")
+
+
+def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    title = {404: "error.not_found_title", 403: "error.forbidden_title"}.get(exc.status, "error.title")
+    return _error_page(request, exc.status, title, exc.message_key, **exc.params)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return _error_page(request, 404, "error.not_found_title", "error.not_found")
+    if exc.status_code == 405:
+        return PlainTextResponse("Method not allowed", status_code=405, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        return _error_page(request, 500, "error.title", "error.server")
+    except Exception:  # the error page itself failed: still no traceback for the visitor
+        return PlainTextResponse("Internal server error", status_code=500)
+
+
+def _error_page(request: Request, status: int, title_key: str, message_key: str, **params: object) -> Response:
+    return web.render(
+        request, "error.html", {"title_key": title_key, "message": web.t(request, message_key, **params)}, status
+    )
+
+
+def create_app(config: Config, database: Database | None = None) -> Starlette:
+    db = database or Database(config.database_path)
+    db.migrate()
+    app = Starlette(
+        routes=routes(config),
+        middleware=[
+            Middleware(
+                SessionMiddleware, secret_key=config["node.secret_key"], session_cookie="meent_session",
+                max_age=SESSION_DAYS * 86400, same_site="lax", https_only=config["node.https"],
+            ),
+        ],
+        exception_handlers={
+            web.LoginRequired: _login_required,
+            web.CsrfFailed: _csrf_failed,
+            web.FormTooLarge: _too_large,
+            web.BadForm: _bad_form,
+            ServiceError: _service_error,
+            NotFound: _service_error,
+            Forbidden: _service_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+    )
+    app.state.node = Node(config=config, db=db)
+    env = web.make_environment()
+    env.globals["urls"] = urls
+    app.state.templates = env
+    return app
+

@@ -1,0 +1,259 @@
+"""The `meent` command: init, serve, user, group, demo, backup.
+
+Errors are one line on stderr and a non-zero exit (2 for usage and config), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sqlite3
+import sys
+from pathlib import Path
+
+from node import __version__
+from node.config import Config, ConfigError, load, to_toml, validate
+from node.i18n import translate
+from node.services import accounts, groups
+from node.services.context import Node
+from node.services.errors import ServiceError
+from storage import accounts as account_store
+from storage import groups as group_store
+from storage.db import Database
+
+
+class CliError(Exception):
+    """A message for the person at the terminal, with an exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _open(config: Config) -> Node:
+    db = Database(config.database_path)
+    db.migrate()
+    return Node(config=config, db=db)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load(args.config or os.environ.get("MEENT_CONFIG") or "config.toml")
+
+
+def _is_loopback(domain: str) -> bool:
+    return domain.split(":")[0] in ("127.0.0.1", "localhost")
+
+
+def init_node(data_dir: Path, domain: str, admin: str, password: str, name: str, email: str = "") -> Config:
+    """Write DIR/config.toml, create the database, the organisation's key and the first admin."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_path = data_dir / "config.toml"
+    if config_path.exists():
+        raise CliError(f"{config_path} already exists: this folder holds a node already", 2)
+    tables = {
+        "node": {"domain": domain, "name": name, "secret_key": secrets.token_urlsafe(48),
+                 "https": not _is_loopback(domain), "default_language": "nl", "contact_email": email},
+        "server": {"host": "127.0.0.1", "port": int(domain.rsplit(":", 1)[1]) if ":" in domain else 8000},
+        "database": {"path": "meent.db"},
+        "registration": {"mode": "closed", "allowed_email_domains": []},
+        "federation": {"mode": "open", "blocked_domains": [], "allow_private_addresses": _is_loopback(domain)},
+    }
+    validate(tables)  # refuse bad flags before anything is written
+    node = _open(Config(validate(tables), base_dir=data_dir.resolve()))
+    try:
+        accounts.create(node, admin, password, role="admin")
+    except ServiceError as error:
+        node.db.close()
+        Path(node.config.database_path).unlink(missing_ok=True)
+        raise CliError(f"--admin/--password: {translate('en', error.message_key, **error.params)}", 2) from None
+    from federation.keys import generate_pem_pair
+    from storage import keys
+
+    public_pem, private_pem = generate_pem_pair()
+    keys.put(node.db, "organisation", public_pem, private_pem, node.now())
+    node.db.close()
+    config_path.write_text(to_toml(tables), encoding="utf-8")
+    return load(config_path)
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    password = args.password or _ask_password()
+    config = init_node(Path(args.data_dir), args.domain, args.admin, password, args.name, args.email)
+    print(f"Created {config.path} and {config.database_path}")
+    print(f"Admin account: {args.admin}. Start with: meent serve --config {config.path}")
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise CliError("--password is required when not run interactively", 2)
+    password = getpass.getpass("Admin password: ")
+    if password != getpass.getpass("Again: "):
+        raise CliError("the passwords differ", 2)
+    return password
+
+
+def serve(config: Config, port: int | None = None, host: str | None = None) -> None:
+    import uvicorn
+
+    from node.app import create_app
+
+    app = create_app(config)
+    bind_host, bind_port = host or config["server.host"], port or config["server.port"]
+    print(f"Meent {__version__} serving {config['node.name']} on http://{bind_host}:{bind_port} (Ctrl+C stops)",
+          flush=True)
+    uvicorn.run(app, host=bind_host, port=bind_port, loop="uvloop", http="httptools",
+                access_log=False, log_level="warning", server_header=False)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    serve(_config(args), args.port, args.host)
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    node = _open(_config(args))
+    role = "admin" if args.admin else "moderator" if args.moderator else "member"
+    account = accounts.create(node, args.name, args.password or _ask_password(), role=role,
+                              email=args.email, display_name=args.display_name or "")
+    print(f"Created {role} {account['username']}")
+
+
+def cmd_user_list(args: argparse.Namespace) -> None:
+    node = _open(_config(args))
+    for row in account_store.listing(node.db):
+        state = "disabled" if row["disabled"] else "active"
+        print(f"{row['username']:<30} {row['role']:<10} {state:<9} {row['display_name']}")
+
+
+def cmd_user_disable(args: argparse.Namespace) -> None:
+    accounts.set_disabled(_open(_config(args)), args.name, not args.enable)
+    print(f"{'Enabled' if args.enable else 'Disabled'} {args.name}")
+
+
+def cmd_group_add(args: argparse.Namespace) -> None:
+    group = groups.create(_open(_config(args)), None, args.slug, args.name or args.slug, args.description)
+    print(f"Created group {group['slug']} ({group['name']})")
+
+
+def cmd_group_list(args: argparse.Namespace) -> None:
+    for row in group_store.listing(_open(_config(args)).db):
+        print(f"{row['slug']:<30} {row['topics']:>5} topics {row['followers']:>5} followers  {row['name']}")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    config = _config(args)
+    target = Path(args.path)
+    if target.exists():
+        raise CliError(f"{target} exists already; choose a new file name")
+    if not config.database_path.exists():
+        raise CliError(f"no database at {config.database_path}")
+    db = Database(config.database_path)
+    try:
+        db.backup(target)
+    except sqlite3.Error as error:
+        raise CliError(f"backup failed: {error}") from None
+    finally:
+        db.close()
+    print(f"Backed up {config.database_path} to {target} ({target.stat().st_size} bytes)")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from node.demo import seed
+
+    data_dir = Path(args.data_dir)
+    config_path = data_dir / "config.toml"
+    if not config_path.exists():
+        password = secrets.token_urlsafe(12)
+        config = init_node(data_dir, f"127.0.0.1:{args.port}", "beheerder", password, "Gemeente Demo")
+        node = _open(config)
+        member_passwords = seed(node, "beheerder")
+        node.db.close()
+        print("Demo organisation created. Log in as:")
+        print(f"  admin     beheerder / {password}")
+        for name, member_password in member_passwords.items():
+            print(f"  member    {name} / {member_password}")
+        print(f"(saved only on this screen; the node's files are in {data_dir})")
+    serve(load(config_path), args.port, "127.0.0.1")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meent", description="Meent: a federated discussion node for public organisations.")
+    parser.add_argument("--version", action="version", version=f"meent {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--config", help="the node's config.toml (default: $MEENT_CONFIG or ./config.toml)")
+        return p
+
+    p = sub.add_parser("init", help="create a node: config, database, keys and the first admin")
+    p.add_argument("--data-dir", required=True, help="folder for config.toml and the database")
+    p.add_argument("--domain", required=True, help="public host name, e.g. meent.utrecht.nl (or 127.0.0.1:8000)")
+    p.add_argument("--admin", required=True, help="user name of the first admin")
+    p.add_argument("--password", help="the admin's password (asked for when omitted)")
+    p.add_argument("--name", default="Mijn organisatie", help="the organisation's name")
+    p.add_argument("--email", default="", help="contact e-mail address of the node")
+    p.set_defaults(func=cmd_init)
+
+    p = with_config(sub.add_parser("serve", help="run the node"))
+    p.add_argument("--port", type=int, help="port (default: server.port of the config)")
+    p.add_argument("--host", help="address to bind (default: server.host of the config)")
+    p.set_defaults(func=cmd_serve)
+
+    user = sub.add_parser("user", help="manage members").add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = with_config(user.add_parser("add", help="create a member"))
+    p.add_argument("name")
+    p.add_argument("--password", help="asked for when omitted")
+    p.add_argument("--display-name")
+    p.add_argument("--email")
+    role = p.add_mutually_exclusive_group()
+    role.add_argument("--admin", action="store_true", help="make an admin")
+    role.add_argument("--moderator", action="store_true", help="make a moderator")
+    p.set_defaults(func=cmd_user_add)
+    p = with_config(user.add_parser("list", help="list members"))
+    p.set_defaults(func=cmd_user_list)
+    p = with_config(user.add_parser("disable", help="disable (or --enable) a member's account"))
+    p.add_argument("name")
+    p.add_argument("--enable", action="store_true", help="enable the account again")
+    p.set_defaults(func=cmd_user_disable)
+
+    group = sub.add_parser("group", help="manage discussion groups").add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = with_config(group.add_parser("add", help="create a group"))
+    p.add_argument("slug", help="short name used in URLs, e.g. open-overheid")
+    p.add_argument("--name", help="display name, e.g. 'Open Overheid'")
+    p.add_argument("--description", default="")
+    p.set_defaults(func=cmd_group_add)
+    p = with_config(group.add_parser("list", help="list groups"))
+    p.set_defaults(func=cmd_group_list)
+
+    p = sub.add_parser("demo", help="create a demo organisation (if the folder is empty) and serve it on 127.0.0.1")
+    p.add_argument("--data-dir", default="demo-data")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_demo)
+
+    p = with_config(sub.add_parser("backup", help="write a consistent copy of the database (safe while running)"))
+    p.add_argument("path", help="the new backup file")
+    p.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ConfigError as error:
+        print(f"meent: config error: {error}", file=sys.stderr)
+        return 2
+    except ServiceError as error:
+        print(f"meent: {translate('en', error.message_key, **error.params)}", file=sys.stderr)
+        return 1
+    except CliError as error:
+        print(f"meent: {error}", file=sys.stderr)
+        return error.code
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The node's TOML configuration, validated in full before anything starts.
+
+Every key is declared once in SPEC with its type, default and check; a wrong
+or unknown key raises ConfigError naming the key, which the CLI prints as one
+line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A configuration key is missing, unknown or has a wrong value."""
+
+
+Check = Callable[[Any], str | None]
+
+HOST = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")
+
+
+def _one_of(*choices: str) -> Check:
+    return lambda v: None if v in choices else f"must be one of {', '.join(choices)} (got {v!r})"
+
+
+def _host(value: Any) -> str | None:
+    return None if HOST.match(value) else f"must be a host name such as gemeente.example (got {value!r})"
+
+
+def _port(value: Any) -> str | None:
+    return None if 0 < value < 65536 else f"must be a port between 1 and 65535 (got {value})"
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else f"must be greater than 0 (got {value})"
+
+
+def _secret(value: Any) -> str | None:
+    return None if len(value) >= 32 else "must be at least 32 characters long"
+
+
+def _domains(value: Any) -> str | None:
+    bad = [d for d in value if not isinstance(d, str) or not HOST.match(d)]
+    return f"must be a list of domain names (bad: {bad!r})" if bad else None
+
+
+# section.key: (type, default or REQUIRED, check)
+REQUIRED = object()
+SPEC: dict[str, tuple[type, Any, Check | None]] = {
+    "node.domain": (str, REQUIRED, _host),
+    "node.name": (str, REQUIRED, None),
+    "node.secret_key": (str, REQUIRED, _secret),
+    "node.https": (bool, True, None),
+    "node.default_language": (str, "nl", _one_of("nl", "en")),
+    "node.contact_email": (str, "", None),
+    "server.host": (str, "127.0.0.1", None),
+    "server.port": (int, 8000, _port),
+    "database.path": (str, "meent.db", None),
+    "registration.mode": (str, "closed", _one_of("closed", "invite", "domains")),
+    "registration.allowed_email_domains": (list, [], _domains),
+    "limits.title_max": (int, 200, _positive),
+    "limits.body_max": (int, 50_000, _positive),
+    "limits.form_max_bytes": (int, 256_000, _positive),
+    "theme.tokens_css": (str, "", None),
+    "theme.class_name": (str, "utrecht-theme", None),
+    "theme.assets_dir": (str, "", None),
+    "federation.mode": (str, "open", _one_of("open", "allowlist")),
+    "federation.allowed_domains": (list, [], _domains),
+    "federation.blocked_domains": (list, [], _domains),
+    "federation.allow_private_addresses": (bool, False, None),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict[str, Any]
+    path: Path | None = None
+    base_dir: Path = field(default_factory=Path.cwd)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def base_url(self) -> str:
+        scheme = "https" if self["node.https"] else "http"
+        return f"{scheme}://{self['node.domain']}"
+
+    def resolve(self, key: str) -> Path:
+        """A path setting, relative to the config file's folder."""
+        return (self.base_dir / self[key]).resolve()
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve("database.path")
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}[kind]
+
+
+def validate(raw: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for section, body in raw.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{section}: must be a [{section}] table")
+        for key in body:
+            if f"{section}.{key}" not in SPEC:
+                raise ConfigError(f"{section}.{key}: unknown key")
+    for name, (kind, default, check) in SPEC.items():
+        section, key = name.split(".", 1)
+        value = raw.get(section, {}).get(key, default)
+        if value is REQUIRED:
+            raise ConfigError(f"{name}: missing (required)")
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{name}: must be {_type_name(kind)} (got {value!r})")
+        problem = check(value) if check else None
+        if problem:
+            raise ConfigError(f"{name}: {problem}")
+        values[name] = value
+    if values["node.https"] is False and not values["node.domain"].split(":")[0] in ("127.0.0.1", "localhost"):
+        raise ConfigError("node.https: plain http is only allowed for 127.0.0.1 and localhost")
+    return values
+
+
+def load(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read config file ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    return Config(validate(raw), path=path.resolve(), base_dir=path.resolve().parent)
+
+
+def from_values(values: dict[str, dict[str, Any]], base_dir: Path) -> Config:
+    """A Config from nested tables, as tests and `meent init` build it."""
+    return Config(validate(values), base_dir=base_dir)
+
+
+def to_toml(values: dict[str, dict[str, Any]]) -> str:
+    """Write nested tables of simple values as TOML (no library writes TOML in the stdlib)."""
+    lines: list[str] = []
+    for section, body in values.items():
+        lines.append(f"[{section}]")
+        for key, value in body.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

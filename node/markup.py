@@ -1,0 +1,117 @@
+"""Markdown to safe HTML, and the #hashtags and @mentions in a text. Pure, no I/O.
+
+markdown-it-py renders CommonMark with raw HTML switched off; nh3 (Ammonia)
+then sanitises the result, so what reaches a page or another server is an
+allow-list of tags and attributes whatever the author typed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import nh3
+from markdown_it import MarkdownIt
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_md.enable("strikethrough").enable("table")
+
+ALLOWED_TAGS = {
+    "p", "br", "a", "em", "strong", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "span",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "span": {"class"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# A tag or mention starts at the beginning or after a space or opening punctuation,
+# never inside a word, a URL path or an e-mail address.
+HASHTAG = re.compile(r"(?<![\w/&#])#(\w[\w-]{0,49})", re.UNICODE)
+MENTION = re.compile(r"(?<![\w/@.])@([a-z0-9_]{2,30})\b", re.IGNORECASE)
+FENCE = re.compile(r"^\s*(```|~~~)")
+INLINE_CODE = re.compile(r"`[^`\n]*`")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    tags: list[str]
+    mentions: list[str]
+
+
+def sanitise(fragment: str) -> str:
+    """Clean any HTML: allowed tags only, safe URLs, links marked nofollow."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+def normalise_tag(tag: str) -> str:
+    return tag.strip().lstrip("#").lower()[:50]
+
+
+def _prose_lines(source: str) -> list[str]:
+    """The lines of a Markdown text outside fenced code, with inline code blanked."""
+    lines, in_fence = [], False
+    for line in source.splitlines():
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if not in_fence and not line.startswith("    "):
+            lines.append(INLINE_CODE.sub(" ", line))
+    return lines
+
+
+def find_tags(source: str) -> list[str]:
+    found = (normalise_tag(m) for line in _prose_lines(source) for m in HASHTAG.findall(line))
+    return sorted({tag for tag in found if tag and not tag.isdigit()})
+
+
+def find_mentions(source: str) -> list[str]:
+    found = (m.lower() for line in _prose_lines(source) for m in MENTION.findall(line))
+    return sorted(set(found))
+
+
+def _link_tags_and_mentions(source: str, members: set[str]) -> str:
+    """Turn #tag and @member into Markdown links before rendering (outside code)."""
+    out, in_fence = [], False
+    for line in source.splitlines():
+        if FENCE.match(line):
+            in_fence = not in_fence
+        if in_fence or line.startswith("    ") or FENCE.match(line):
+            out.append(line)
+            continue
+        pieces = re.split(r"(`[^`\n]*`)", line)
+        for i in range(0, len(pieces), 2):
+            text = HASHTAG.sub(lambda m: f"[#{m[1]}](/tags/{normalise_tag(m[1])})", pieces[i])
+            pieces[i] = MENTION.sub(
+                lambda m: f"[@{m[1]}](/users/{m[1].lower()})" if m[1].lower() in members else m[0], text
+            )
+        out.append("".join(pieces))
+    return "\n".join(out)
+
+
+def render(source: str, members: set[str] | None = None) -> Rendered:
+    """Markdown source to sanitised HTML, with its tags and the mentioned members."""
+    mentions = [name for name in find_mentions(source) if members is None or name in members]
+    linked = _link_tags_and_mentions(source, set(mentions))
+    return Rendered(html=sanitise(_md.render(linked)), tags=find_tags(source), mentions=mentions)
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment, whitespace folded (for summaries, search and feeds)."""
+    text = nh3.clean(fragment.replace("</p>", "</p> ").replace("<br>", " "), tags=set())
+    return " ".join(html.unescape(text).split())
+
+
+def summarise(fragment: str, limit: int = 280) -> str:
+    """A plain-text summary of the start of a post that reads well on its own."""
+    text = plain_text(fragment)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"

@@ -1,0 +1,92 @@
+"""Administration: members and roles, registration policy, invitations."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.services import accounts
+from node.services.errors import Forbidden, ServiceError
+from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
+from storage import accounts as account_store
+from storage import groups, settings
+from storage.db import Row
+
+
+def _require_admin(request: Request) -> Row:
+    account = require_account(request)
+    if not accounts.is_admin(account):
+        raise Forbidden("error.not_allowed")
+    return account
+
+
+def _page(request: Request, extra: dict[str, object] | None = None, status: int = 200) -> Response:
+    node = node_of(request)
+    context: dict[str, object] = {
+        "members": account_store.listing(node.db),
+        "groups": groups.listing(node.db),
+        "mode": accounts.registration_mode(node),
+        "domains": " ".join(accounts.allowed_domains(node)),
+        "invites": settings.invites(node.db),
+        "invite_url": request.session.pop("invite_url", None),
+        "roles": accounts.ROLES,
+    }
+    context.update(extra or {})
+    return render(request, "admin.html", context, status)
+
+
+async def show(request: Request) -> Response:
+    _require_admin(request)
+    return _page(request)
+
+
+async def registration(request: Request) -> Response:
+    _require_admin(request)
+    form = await read_form(request)
+    try:
+        accounts.set_registration_policy(node_of(request), field(form, "mode"), field(form, "domains").split())
+    except ServiceError as error:
+        return _page(request, {"errors": form_errors(request, error)}, error.status)
+    flash(request, "settings.saved")
+    return redirect("/admin#registration")
+
+
+async def invite(request: Request) -> Response:
+    admin = _require_admin(request)
+    await read_form(request)
+    token = accounts.create_invite(node_of(request), admin["id"])
+    request.session["invite_url"] = f"{node_of(request).config.base_url}/register?invite={token}"
+    return redirect("/admin#invites")
+
+
+async def create_member(request: Request) -> Response:
+    _require_admin(request)
+    form = await read_form(request)
+    values = {name: field(form, name) for name in ("username", "display_name", "role")}
+    try:
+        member = accounts.create(
+            node_of(request), values["username"], field(form, "password"), role=values["role"] or "member",
+            display_name=values["display_name"],
+        )
+    except ServiceError as error:
+        return _page(request, {"values": values, "errors": form_errors(request, error)}, error.status)
+    flash(request, "admin.member_created", name=member["username"])
+    return redirect("/admin#members")
+
+
+async def member(request: Request) -> Response:
+    admin = _require_admin(request)
+    form = await read_form(request)
+    node = node_of(request)
+    name = request.path_params["name"]
+    action = field(form, "action")
+    if name.lower() == admin["username"]:
+        raise Forbidden("error.not_allowed")  # an admin cannot lock themselves out
+    if action == "role":
+        accounts.set_role(node, name, field(form, "role"))
+    elif action in ("disable", "enable"):
+        accounts.set_disabled(node, name, action == "disable")
+    else:
+        raise Forbidden("error.not_allowed")
+    flash(request, "settings.saved")
+    return redirect("/admin#members")

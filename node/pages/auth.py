@@ -1,0 +1,70 @@
+"""Log in, log out, sign up."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.services import accounts
+from node.services.errors import ServiceError
+from node.web import field, form_errors, node_of, read_form, redirect, render, safe_next, t
+
+
+async def login_form(request: Request) -> Response:
+    return render(request, "login.html", {"next": safe_next(request.query_params.get("next"))})
+
+
+async def login(request: Request) -> Response:
+    form = await read_form(request)
+    target = safe_next(field(form, "next"))
+    account = accounts.authenticate(node_of(request), field(form, "username"), field(form, "password"))
+    if account is None:
+        return render(request, "login.html", {
+            "next": target, "values": {"username": field(form, "username")},
+            "errors": {"_": t(request, "login.failed")},
+        }, status=401)
+    csrf = request.session.get("csrf")
+    request.session.clear()  # a new session on log-in: no fixation
+    request.session.update({"account_id": account["id"], "csrf": csrf})
+    return redirect(target)
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    request.session.clear()
+    return redirect("/")
+
+
+def _register_context(request: Request, invite: str) -> dict[str, object]:
+    node = node_of(request)
+    mode = accounts.registration_mode(node)
+    return {
+        "mode": mode,
+        "invite": invite,
+        "invite_ok": mode != "invite" or accounts.invite_is_valid(node, invite),
+        "domains": ", ".join(accounts.allowed_domains(node)),
+    }
+
+
+async def register_form(request: Request) -> Response:
+    context = _register_context(request, request.query_params.get("invite", ""))
+    return render(request, "register.html", context, status=200)
+
+
+async def register(request: Request) -> Response:
+    form = await read_form(request)
+    invite = field(form, "invite")
+    values = {name: field(form, name) for name in ("username", "email", "display_name")}
+    try:
+        account = accounts.register(
+            node_of(request), values["username"], field(form, "password"), values["email"],
+            values["display_name"], invite,
+        )
+    except ServiceError as error:
+        context = _register_context(request, invite)
+        context.update(values=values, errors=form_errors(request, error))
+        return render(request, "register.html", context, status=error.status)
+    csrf = request.session.get("csrf")
+    request.session.clear()
+    request.session.update({"account_id": account["id"], "csrf": csrf})
+    return redirect(f"/users/{account['username']}")

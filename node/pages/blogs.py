@@ -1,0 +1,93 @@
+"""Blogs: all blogs, the organisation's and each member's, posts, the writing form, feeds."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node import feeds, threads, urls
+from node.services import accounts, posts
+from node.services.errors import NotFound, ServiceError
+from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+from storage import accounts as account_store
+from storage import posts as post_store
+from storage.db import Row
+
+
+async def index(request: Request) -> Response:
+    db = node_of(request).db
+    return render(request, "blog_index.html", {
+        "organisation_posts": post_store.blog(db, None, limit=5),
+        "member_posts": [p for p in post_store.recent(db, "blog", 30) if p["blog_owner"] is not None],
+    })
+
+
+async def new_form(request: Request) -> Response:
+    require_account(request)
+    return render(request, "blog_new.html")
+
+
+async def create(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    values = {name: field(form, name) for name in ("title", "summary", "body", "tags", "organisation")}
+    try:
+        post = posts.write_blog_post(
+            node_of(request), account, values["title"], values["summary"], values["body"], values["tags"],
+            publish=field(form, "action") != "draft", organisation=values["organisation"] == "yes",
+        )
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        return render(request, "blog_new.html", {"values": values, "errors": form_errors(request, error)},
+                      status=error.status)
+    return redirect(urls.blog_post(post["blog_owner_username"], post["id"]))
+
+
+def _blog_page(request: Request, owner: Row | None) -> Response:
+    viewer = current_account(request)
+    own = viewer is not None and owner is not None and viewer["id"] == owner["id"]
+    entries = post_store.blog(node_of(request).db, owner["id"] if owner else None, include_drafts=own)
+    return render(request, "blog.html", {"owner": owner, "entries": entries, "own": own})
+
+
+async def organisation_blog(request: Request) -> Response:
+    return _blog_page(request, None)
+
+
+async def member_blog(request: Request) -> Response:
+    return _blog_page(request, accounts.get(node_of(request), request.path_params["name"]))
+
+
+def _post_page(request: Request, owner_username: str | None) -> Response:
+    node = node_of(request)
+    viewer = current_account(request)
+    post = posts.get(node, request.path_params["post_id"], viewer)
+    if post["kind"] != "blog" or post["blog_owner_username"] != owner_username:
+        raise NotFound("error.post_not_found")
+    if post["state"] == "published":
+        posts.record_view(node, post["id"])
+    return render(request, "blog_post.html", threads.page_context(node, post, viewer))
+
+
+async def organisation_post(request: Request) -> Response:
+    return _post_page(request, None)
+
+
+async def member_post(request: Request) -> Response:
+    owner = account_store.by_username(node_of(request).db, request.path_params["name"])
+    if owner is None:
+        raise NotFound("error.member_not_found")
+    return _post_page(request, owner["username"])
+
+
+async def organisation_feed(request: Request) -> Response:
+    name = node_of(request).config["node.name"]
+    entries = post_store.blog(node_of(request).db, None, limit=30)
+    return feeds.response(request, name, urls.blog(None), entries)
+
+
+async def member_feed(request: Request) -> Response:
+    owner = accounts.get(node_of(request), request.path_params["name"])
+    entries = post_store.blog(node_of(request).db, owner["id"], limit=30)
+    return feeds.response(request, owner["display_name"], urls.blog(owner["username"]), entries)

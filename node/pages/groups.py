@@ -1,0 +1,65 @@
+"""Groups: the list, one group's page, creating and following them, the group's feed."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node import feeds, urls
+from node.services import accounts, groups
+from node.services.errors import ServiceError
+from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+from storage import groups as group_store
+from storage import posts
+
+
+async def index(request: Request) -> Response:
+    return render(request, "groups.html", {"groups": group_store.listing(node_of(request).db)})
+
+
+async def create(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    values = {name: field(form, name) for name in ("slug", "name", "description")}
+    try:
+        group = groups.create(node_of(request), account, values["slug"], values["name"], values["description"])
+    except ServiceError as error:
+        if not accounts.can_moderate(account):
+            raise
+        return render(request, "groups.html", {
+            "groups": group_store.listing(node_of(request).db), "values": values,
+            "errors": form_errors(request, error),
+        }, status=error.status)
+    return redirect(urls.group(group["slug"]))
+
+
+async def show(request: Request) -> Response:
+    node = node_of(request)
+    group = groups.get(node, request.path_params["slug"])
+    account = current_account(request)
+    return render(request, "group.html", {
+        "group": group,
+        "topics": posts.topics_in_group(node.db, group["id"]),
+        "following": bool(account) and group_store.follows(node.db, group["id"], account["id"]),
+    })
+
+
+async def follow(request: Request) -> Response:
+    account = require_account(request)
+    await read_form(request)
+    groups.follow(node_of(request), account, request.path_params["slug"])
+    return redirect(urls.group(request.path_params["slug"]))
+
+
+async def unfollow(request: Request) -> Response:
+    account = require_account(request)
+    await read_form(request)
+    groups.unfollow(node_of(request), account, request.path_params["slug"])
+    return redirect(urls.group(request.path_params["slug"]))
+
+
+async def feed(request: Request) -> Response:
+    node = node_of(request)
+    group = groups.get(node, request.path_params["slug"])
+    entries = posts.topics_in_group(node.db, group["id"], limit=30)
+    return feeds.response(request, group["name"], urls.group(group["slug"]), entries)

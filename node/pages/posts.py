@@ -1,0 +1,106 @@
+"""One post: its permalink, replying to it, editing, deleting, liking."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node import urls
+from node.services import accounts, posts
+from node.services.errors import Forbidden, NotFound, ServiceError
+from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+from storage.db import Row
+
+
+def _post(request: Request, viewer: Row | None) -> Row:
+    return posts.get(node_of(request), request.path_params["post_id"], viewer)
+
+
+async def show(request: Request) -> Response:
+    """/posts/{id} leads to the post's place in its thread."""
+    return redirect(urls.post(_post(request, current_account(request))))
+
+
+async def reply_form(request: Request) -> Response:
+    account = require_account(request)
+    parent = _post(request, account)
+    if parent["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    return render(request, "reply.html", {"parent": parent})
+
+
+async def reply(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    parent = _post(request, account)
+    try:
+        post = posts.reply(node_of(request), account, parent["id"], field(form, "body"))
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        return render(request, "reply.html", {
+            "parent": parent, "values": {"body": field(form, "body")}, "errors": form_errors(request, error),
+        }, status=error.status)
+    return redirect(urls.post(post))
+
+
+def _check_owner(post: Row, account: Row) -> None:
+    if post["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    if post["author_id"] != account["id"] and not accounts.can_moderate(account):
+        raise Forbidden("error.not_allowed")
+
+
+async def edit_form(request: Request) -> Response:
+    account = require_account(request)
+    post = _post(request, account)
+    _check_owner(post, account)
+    tags = posts.tags_for_form(node_of(request), post)
+    return render(request, "post_edit.html", {
+        "post": post, "values": {"title": post["title"], "summary": post["summary"], "body": post["source"],
+                                 "tags": tags},
+    })
+
+
+async def edit(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    post = _post(request, account)
+    values = {name: field(form, name) for name in ("title", "summary", "body", "tags")}
+    publish = {"publish": True, "draft": False}.get(field(form, "action"))
+    try:
+        post = posts.edit(
+            node_of(request), account, post["id"], body=values["body"],
+            title=values["title"] if post["kind"] != "reply" else None,
+            summary=values["summary"], tags=values["tags"], publish=publish,
+        )
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        return render(request, "post_edit.html", {
+            "post": post, "values": values, "errors": form_errors(request, error),
+        }, status=error.status)
+    return redirect(urls.post(post))
+
+
+async def delete(request: Request) -> Response:
+    account = require_account(request)
+    await read_form(request)
+    post = posts.delete(node_of(request), account, request.path_params["post_id"])
+    if post["kind"] == "blog" and post["state"] == "draft":
+        return redirect(urls.blog(post["blog_owner_username"]))
+    return redirect(urls.post(post))
+
+
+async def like(request: Request) -> Response:
+    account = require_account(request)
+    await read_form(request)
+    posts.like(node_of(request), account, request.path_params["post_id"])
+    return redirect(urls.post(_post(request, account)))
+
+
+async def unlike(request: Request) -> Response:
+    account = require_account(request)
+    await read_form(request)
+    posts.unlike(node_of(request), account, request.path_params["post_id"])
+    return redirect(urls.post(_post(request, account)))

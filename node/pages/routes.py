@@ -1,0 +1,69 @@
+"""The route table: every URL of the web UI in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from node.config import Config
+from node.pages import admin, auth, blogs, groups, home, notices, posts, profiles, settings, tags, topics, assets
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def routes(config: Config) -> list[BaseRoute]:
+    return [
+        Route("/", home.home),
+        Route("/login", auth.login_form, methods=["GET"]),
+        Route("/login", auth.login, methods=["POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
+        Route("/register", auth.register_form, methods=["GET"]),
+        Route("/register", auth.register, methods=["POST"]),
+        Route("/groups", groups.index, methods=["GET"]),
+        Route("/groups", groups.create, methods=["POST"]),
+        Route("/groups/{slug}.atom", groups.feed),
+        Route("/groups/{slug}", groups.show),
+        Route("/groups/{slug}/follow", groups.follow, methods=["POST"]),
+        Route("/groups/{slug}/unfollow", groups.unfollow, methods=["POST"]),
+        Route("/groups/{slug}/new", topics.new_form, methods=["GET"]),
+        Route("/groups/{slug}/topics", topics.create, methods=["POST"]),
+        Route("/groups/{slug}/topics/{topic_id:int}", topics.show),
+        Route("/posts/{post_id:int}", posts.show),
+        Route("/posts/{post_id:int}/reply", posts.reply_form, methods=["GET"]),
+        Route("/posts/{post_id:int}/reply", posts.reply, methods=["POST"]),
+        Route("/posts/{post_id:int}/edit", posts.edit_form, methods=["GET"]),
+        Route("/posts/{post_id:int}/edit", posts.edit, methods=["POST"]),
+        Route("/posts/{post_id:int}/delete", posts.delete, methods=["POST"]),
+        Route("/posts/{post_id:int}/like", posts.like, methods=["POST"]),
+        Route("/posts/{post_id:int}/unlike", posts.unlike, methods=["POST"]),
+        Route("/blog", blogs.index),
+        Route("/blog/new", blogs.new_form, methods=["GET"]),
+        Route("/blog/new", blogs.create, methods=["POST"]),
+        Route("/blog/organisation", blogs.organisation_blog),
+        Route("/blog.atom", blogs.organisation_feed),
+        Route("/blog/organisation.atom", blogs.organisation_feed),
+        Route("/blog/{post_id:int}", blogs.organisation_post),
+        Route("/users/{name}", profiles.show),
+        Route("/users/{name}/blog", blogs.member_blog),
+        Route("/users/{name}/blog.atom", blogs.member_feed),
+        Route("/users/{name}/blog/{post_id:int}", blogs.member_post),
+        Route("/tags/{tag}.atom", tags.feed),
+        Route("/tags/{tag}", tags.show),
+        Route("/search", tags.search),
+        Route("/notifications", notices.index, methods=["GET"]),
+        Route("/notifications/read", notices.mark_read, methods=["POST"]),
+        Route("/settings", settings.show, methods=["GET"]),
+        Route("/settings", settings.save_profile, methods=["POST"]),
+        Route("/settings/password", settings.change_password, methods=["POST"]),
+        Route("/admin", admin.show, methods=["GET"]),
+        Route("/admin/registration", admin.registration, methods=["POST"]),
+        Route("/admin/invites", admin.invite, methods=["POST"]),
+        Route("/admin/members", admin.create_member, methods=["POST"]),
+        Route("/admin/members/{name}", admin.member, methods=["POST"]),
+        Route("/theme.css", assets.theme_tokens),
+        Route("/assets/nlds.css", assets.nlds_components),
+        Route("/assets/tokens.css", assets.nlds_tokens),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]

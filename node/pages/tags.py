@@ -1,0 +1,44 @@
+"""Tag pages, their feeds, and search."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node import feeds, markup, urls
+from node.services.errors import NotFound
+from node.web import node_of, render
+from storage import posts, search as search_store
+
+QUERY_MAX = 200
+
+
+def _tag(request: Request) -> str:
+    tag = markup.normalise_tag(request.path_params["tag"])
+    if not tag or not markup.HASHTAG.fullmatch("#" + tag):
+        raise NotFound("error.post_not_found")
+    return tag
+
+
+async def show(request: Request) -> Response:
+    tag = _tag(request)
+    return render(request, "tag.html", {"tag": tag, "entries": posts.by_tag(node_of(request).db, tag)})
+
+
+async def feed(request: Request) -> Response:
+    tag = _tag(request)
+    return feeds.response(request, f"#{tag}", urls.tag(tag), posts.by_tag(node_of(request).db, tag, 30))
+
+
+async def search(request: Request) -> Response:
+    query = request.query_params.get("q", "").strip()[:QUERY_MAX]
+    db = node_of(request).db
+    results = []
+    if query:
+        ids = search_store.search(db, query)
+        found = {row["id"]: row for row in posts.by_ids(db, ids)}
+        # Only what a visitor may see: published, not deleted, in a visible thread.
+        results = [
+            found[i] for i in ids if i in found and found[i]["deleted_at"] is None and found[i]["state"] == "published"
+        ]
+    return render(request, "search.html", {"q": query, "results": results})

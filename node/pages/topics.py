@@ -1,0 +1,42 @@
+"""Topics: the form to start one, starting it, and the threaded topic page."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node import threads, urls
+from node.services import groups, posts
+from node.services.errors import NotFound, ServiceError
+from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+
+
+async def new_form(request: Request) -> Response:
+    require_account(request)
+    group = groups.get(node_of(request), request.path_params["slug"])
+    return render(request, "topic_new.html", {"group": group})
+
+
+async def create(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    node = node_of(request)
+    group = groups.get(node, request.path_params["slug"])
+    values = {"title": field(form, "title"), "body": field(form, "body")}
+    try:
+        topic = posts.start_topic(node, account, group, values["title"], values["body"])
+    except ServiceError as error:
+        return render(request, "topic_new.html", {
+            "group": group, "values": values, "errors": form_errors(request, error),
+        }, status=error.status)
+    return redirect(urls.topic(group["slug"], topic["id"]))
+
+
+async def show(request: Request) -> Response:
+    node = node_of(request)
+    account = current_account(request)
+    topic = posts.get(node, request.path_params["topic_id"], account)
+    if topic["kind"] != "topic" or topic["group_slug"] != request.path_params["slug"].lower():
+        raise NotFound("error.post_not_found")
+    posts.record_view(node, topic["id"])
+    return render(request, "topic.html", threads.page_context(node, topic, account))

@@ -1,0 +1,1 @@
+"""The service layer: every local action, shared by the web pages, the client API and the CLI."""

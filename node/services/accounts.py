@@ -1,0 +1,199 @@
+"""Members: creation, sign-up by policy, log-in, profiles, roles and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from federation.keys import generate_pem_pair
+from node.services.context import Node
+from node.services.errors import Conflict, Forbidden, Invalid, NotFound
+from storage import accounts, keys, settings
+from storage.db import Row
+
+USERNAME = re.compile(r"^[a-z0-9_]{2,30}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$", re.IGNORECASE)
+ROLES = ("member", "moderator", "admin")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+PROFILE_LIMITS = {"display_name": 100, "job_title": 100, "department": 100, "about": 2000}
+INVITE_DAYS = 14
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a failed log-in for an unknown name as slow as a known one.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise Invalid("error.password_length", "password", min=PASSWORD_MIN, max=PASSWORD_MAX)
+
+
+def _check_username(username: str) -> None:
+    if not USERNAME.match(username):
+        raise Invalid("error.username_format", "username")
+
+
+def create(
+    node: Node, username: str, password: str, *, role: str = "member",
+    email: str | None = None, display_name: str = "",
+) -> Row:
+    """Create an active member with a key pair for federation (CLI, admin, sign-up)."""
+    username = username.strip().lower()
+    _check_username(username)
+    _check_password(password)
+    if role not in ROLES:
+        raise Invalid("error.role", "role")
+    if len(display_name) > PROFILE_LIMITS["display_name"]:
+        raise Invalid("error.too_long", "display_name", max=PROFILE_LIMITS["display_name"])
+    if accounts.by_username(node.db, username) is not None:
+        raise Conflict("error.username_taken", "username")
+    public_pem, private_pem = generate_pem_pair()
+    now = node.now()
+    with node.db.transaction():
+        account_id = accounts.create(
+            node.db, username=username, password_hash=hash_password(password), email=email,
+            role=role, display_name=display_name.strip() or username, now=now,
+        )
+        keys.put(node.db, f"user:{username}", public_pem, private_pem, now)
+    account = accounts.by_id(node.db, account_id)
+    assert account is not None
+    return account
+
+
+def registration_mode(node: Node) -> str:
+    return settings.get(node.db, "registration.mode") or node.config["registration.mode"]
+
+
+def allowed_domains(node: Node) -> list[str]:
+    stored = settings.get(node.db, "registration.allowed_email_domains")
+    if stored is not None:
+        return [d for d in stored.split() if d]
+    return list(node.config["registration.allowed_email_domains"])
+
+
+def set_registration_policy(node: Node, mode: str, domains: list[str]) -> None:
+    if mode not in ("closed", "invite", "domains"):
+        raise Invalid("error.registration_mode", "mode")
+    cleaned = sorted({d.strip().lower().lstrip("@") for d in domains if d.strip()})
+    if any(not re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", d) for d in cleaned):
+        raise Invalid("error.domain_format", "domains")
+    if mode == "domains" and not cleaned:
+        raise Invalid("error.domains_required", "domains")
+    with node.db.transaction():
+        settings.put(node.db, "registration.mode", mode)
+        settings.put(node.db, "registration.allowed_email_domains", " ".join(cleaned))
+
+
+def _invite_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invite(node: Node, created_by: int | None) -> str:
+    """A single-use invitation token; only its hash is stored."""
+    token = secrets.token_urlsafe(24)
+    now = datetime.now(UTC)
+    expires = (now + timedelta(days=INVITE_DAYS)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    settings.create_invite(node.db, _invite_hash(token), created_by, node.now(), expires)
+    return token
+
+
+def invite_is_valid(node: Node, token: str) -> bool:
+    return bool(token) and settings.open_invite(node.db, _invite_hash(token), node.now()) is not None
+
+
+def register(
+    node: Node, username: str, password: str, email: str, display_name: str, invite: str = ""
+) -> Row:
+    """Sign-up through the web, according to the registration policy."""
+    mode = registration_mode(node)
+    email = email.strip().lower()
+    if mode == "closed":
+        raise Forbidden("error.registration_closed")
+    invite_row = None
+    if mode == "invite":
+        invite_row = settings.open_invite(node.db, _invite_hash(invite), node.now()) if invite else None
+        if invite_row is None:
+            raise Forbidden("error.invite_invalid")
+    match = EMAIL.match(email)
+    if match is None:
+        raise Invalid("error.email_format", "email")
+    if mode == "domains" and match.group(1).lower() not in allowed_domains(node):
+        raise Invalid("error.email_domain", "email", domains=", ".join(allowed_domains(node)))
+    with node.db.transaction():
+        account = create(node, username, password, email=email, display_name=display_name)
+        if invite_row is not None:
+            settings.use_invite(node.db, invite_row["id"], account["id"], node.now())
+    return account
+
+
+def authenticate(node: Node, username: str, password: str) -> Row | None:
+    account = accounts.by_username(node.db, username.strip().lower())
+    try:
+        _hasher.verify(account["password_hash"] if account else _DUMMY_HASH, password[:PASSWORD_MAX])
+    except (VerificationError, InvalidHashError):
+        return None
+    if account is None or account["disabled"]:
+        return None
+    if _hasher.check_needs_rehash(account["password_hash"]):
+        accounts.set_password_hash(node.db, account["id"], hash_password(password))
+    return account
+
+
+def change_password(node: Node, account: Row, current: str, new: str) -> None:
+    try:
+        _hasher.verify(account["password_hash"], current[:PASSWORD_MAX])
+    except (VerificationError, InvalidHashError):
+        raise Invalid("error.password_wrong", "current_password") from None
+    _check_password(new)
+    accounts.set_password_hash(node.db, account["id"], hash_password(new))
+
+
+def update_profile(node: Node, account: Row, fields: dict[str, str]) -> None:
+    cleaned: dict[str, str] = {}
+    for name, limit in PROFILE_LIMITS.items():
+        value = fields.get(name, account[name]).strip()
+        if len(value) > limit:
+            raise Invalid("error.too_long", name, max=limit)
+        cleaned[name] = value
+    language = fields.get("language", account["language"])
+    if language not in ("", "nl", "en"):
+        raise Invalid("error.language", "language")
+    cleaned["language"] = language
+    if not cleaned["display_name"]:
+        cleaned["display_name"] = account["username"]
+    accounts.update_profile(node.db, account["id"], cleaned)
+
+
+def get(node: Node, username: str) -> Row:
+    account = accounts.by_username(node.db, username)
+    if account is None:
+        raise NotFound("error.member_not_found")
+    return account
+
+
+def set_role(node: Node, username: str, role: str) -> None:
+    if role not in ROLES:
+        raise Invalid("error.role", "role")
+    accounts.set_role(node.db, get(node, username)["id"], role)
+
+
+def set_disabled(node: Node, username: str, disabled: bool) -> None:
+    accounts.set_disabled(node.db, get(node, username)["id"], disabled)
+
+
+def can_moderate(account: Row | None) -> bool:
+    return account is not None and account["role"] in ("moderator", "admin")
+
+
+def is_admin(account: Row | None) -> bool:
+    return account is not None and account["role"] == "admin"

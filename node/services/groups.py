@@ -1,0 +1,64 @@
+"""Discussion groups: created by admins and moderators, followed by members."""
+
+from __future__ import annotations
+
+import re
+
+from federation.keys import generate_pem_pair
+from node.services.accounts import can_moderate
+from node.services.context import Node
+from node.services.errors import Conflict, Forbidden, Invalid, NotFound
+from storage import groups, keys
+from storage.db import Row
+
+SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$")
+NAME_MAX = 100
+DESCRIPTION_MAX = 2000
+
+
+def create(node: Node, creator: Row | None, slug: str, name: str, description: str = "") -> Row:
+    """creator None means the CLI, which acts with the admin's authority."""
+    if creator is not None and not can_moderate(creator):
+        raise Forbidden("error.not_allowed")
+    slug, name, description = slug.strip().lower(), name.strip(), description.strip()
+    if not SLUG.match(slug):
+        raise Invalid("error.slug_format", "slug")
+    if not name:
+        raise Invalid("error.required", "name")
+    if len(name) > NAME_MAX:
+        raise Invalid("error.too_long", "name", max=NAME_MAX)
+    if len(description) > DESCRIPTION_MAX:
+        raise Invalid("error.too_long", "description", max=DESCRIPTION_MAX)
+    if groups.by_slug(node.db, slug) is not None:
+        raise Conflict("error.slug_taken", "slug")
+    public_pem, private_pem = generate_pem_pair()
+    now = node.now()
+    with node.db.transaction():
+        group_id = groups.create(
+            node.db, slug=slug, name=name, description=description,
+            created_by=creator["id"] if creator else None, now=now,
+        )
+        keys.put(node.db, f"group:{slug}", public_pem, private_pem, now)
+    return get_by_id(node, group_id)
+
+
+def get(node: Node, slug: str) -> Row:
+    group = groups.by_slug(node.db, slug)
+    if group is None:
+        raise NotFound("error.group_not_found")
+    return group
+
+
+def get_by_id(node: Node, group_id: int) -> Row:
+    group = groups.by_id(node.db, group_id)
+    if group is None:
+        raise NotFound("error.group_not_found")
+    return group
+
+
+def follow(node: Node, account: Row, slug: str) -> None:
+    groups.follow(node.db, get(node, slug)["id"], account["id"], node.now())
+
+
+def unfollow(node: Node, account: Row, slug: str) -> None:
+    groups.unfollow(node.db, get(node, slug)["id"], account["id"])

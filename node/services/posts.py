@@ -1,0 +1,216 @@
+"""Topics, replies and blog posts: write, edit, delete (tombstone), like, view.
+
+Every write goes through here, so the web pages, the client API and the CLI
+apply the same limits, the same sanitising and the same notifications.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node import markup
+from node.services.accounts import can_moderate
+from node.services.context import Node
+from node.services.errors import Forbidden, Invalid, NotFound
+from storage import accounts, notifications, posts, search
+from storage.db import Row
+
+SUMMARY_MAX = 500
+TAGS_MAX = 10
+
+
+def _check_title(node: Node, title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid("error.required", "title")
+    if len(title) > node.config["limits.title_max"]:
+        raise Invalid("error.too_long", "title", max=node.config["limits.title_max"])
+    return title
+
+
+def _check_body(node: Node, body: str) -> str:
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise Invalid("error.required", "body")
+    if len(body) > node.config["limits.body_max"]:
+        raise Invalid("error.too_long", "body", max=node.config["limits.body_max"])
+    return body
+
+
+def _render(node: Node, body: str) -> markup.Rendered:
+    candidates = markup.find_mentions(body)
+    members = {row["username"] for row in accounts.by_usernames(node.db, candidates)}
+    return markup.render(body, members)
+
+
+def _after_write(node: Node, post_id: int, rendered: markup.Rendered, extra_tags: list[str]) -> None:
+    """Tags, mentions, search index and mention notifications of a new or edited post."""
+    post = posts.by_id(node.db, post_id)
+    assert post is not None
+    tags = sorted(set(rendered.tags) | set(extra_tags))
+    mentioned = [row["id"] for row in accounts.by_usernames(node.db, rendered.mentions)]
+    already = posts.mentioned_ids(node.db, post_id)
+    posts.set_tags(node.db, post_id, tags)
+    posts.set_mentions(node.db, post_id, mentioned)
+    if post["state"] == "published":
+        search.index(node.db, post_id, post["title"], markup.plain_text(post["content"]), tags)
+        for account_id in set(mentioned) - already - {post["author_id"]}:
+            notifications.add(node.db, account_id, "mention", post_id, post["author_id"], node.now())
+    else:
+        search.unindex(node.db, post_id)
+
+
+def get(node: Node, post_id: int, viewer: Row | None = None) -> Row:
+    """A post the viewer may see: drafts only for their author."""
+    post = posts.by_id(node.db, post_id)
+    if post is None:
+        raise NotFound("error.post_not_found")
+    root = post if post["topic_id"] == post["id"] else posts.by_id(node.db, post["topic_id"])
+    if root is not None and root["state"] == "draft" and (viewer is None or viewer["id"] != root["author_id"]):
+        raise NotFound("error.post_not_found")
+    return post
+
+
+def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> Row:
+    title, body = _check_title(node, title), _check_body(node, body)
+    rendered = _render(node, body)
+    now = node.now()
+    with node.db.transaction():
+        post_id = posts.insert(node.db, {
+            "kind": "topic", "group_id": group["id"], "author_id": author["id"], "title": title,
+            "summary": markup.summarise(rendered.html), "source": body, "content": rendered.html,
+            "created_at": now, "published_at": now, "last_activity_at": now,
+        })
+        _after_write(node, post_id, rendered, [])
+    return get(node, post_id)
+
+
+def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
+    parent = get(node, parent_id, author)
+    if parent["deleted_at"]:
+        raise Invalid("error.reply_to_deleted", "body")
+    body = _check_body(node, body)
+    rendered = _render(node, body)
+    now = node.now()
+    with node.db.transaction():
+        post_id = posts.insert(node.db, {
+            "kind": "reply", "group_id": parent["group_id"], "blog_owner": parent["blog_owner"],
+            "author_id": author["id"], "topic_id": parent["topic_id"], "parent_id": parent["id"],
+            "source": body, "content": rendered.html, "created_at": now, "published_at": now,
+            "last_activity_at": now,
+        })
+        _after_write(node, post_id, rendered, [])
+        already_told = posts.mentioned_ids(node.db, post_id)
+        if parent["author_id"] != author["id"] and parent["author_id"] not in already_told:
+            notifications.add(node.db, parent["author_id"], "reply", post_id, author["id"], now)
+    return get(node, post_id)
+
+
+def _parse_tags(raw: str) -> list[str]:
+    tags = sorted({markup.normalise_tag(t) for t in raw.replace(",", " ").split() if markup.normalise_tag(t)})
+    if len(tags) > TAGS_MAX:
+        raise Invalid("error.too_many_tags", "tags", max=TAGS_MAX)
+    if any(not markup.HASHTAG.fullmatch("#" + tag) for tag in tags):
+        raise Invalid("error.tag_format", "tags")
+    return tags
+
+
+def write_blog_post(
+    node: Node, author: Row, title: str, summary: str, body: str, tags: str, *,
+    publish: bool, organisation: bool = False,
+) -> Row:
+    """A blog post on the author's blog, or on the organisation's (admins only)."""
+    if organisation and author["role"] != "admin":
+        raise Forbidden("error.not_allowed")
+    title, body = _check_title(node, title), _check_body(node, body)
+    summary = " ".join(summary.split())
+    if len(summary) > SUMMARY_MAX:
+        raise Invalid("error.too_long", "summary", max=SUMMARY_MAX)
+    tag_list = _parse_tags(tags)
+    rendered = _render(node, body)
+    now = node.now()
+    with node.db.transaction():
+        post_id = posts.insert(node.db, {
+            "kind": "blog", "blog_owner": None if organisation else author["id"],
+            "author_id": author["id"], "title": title,
+            "summary": summary or markup.summarise(rendered.html), "source": body,
+            "content": rendered.html, "state": "published" if publish else "draft",
+            "created_at": now, "published_at": now if publish else None, "last_activity_at": now,
+        })
+        _after_write(node, post_id, rendered, tag_list)
+    return get(node, post_id, author)
+
+
+def _check_may_change(post: Row, actor: Row) -> None:
+    if post["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    if post["author_id"] != actor["id"] and not can_moderate(actor):
+        raise Forbidden("error.not_allowed")
+
+
+def edit(
+    node: Node, actor: Row, post_id: int, *, body: str, title: str | None = None,
+    summary: str | None = None, tags: str | None = None, publish: bool | None = None,
+) -> Row:
+    post = get(node, post_id, actor)
+    _check_may_change(post, actor)
+    body = _check_body(node, body)
+    rendered = _render(node, body)
+    now = node.now()
+    fields: dict[str, Any] = {"source": body, "content": rendered.html}
+    if post["kind"] != "reply" and title is not None:
+        fields["title"] = _check_title(node, title)
+    if post["kind"] == "topic":
+        fields["summary"] = markup.summarise(rendered.html)
+    extra_tags: list[str] = []
+    if post["kind"] == "blog":
+        summary = " ".join((summary or "").split())
+        if len(summary) > SUMMARY_MAX:
+            raise Invalid("error.too_long", "summary", max=SUMMARY_MAX)
+        fields["summary"] = summary or markup.summarise(rendered.html)
+        extra_tags = _parse_tags(tags or "")
+        if publish and post["state"] == "draft":
+            fields.update(state="published", published_at=now)
+        elif publish is False and post["state"] == "published":
+            fields.update(state="draft")
+    if post["state"] == "published" and fields.get("state", "published") == "published":
+        fields["edited_at"] = now  # editing a draft, or publishing it, is not an edit
+    with node.db.transaction():
+        posts.update(node.db, post_id, fields)
+        _after_write(node, post_id, rendered, extra_tags)
+    return get(node, post_id, actor)
+
+
+def delete(node: Node, actor: Row, post_id: int) -> Row:
+    """Leave a tombstone: the post keeps its place in the thread, its text is gone."""
+    post = get(node, post_id, actor)
+    _check_may_change(post, actor)
+    with node.db.transaction():
+        posts.update(node.db, post_id, {"source": "", "content": "", "summary": "", "deleted_at": node.now()})
+        posts.set_tags(node.db, post_id, [])
+        search.unindex(node.db, post_id)
+    return get(node, post_id, actor)
+
+
+def like(node: Node, account: Row, post_id: int) -> None:
+    post = get(node, post_id, account)
+    if post["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    if posts.like(node.db, post_id, account["id"], node.now()) and post["author_id"] != account["id"]:
+        notifications.add(node.db, post["author_id"], "like", post_id, account["id"], node.now())
+
+
+def unlike(node: Node, account: Row, post_id: int) -> None:
+    get(node, post_id, account)
+    posts.unlike(node.db, post_id, account["id"])
+
+
+def record_view(node: Node, topic_id: int) -> None:
+    posts.add_view(node.db, topic_id)
+
+
+def tags_for_form(node: Node, post: Row) -> str:
+    """The tags a blog post's author typed (those not in the body) for its edit form."""
+    in_body = set(markup.find_tags(post["source"]))
+    stored = posts.tags_of(node.db, [post["id"]])[post["id"]]
+    return " ".join(tag for tag in stored if tag not in in_body)

@@ -1,0 +1,43 @@
+"""Where each thing lives (DESIGN.md's URL scheme), as paths. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def group(slug: str) -> str:
+    return f"/groups/{slug}"
+
+
+def topic(group_slug: str, topic_id: int) -> str:
+    return f"/groups/{group_slug}/topics/{topic_id}"
+
+
+def blog(owner_username: str | None) -> str:
+    return "/blog/organisation" if owner_username is None else f"/users/{owner_username}/blog"
+
+
+def blog_post(owner_username: str | None, post_id: int) -> str:
+    return f"/blog/{post_id}" if owner_username is None else f"/users/{owner_username}/blog/{post_id}"
+
+
+def thread(post: Any) -> str:
+    """The page of the thread a post belongs to (a topic or a blog post)."""
+    if post["group_slug"]:
+        return topic(post["group_slug"], post["topic_id"])
+    return blog_post(post["blog_owner_username"], post["topic_id"])
+
+
+def post(post: Any) -> str:
+    """A post's place: a root is its page, a reply an anchor in its thread."""
+    if post["id"] == post["topic_id"]:
+        return thread(post)
+    return f"{thread(post)}#post-{post['id']}"
+
+
+def member(username: str) -> str:
+    return f"/users/{username}"
+
+
+def tag(name: str) -> str:
+    return f"/tags/{name}"

@@ -1,0 +1,181 @@
+"""What every page handler shares: rendering, the signed-in member, CSRF-checked forms.
+
+A handler reads a form only through read_form(), so no form can skip the CSRF
+check or the size limit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from node import i18n
+from node.services.context import Node
+from storage import accounts, notifications
+from storage.db import Row
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_FIELDS = 50
+
+
+class CsrfFailed(Exception):
+    """The form's CSRF token is missing or does not match the session's."""
+
+
+class FormTooLarge(Exception):
+    """The request body is over the configured limit."""
+
+
+class BadForm(Exception):
+    """The body could not be parsed as a form."""
+
+
+class LoginRequired(Exception):
+    """A page for members was asked for by a visitor."""
+
+
+def make_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["datetime"] = lambda value: (value or "")[:16].replace("T", " ")
+    env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    return env
+
+
+def node_of(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def current_account(request: Request) -> Row | None:
+    """The signed-in, enabled member, looked up once per request."""
+    if "account" not in request.state._state:
+        account_id = request.session.get("account_id")
+        account = accounts.by_id(node_of(request).db, account_id) if isinstance(account_id, int) else None
+        request.state.account = account if account is not None and not account["disabled"] else None
+    account: Row | None = request.state.account
+    return account
+
+
+def require_account(request: Request) -> Row:
+    account = current_account(request)
+    if account is None:
+        raise LoginRequired()
+    return account
+
+
+def language(request: Request) -> str:
+    if "language" not in request.state._state:
+        account = current_account(request)
+        request.state.language = i18n.choose(
+            request.query_params.get("lang"), request.cookies.get("lang"),
+            account["language"] if account else "", request.headers.get("accept-language", ""),
+            node_of(request).config["node.default_language"],
+        )
+    chosen: str = request.state.language
+    return chosen
+
+
+def t(request: Request, key: str, **params: Any) -> str:
+    return i18n.translate(language(request), key, **params)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, after the size limit and the CSRF check."""
+    limit = node_of(request).config["limits.form_max_bytes"]
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FormTooLarge()
+    size = 0
+    chunks = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise FormTooLarge()
+        chunks.append(chunk)
+    request._body = b"".join(chunks)
+    try:
+        form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    except Exception as error:  # multipart raises several unrelated types for a broken body
+        raise BadForm() from error
+    expected = request.session.get("csrf")
+    given = form.get("csrf")
+    if not isinstance(expected, str) or not isinstance(given, str) or not secrets.compare_digest(expected, given):
+        raise CsrfFailed()
+    return form
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: never redirect a visitor to another site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+    node = node_of(request)
+    account = current_account(request)
+    lang = language(request)
+    env: jinja2.Environment = request.app.state.templates
+    values = {
+        "request": request,
+        "lang": lang,
+        "t": lambda key, **params: i18n.translate(lang, key, **params),
+        "account": account,
+        "csrf": csrf_token(request),
+        "site_name": node.config["node.name"],
+        "theme_class": node.config["theme.class_name"],
+        "has_theme_tokens": bool(node.config["theme.tokens_css"]),
+        "unread": notifications.unread_count(node.db, account["id"]) if account else 0,
+        "path": request.url.path,
+        "errors": {},
+        "values": {},
+        "flash": request.session.pop("flash", None),
+    }
+    values.update(context or {})
+    response = HTMLResponse(env.get_template(template).render(values), status_code=status)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+def flash(request: Request, key: str, **params: Any) -> None:
+    """A one-time message shown on the next page (after a redirect)."""
+    request.session["flash"] = t(request, key, **params)
+
+
+def form_errors(request: Request, error: Any) -> dict[str, str]:
+    """A ServiceError as {field: message} for a form."""
+    return {error.field or "_": t(request, error.message_key, **error.params)}

@@ -1,0 +1,1 @@
+"""The SQLite layer: the only place in Meent that speaks SQL."""

@@ -1,0 +1,67 @@
+"""Accounts of the organisation's members."""
+
+from __future__ import annotations
+
+from storage.db import Database, Row
+
+PROFILE_FIELDS = ("display_name", "job_title", "department", "about", "language")
+
+
+def create(
+    db: Database, *, username: str, password_hash: str, email: str | None, role: str,
+    display_name: str, now: str,
+) -> int:
+    cur = db.execute(
+        "INSERT INTO accounts (username, email, password_hash, role, display_name, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (username, email, password_hash, role, display_name, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def by_id(db: Database, account_id: int) -> Row | None:
+    return db.one("SELECT * FROM accounts WHERE id = ?", (account_id,))
+
+
+def by_username(db: Database, username: str) -> Row | None:
+    return db.one("SELECT * FROM accounts WHERE username = ?", (username,))
+
+
+def by_usernames(db: Database, usernames: list[str]) -> list[Row]:
+    if not usernames:
+        return []
+    marks = ",".join("?" * len(usernames))
+    return db.all(
+        f"SELECT * FROM accounts WHERE username IN ({marks}) AND disabled = 0", usernames
+    )
+
+
+def listing(db: Database) -> list[Row]:
+    return db.all("SELECT * FROM accounts ORDER BY username")
+
+
+def count(db: Database) -> int:
+    return int(db.scalar("SELECT count(*) FROM accounts WHERE disabled = 0") or 0)
+
+
+def update_profile(db: Database, account_id: int, fields: dict[str, str]) -> None:
+    names = [name for name in fields if name in PROFILE_FIELDS]
+    if not names:
+        return
+    assignments = ", ".join(f"{name} = ?" for name in names)
+    db.execute(
+        f"UPDATE accounts SET {assignments} WHERE id = ?",
+        [fields[name] for name in names] + [account_id],
+    )
+
+
+def set_password_hash(db: Database, account_id: int, password_hash: str) -> None:
+    db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id))
+
+
+def set_role(db: Database, account_id: int, role: str) -> None:
+    db.execute("UPDATE accounts SET role = ? WHERE id = ?", (role, account_id))
+
+
+def set_disabled(db: Database, account_id: int, disabled: bool) -> None:
+    db.execute("UPDATE accounts SET disabled = ? WHERE id = ?", (int(disabled), account_id))

@@ -1,0 +1,85 @@
+"""Open the database and run migrations; one writer connection, one reader.
+
+Every handler runs on the event loop thread, so the single writer connection
+serialises writes without locks (as Datasette's execute_write_fn does).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from storage.migrations import MIGRATIONS
+
+Row = sqlite3.Row
+Params = Sequence[Any] | dict[str, Any]
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    # FULL: a post or a queued delivery must survive power loss once we answer.
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
+class Database:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.writer = _connect(self.path)
+        self.reader = _connect(self.path)
+
+    def migrate(self) -> None:
+        MIGRATIONS.apply(sqlite_utils.Database(self.writer))
+
+    def close(self) -> None:
+        self.writer.close()
+        self.reader.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE on the writer; commit on success, roll back on error."""
+        if self.writer.in_transaction:
+            yield self.writer
+            return
+        self.writer.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.writer
+        except BaseException:
+            self.writer.execute("ROLLBACK")
+            raise
+        self.writer.execute("COMMIT")
+
+    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        """One write statement in its own transaction (or the current one)."""
+        with self.transaction() as conn:
+            return conn.execute(sql, params)
+
+    def all(self, sql: str, params: Params = ()) -> list[Row]:
+        conn = self.writer if self.writer.in_transaction else self.reader
+        return conn.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Params = ()) -> Row | None:
+        conn = self.writer if self.writer.in_transaction else self.reader
+        row: Row | None = conn.execute(sql, params).fetchone()
+        return row
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def backup(self, target: str | Path) -> None:
+        """A consistent copy, safe while the node runs (SQLite online backup)."""
+        dest = sqlite3.connect(str(target))
+        try:
+            self.reader.backup(dest)
+        finally:
+            dest.close()

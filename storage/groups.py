@@ -1,0 +1,60 @@
+"""Discussion groups (themes) and who follows them."""
+
+from __future__ import annotations
+
+from storage.db import Database, Row
+
+
+def create(db: Database, *, slug: str, name: str, description: str, created_by: int | None, now: str) -> int:
+    cur = db.execute(
+        "INSERT INTO groups (slug, name, description, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+        (slug, name, description, created_by, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def by_slug(db: Database, slug: str) -> Row | None:
+    return db.one("SELECT * FROM groups WHERE slug = ?", (slug,))
+
+
+def by_id(db: Database, group_id: int) -> Row | None:
+    return db.one("SELECT * FROM groups WHERE id = ?", (group_id,))
+
+
+def listing(db: Database) -> list[Row]:
+    return db.all(
+        "SELECT groups.*,"
+        " (SELECT count(*) FROM group_follows f WHERE f.group_id = groups.id) AS followers,"
+        " (SELECT count(*) FROM posts p WHERE p.group_id = groups.id AND p.kind = 'topic'"
+        "  AND p.deleted_at IS NULL) AS topics"
+        " FROM groups ORDER BY name COLLATE NOCASE"
+    )
+
+
+def update(db: Database, group_id: int, name: str, description: str) -> None:
+    db.execute("UPDATE groups SET name = ?, description = ? WHERE id = ?", (name, description, group_id))
+
+
+def follow(db: Database, group_id: int, account_id: int, now: str) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO group_follows (group_id, account_id, created_at) VALUES (?, ?, ?)",
+        (group_id, account_id, now),
+    )
+
+
+def unfollow(db: Database, group_id: int, account_id: int) -> None:
+    db.execute("DELETE FROM group_follows WHERE group_id = ? AND account_id = ?", (group_id, account_id))
+
+
+def follows(db: Database, group_id: int, account_id: int) -> bool:
+    return db.one(
+        "SELECT 1 FROM group_follows WHERE group_id = ? AND account_id = ?", (group_id, account_id)
+    ) is not None
+
+
+def followed_by(db: Database, account_id: int) -> list[Row]:
+    return db.all(
+        "SELECT groups.* FROM groups JOIN group_follows f ON f.group_id = groups.id"
+        " WHERE f.account_id = ? ORDER BY groups.name COLLATE NOCASE",
+        (account_id,),
+    )

@@ -1,0 +1,8 @@
+"""Numbered, append-only schema steps. Never edit a step that has shipped."""
+
+from sqlite_utils import Migrations
+
+from storage.migrations import m0001_initial
+
+MIGRATIONS = Migrations("meent")
+MIGRATIONS(name="0001_initial")(m0001_initial.apply)

@@ -1,0 +1,39 @@
+"""Notifications for members: mentions, replies to their posts, likes."""
+
+from __future__ import annotations
+
+from storage.db import Database, Row
+
+
+def add(db: Database, account_id: int, kind: str, post_id: int, from_account: int, now: str) -> None:
+    db.execute(
+        "INSERT INTO notifications (account_id, kind, post_id, from_account, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (account_id, kind, post_id, from_account, now),
+    )
+
+
+def for_account(db: Database, account_id: int, limit: int = 50) -> list[Row]:
+    return db.all(
+        "SELECT n.*, a.username AS from_username, a.display_name AS from_name,"
+        " p.topic_id, p.kind AS post_kind, root.title AS topic_title, root.kind AS topic_kind,"
+        " g.slug AS group_slug, o.username AS blog_owner_username"
+        " FROM notifications n JOIN accounts a ON a.id = n.from_account"
+        " JOIN posts p ON p.id = n.post_id JOIN posts root ON root.id = p.topic_id"
+        " LEFT JOIN groups g ON g.id = root.group_id LEFT JOIN accounts o ON o.id = root.blog_owner"
+        " WHERE n.account_id = ? ORDER BY n.id DESC LIMIT ?",
+        (account_id, limit),
+    )
+
+
+def unread_count(db: Database, account_id: int) -> int:
+    return int(
+        db.scalar("SELECT count(*) FROM notifications WHERE account_id = ? AND read_at IS NULL", (account_id,))
+        or 0
+    )
+
+
+def mark_read(db: Database, account_id: int, now: str) -> None:
+    db.execute(
+        "UPDATE notifications SET read_at = ? WHERE account_id = ? AND read_at IS NULL", (now, account_id)
+    )

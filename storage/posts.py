@@ -1,0 +1,186 @@
+"""Posts: topics' opening posts, replies and blog posts, with tags, mentions and likes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.db import Database, Row
+
+SELECT = (
+    "SELECT posts.*, a.username AS author_username, a.display_name AS author_name,"
+    " a.job_title AS author_job_title, g.slug AS group_slug, g.name AS group_name,"
+    " o.username AS blog_owner_username, o.display_name AS blog_owner_name,"
+    " root.title AS topic_title, root.kind AS topic_kind"
+    " FROM posts"
+    " JOIN accounts a ON a.id = posts.author_id"
+    " LEFT JOIN groups g ON g.id = posts.group_id"
+    " LEFT JOIN accounts o ON o.id = posts.blog_owner"
+    " LEFT JOIN posts root ON root.id = posts.topic_id"
+)
+VISIBLE_ROOT = "posts.deleted_at IS NULL AND posts.state = 'published'"
+
+
+def insert(db: Database, fields: dict[str, Any]) -> int:
+    """Insert a post; a root (topic or blog post) becomes its own thread."""
+    names = list(fields)
+    with db.transaction() as conn:
+        cur = conn.execute(
+            f"INSERT INTO posts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [fields[name] for name in names],
+        )
+        post_id = int(cur.lastrowid or 0)
+        if fields.get("topic_id") is None:
+            conn.execute("UPDATE posts SET topic_id = id WHERE id = ?", (post_id,))
+        else:
+            conn.execute(
+                "UPDATE posts SET reply_count = reply_count + 1, last_activity_at = ? WHERE id = ?",
+                (fields["created_at"], fields["topic_id"]),
+            )
+    return post_id
+
+
+def update(db: Database, post_id: int, fields: dict[str, Any]) -> None:
+    names = list(fields)
+    db.execute(
+        f"UPDATE posts SET {', '.join(f'{name} = ?' for name in names)} WHERE id = ?",
+        [fields[name] for name in names] + [post_id],
+    )
+
+
+def by_id(db: Database, post_id: int) -> Row | None:
+    return db.one(f"{SELECT} WHERE posts.id = ?", (post_id,))
+
+
+def thread(db: Database, topic_id: int) -> list[Row]:
+    """Every post of a thread, root first, in creation order."""
+    return db.all(f"{SELECT} WHERE posts.topic_id = ? ORDER BY posts.id", (topic_id,))
+
+
+def topics_in_group(db: Database, group_id: int, limit: int = 50) -> list[Row]:
+    return db.all(
+        f"{SELECT} WHERE posts.group_id = ? AND posts.kind = 'topic' AND {VISIBLE_ROOT}"
+        " ORDER BY posts.last_activity_at DESC LIMIT ?",
+        (group_id, limit),
+    )
+
+
+def recent(db: Database, kind: str, limit: int = 10) -> list[Row]:
+    order = "posts.published_at" if kind == "blog" else "posts.created_at"
+    return db.all(
+        f"{SELECT} WHERE posts.kind = ? AND {VISIBLE_ROOT}"
+        " AND (root.id IS NULL OR (root.deleted_at IS NULL AND root.state = 'published'))"
+        f" ORDER BY {order} DESC LIMIT ?",
+        (kind, limit),
+    )
+
+
+def blog(db: Database, owner_id: int | None, include_drafts: bool = False, limit: int = 50) -> list[Row]:
+    owner_clause = "posts.blog_owner IS NULL" if owner_id is None else "posts.blog_owner = ?"
+    state_clause = "posts.deleted_at IS NULL" if include_drafts else VISIBLE_ROOT
+    params: list[Any] = [] if owner_id is None else [owner_id]
+    return db.all(
+        f"{SELECT} WHERE posts.kind = 'blog' AND {owner_clause} AND {state_clause}"
+        " ORDER BY coalesce(posts.published_at, posts.created_at) DESC LIMIT ?",
+        params + [limit],
+    )
+
+
+def by_author(db: Database, author_id: int, limit: int = 20) -> list[Row]:
+    return db.all(
+        f"{SELECT} WHERE posts.author_id = ? AND {VISIBLE_ROOT}"
+        " AND (root.deleted_at IS NULL AND root.state = 'published')"
+        " ORDER BY posts.id DESC LIMIT ?",
+        (author_id, limit),
+    )
+
+
+def by_tag(db: Database, tag: str, limit: int = 50) -> list[Row]:
+    return db.all(
+        f"{SELECT} JOIN post_tags t ON t.post_id = posts.id WHERE t.tag = ? AND {VISIBLE_ROOT}"
+        " AND (root.deleted_at IS NULL AND root.state = 'published')"
+        " ORDER BY posts.id DESC LIMIT ?",
+        (tag, limit),
+    )
+
+
+def by_ids(db: Database, ids: list[int]) -> list[Row]:
+    if not ids:
+        return []
+    return db.all(f"{SELECT} WHERE posts.id IN ({','.join('?' * len(ids))})", ids)
+
+
+def tags_of(db: Database, post_ids: list[int]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {post_id: [] for post_id in post_ids}
+    if not post_ids:
+        return result
+    rows = db.all(
+        f"SELECT post_id, tag FROM post_tags WHERE post_id IN ({','.join('?' * len(post_ids))})"
+        " ORDER BY tag",
+        post_ids,
+    )
+    for row in rows:
+        result[row["post_id"]].append(row["tag"])
+    return result
+
+
+def set_tags(db: Database, post_id: int, tags: list[str]) -> None:
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM post_tags WHERE post_id = ?", (post_id,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?, ?)", [(post_id, t) for t in tags]
+        )
+
+
+def set_mentions(db: Database, post_id: int, account_ids: list[int]) -> None:
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM post_mentions WHERE post_id = ?", (post_id,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO post_mentions (post_id, account_id) VALUES (?, ?)",
+            [(post_id, a) for a in account_ids],
+        )
+
+
+def mentioned_ids(db: Database, post_id: int) -> set[int]:
+    rows = db.all("SELECT account_id FROM post_mentions WHERE post_id = ?", (post_id,))
+    return {row["account_id"] for row in rows}
+
+
+def add_view(db: Database, post_id: int) -> None:
+    db.execute("UPDATE posts SET views = views + 1 WHERE id = ?", (post_id,))
+
+
+def like(db: Database, post_id: int, account_id: int, now: str) -> bool:
+    """Record a like; False when it already existed."""
+    with db.transaction() as conn:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO likes (post_id, account_id, created_at) VALUES (?, ?, ?)",
+            (post_id, account_id, now),
+        )
+        if cur.rowcount:
+            conn.execute("UPDATE posts SET like_count = like_count + 1 WHERE id = ?", (post_id,))
+    return bool(cur.rowcount)
+
+
+def unlike(db: Database, post_id: int, account_id: int) -> None:
+    with db.transaction() as conn:
+        cur = conn.execute("DELETE FROM likes WHERE post_id = ? AND account_id = ?", (post_id, account_id))
+        if cur.rowcount:
+            conn.execute("UPDATE posts SET like_count = like_count - 1 WHERE id = ?", (post_id,))
+
+
+def liked_by(db: Database, account_id: int, post_ids: list[int]) -> set[int]:
+    if not post_ids:
+        return set()
+    rows = db.all(
+        f"SELECT post_id FROM likes WHERE account_id = ? AND post_id IN ({','.join('?' * len(post_ids))})",
+        [account_id] + post_ids,
+    )
+    return {row["post_id"] for row in rows}
+
+
+def counts(db: Database) -> dict[str, int]:
+    row = db.one(
+        "SELECT sum(kind = 'topic') AS topics, sum(kind = 'reply') AS replies,"
+        " sum(kind = 'blog') AS blog_posts FROM posts WHERE deleted_at IS NULL"
+    )
+    return {key: int(row[key] or 0) for key in ("topics", "replies", "blog_posts")} if row else {}
