@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware

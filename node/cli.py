@@ -178,7 +178,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="meent", description="Meent: a federated discussion node for public organisations.")
+    parser = argparse.ArgumentParser(
+        prog="meent", description="Meent: a federated discussion node for public organisations."
+    )
     parser.add_argument("--version", action="version", version=f"meent {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -200,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to bind (default: server.host of the config)")
     p.set_defaults(func=cmd_serve)
 
-    user = sub.add_parser("user", help="manage members").add_subparsers(dest="action", required=True, metavar="ACTION")
+    user = sub.add_parser("user", help="manage members").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     p = with_config(user.add_parser("add", help="create a member"))
     p.add_argument("name")
     p.add_argument("--password", help="asked for when omitted")
@@ -217,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enable", action="store_true", help="enable the account again")
     p.set_defaults(func=cmd_user_disable)
 
-    group = sub.add_parser("group", help="manage discussion groups").add_subparsers(dest="action", required=True, metavar="ACTION")
+    group = sub.add_parser("group", help="manage discussion groups").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     p = with_config(group.add_parser("add", help="create a group"))
     p.add_argument("slug", help="short name used in URLs, e.g. open-overheid")
     p.add_argument("--name", help="display name, e.g. 'Open Overheid'")

@@ -122,7 +122,7 @@ def validate(raw: dict[str, Any]) -> dict[str, Any]:
         if problem:
             raise ConfigError(f"{name}: {problem}")
         values[name] = value
-    if values["node.https"] is False and not values["node.domain"].split(":")[0] in ("127.0.0.1", "localhost"):
+    if values["node.https"] is False and values["node.domain"].split(":")[0] not in ("127.0.0.1", "localhost"):
         raise ConfigError("node.https: plain http is only allowed for 127.0.0.1 and localhost")
     return values
 

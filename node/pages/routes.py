@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from node.config import Config
-from node.pages import admin, auth, blogs, groups, home, notices, posts, profiles, settings, tags, topics, assets
+from node.pages import admin, assets, auth, blogs, groups, home, notices, posts, profiles, settings, tags, topics
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 

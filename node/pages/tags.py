@@ -8,7 +8,8 @@ from starlette.responses import Response
 from node import feeds, markup, urls
 from node.services.errors import NotFound
 from node.web import node_of, render
-from storage import posts, search as search_store
+from storage import posts
+from storage import search as search_store
 
 QUERY_MAX = 200
 
