@@ -47,7 +47,7 @@ class Site:
     def group(self, slug: str = "open-overheid", name: str = "Open Overheid") -> None:
         groups.create(self.node, None, slug, name, "Over openbaarheid")
 
-    def csrf(self, path: str = "/") -> str:
+    def csrf(self, path: str = "/login") -> str:
         match = CSRF.search(self.client.get(path).text)
         assert match, f"no CSRF token on {path}"
         return match.group(1)

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+
+from node.config import ConfigError, load
+from tests.helpers import meent
+
+GOOD = """
+[node]
+domain = "meent.gemeente.example"
+name = "Gemeente Voorbeeld"
+secret_key = "0123456789abcdef0123456789abcdef0123"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
+    config = load(write(tmp_path, GOOD))
+    assert config["registration.mode"] == "closed"
+    assert config.base_url == "https://meent.gemeente.example"
+    assert config.database_path == tmp_path / "meent.db"
+
+
+def test_example_config_is_valid() -> None:
+    config = load(Path(__file__).resolve().parent.parent / "config.example.toml")
+    assert config["node.default_language"] == "nl"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[registration]\nmode = "everyone"\n', "registration.mode: must be one of closed, invite, domains"),
+        ("[server]\nport = 70000\n", "server.port: must be a port"),
+        ('[server]\nport = "80"\n', "server.port: must be a whole number"),
+        ("[node.extra]\nx = 1\n", "node.extra: unknown key"),
+        ("[limits]\ntitle_max = 0\n", "limits.title_max: must be greater than 0"),
+        ("[colours]\nx = 1\n", "colours.x: unknown key"),
+        ('[registration]\nallowed_email_domains = ["not a domain"]\n', "registration.allowed_email_domains"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        load(write(tmp_path, GOOD + extra))
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"node\.secret_key: missing"):
+        load(write(tmp_path, GOOD.replace('secret_key = "0123456789abcdef0123456789abcdef0123"', "")))
+
+
+def test_plain_http_only_on_loopback(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="node.https"):
+        load(write(tmp_path, GOOD.replace("[node]", "[node]\nhttps = false")))
+
+
+def test_serve_with_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + '[registration]\nmode = "everyone"\n')
+    result = meent("serve", "--config", str(path), check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "registration.mode" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_with_missing_or_broken_file(tmp_path: Path) -> None:
+    result = meent("serve", "--config", str(tmp_path / "nope.toml"), check=False)
+    assert result.returncode == 2 and "not found" in result.stderr
+    broken = write(tmp_path, "[node\n")
+    result = meent("serve", "--config", str(broken), check=False)
+    assert result.returncode == 2 and "not valid TOML" in result.stderr and "Traceback" not in result.stderr
