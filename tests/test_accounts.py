@@ -35,6 +35,9 @@ def test_session_cookie_is_signed_and_tampering_logs_out(site: Site) -> None:
     cookie = site.client.cookies.get("meent_session")
     assert cookie and "account_id" not in cookie  # signed and encoded, not plain
     site.client.cookies.clear()
+    site.client.cookies.set("meent_session", cookie, domain="127.0.0.1")
+    assert "Uitloggen" in site.client.get("/").text
+    site.client.cookies.clear()
     site.client.cookies.set("meent_session", cookie[:-4] + "AAAA", domain="127.0.0.1")
     assert "Uitloggen" not in site.client.get("/").text
 
