@@ -1,0 +1,292 @@
+"""End to end in a real headless Chromium, with an axe-core scan of every page type.
+
+A member logs in through the form, starts a discussion, replies, replies to the
+reply (the tree nests), writes a blog post and finds the discussion again by
+search; the administrator changes the registration policy, makes an invitation
+and replies. Every page type on the way, logged in and logged out, is scanned
+with axe-core: a "serious" or "critical" violation anywhere fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.helpers import PASSWORD, LiveNode, meent, start_node
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+BLOCKING = ("serious", "critical")
+GROUP = "/groups/open-overheid"
+TOPIC_TITLE = "Coördinatie van Woo-verzoeken"
+TOPIC_URL = re.compile(r"/groups/open-overheid/topics/(\d+)$")
+REPLY_URL = re.compile(r"/groups/open-overheid/topics/\d+#post-(\d+)$")
+BLOG_URL = re.compile(r"/users/anne/blog/(\d+)$")
+
+
+@dataclass
+class Browser:
+    """What the test needs from Playwright and axe, imported only where a browser can run."""
+
+    sync_playwright: Any
+    axe: Any
+
+
+@pytest.fixture
+def browser() -> Browser:
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"no browser: {CHROMIUM} is missing (Debian: apt-get install chromium, or `make browser`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        pytest.skip(f"no browser: the Python package playwright cannot be imported ({error})")
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError as error:
+        pytest.skip(f"no browser: the Python package axe-playwright-python cannot be imported ({error})")
+    return Browser(sync_playwright, Axe())
+
+
+@pytest.fixture
+def node(browser: Browser, tmp_path: Path) -> Iterator[LiveNode]:
+    """A real node (after the browser check, so a skip starts nothing) with a member and a group."""
+    live = start_node(tmp_path / "node")
+    try:
+        config = str(live.config_path)
+        meent("user", "add", "anne", "--password", PASSWORD, "--config", config)
+        meent("group", "add", "open-overheid", "--name", "Open Overheid", "--config", config)
+        yield live
+    finally:
+        live.stop()
+
+
+@dataclass
+class Scanner:
+    """Runs axe-core on the page's current document and keeps every serious or critical violation."""
+
+    page: Page
+    axe: Any
+    problems: list[str] = field(default_factory=list)
+    scanned: list[str] = field(default_factory=list)
+
+    def scan(self, what: str) -> None:
+        self.page.wait_for_load_state("load")
+        results = self.axe.run(self.page)
+        self.scanned.append(what)
+        for violation in results.response["violations"]:
+            if violation["impact"] not in BLOCKING:
+                continue
+            nodes = "\n".join(f"      {' '.join(node['html'].split())}" for node in violation["nodes"])
+            self.problems.append(
+                f"{what} ({self.page.url}): {violation['id']} [{violation['impact']}] {violation['help']}"
+                f" ({violation['helpUrl']})\n{nodes}"
+            )
+
+    def visit(self, path: str, what: str, status: int = 200) -> None:
+        response = self.page.goto(path)
+        assert response is not None, path
+        assert response.status == status, f"GET {path}: {response.status}, expected {status}"
+        self.scan(what)
+
+    def report(self) -> str:
+        return (f"{len(self.problems)} serious or critical axe-core violations on {len(self.scanned)} scanned pages:\n"
+                + "\n".join(self.problems))
+
+
+def submit(page: Page, button: Locator, url: str | re.Pattern[str], status: int = 303) -> None:
+    """Click a form's button, check the POST's status, wait for the page it leads to."""
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        button.click()
+    assert posted.value.status == status, f"POST {posted.value.url}: {posted.value.status}, expected {status}"
+    page.wait_for_url(url)
+    assert "Er ging iets mis" not in page.title(), f"error page at {page.url}"
+
+
+def log_in(page: Page, name: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Gebruikersnaam").fill(name)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    submit(page, page.get_by_role("button", name="Inloggen"), re.compile(r"/$"))
+    assert page.get_by_role("button", name="Uitloggen").is_visible()
+
+
+def log_out(page: Page) -> None:
+    submit(page, page.get_by_role("button", name="Uitloggen"), re.compile(r"/$"))
+    assert page.get_by_role("link", name="Inloggen").first.is_visible()
+
+
+def body_field(page: Page) -> Locator:
+    return page.get_by_label("Bericht", exact=True)
+
+
+def test_member_journey_is_accessible(browser: Browser, node: LiveNode) -> None:
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = chromium.new_context(base_url=node.url, locale="nl-NL")
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            journey(page, scanner)
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()
+    print(f"axe-core: no serious or critical violations on {len(scanner.scanned)} pages")
+
+
+def journey(page: Page, scanner: Scanner) -> None:
+    # Logged out: the public pages while the node is still empty, and a failed log-in.
+    scanner.visit("/", "home, logged out, empty")
+    scanner.visit("/groups", "groups, logged out")
+    scanner.visit(GROUP, "group, logged out, no topics")
+    scanner.visit("/register", "register, closed")
+    scanner.visit("/bestaat-niet", "404 page", status=404)
+    scanner.visit("/login", "login form")
+    page.get_by_label("Gebruikersnaam").fill("anne")
+    page.get_by_label("Wachtwoord").fill("not the password")
+    submit(page, page.get_by_role("button", name="Inloggen"), re.compile(r"/login$"), status=401)
+    scanner.scan("login form with an error")
+
+    # Anne logs in through the form and starts a discussion in the group.
+    log_in(page, "anne")
+    scanner.scan("home, logged in")
+    page.goto("/groups")
+    page.get_by_role("link", name="Open Overheid").click()
+    page.wait_for_url(re.compile(GROUP + "$"))
+    scanner.scan("group, logged in, no topics")
+    page.get_by_role("link", name="Nieuwe discussie").click()
+    page.wait_for_url(re.compile(GROUP + "/new$"))
+    scanner.scan("new-topic form")
+
+    # The form with an empty title, past the browser's own check: the server's error page.
+    page.evaluate("document.querySelectorAll('[required]').forEach(el => el.removeAttribute('required'))")
+    submit(page, page.get_by_role("button", name="Discussie starten"), re.compile(GROUP + "/topics$"), status=422)
+    assert page.get_by_role("alert").is_visible()
+    assert page.get_by_label("Titel").get_attribute("aria-invalid") == "true"
+    scanner.scan("new-topic form with errors")
+
+    page.get_by_label("Titel").fill(TOPIC_TITLE)
+    body_field(page).fill("Hoe verdelen we het werk tussen de afdelingen? #woo #openbaarheid")
+    submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+    topic_path = page.url.removeprefix(scanner_base(page))
+    topic_id = int(TOPIC_URL.search(page.url).group(1))  # type: ignore[union-attr]
+    assert page.get_by_role("heading", level=1).inner_text() == TOPIC_TITLE
+    scanner.scan("topic page, no replies")
+
+    # A reply with the form at the bottom, then a reply to that reply through its "Reageer" link.
+    body_field(page).fill("Wij werken met een vast team per verzoek.")
+    submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
+    first = int(REPLY_URL.search(page.url).group(1))  # type: ignore[union-attr]
+    page.locator(f"#post-{first}").get_by_role("link", name="Reageer").click()
+    page.wait_for_url(re.compile(rf"/posts/{first}/reply$"))
+    scanner.scan("reply form")
+    body_field(page).fill("Dat team heeft ook een vaste jurist nodig.")
+    submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
+    second = int(REPLY_URL.search(page.url).group(1))  # type: ignore[union-attr]
+    assert second != first
+
+    tree = page.locator(f"section[aria-labelledby='replies-heading'] > ol.meent-thread > li:has(> #post-{first})")
+    assert tree.count() == 1, "the first reply is not a top-level branch"
+    nested = tree.locator(f"> ol.meent-thread--nested > li > article#post-{second}")
+    assert nested.count() == 1, "the reply to the reply is not nested under the first reply"
+    assert "vaste jurist" in nested.inner_text()
+    assert page.locator(f"ol.meent-thread:not(.meent-thread--nested) > li > article#post-{second}").count() == 0
+    scanner.scan("topic page with a threaded tree")
+    scanner.visit(f"/posts/{second}/edit", "edit form, reply")
+    scanner.visit(f"/posts/{topic_id}/edit", "edit form, topic")
+
+    # The tag from the body, and search with a diacritic folded away.
+    scanner.visit("/tags/woo", "tag page")
+    assert page.get_by_role("link", name=TOPIC_TITLE).is_visible()
+    page.goto("/search")
+    scanner.scan("search form")
+    page.get_by_label("Zoek in discussies en blogs").fill("coordinatie")
+    page.get_by_role("main").get_by_role("button", name="Zoeken").click()
+    page.wait_for_url(re.compile(r"/search\?q=coordinatie$"))
+    results = page.get_by_role("main").get_by_role("list")
+    assert results.get_by_role("link", name=TOPIC_TITLE).is_visible(), "search did not find the topic"
+    scanner.scan("search results")
+    scanner.visit("/search?q=bestaatnergens", "search without results")
+
+    # A blog post through the form.
+    scanner.visit("/blog", "blogs, logged in")
+    page.get_by_role("link", name="Nieuw blogbericht").click()
+    page.wait_for_url(re.compile(r"/blog/new$"))
+    scanner.scan("new blog post form")
+    page.get_by_label("Titel").fill("Ons eerste blogbericht")
+    page.get_by_label("Samenvatting").fill("Wat we leerden van een jaar Woo.")
+    body_field(page).fill("Een jaar #woo in de praktijk.\n\nMet **dank** aan iedereen.")
+    page.get_by_label("Tags").fill("woo praktijk")
+    submit(page, page.get_by_role("button", name="Publiceren"), BLOG_URL)
+    blog_path = page.url.removeprefix(scanner_base(page))
+    assert page.get_by_role("heading", level=1).inner_text() == "Ons eerste blogbericht"
+    scanner.scan("blog post page, logged in")
+    scanner.visit("/users/anne/blog", "member's blog, own")
+    scanner.visit("/users/anne", "profile, logged in")
+    scanner.visit("/settings", "settings")
+    scanner.visit("/notifications", "notifications, empty")
+
+    # The administrator: registration by invitation, an invitation link, a reply that tells anne.
+    log_out(page)
+    log_in(page, "beheerder")
+    scanner.visit("/admin", "admin")
+    page.get_by_label("Alleen met een uitnodigingslink").check()
+    submit(page, page.get_by_role("button", name="Opslaan"), re.compile(r"/admin#registration$"))
+    scanner.scan("admin with a message")
+    submit(page, page.get_by_role("button", name="Nieuwe uitnodigingslink"), re.compile(r"/admin#invites$"))
+    invite = page.locator("code.meent-invite").inner_text()
+    assert "/register?invite=" in invite
+    scanner.scan("admin with an invitation link")
+    scanner.visit("/groups", "groups, as administrator (new-group form)")
+    page.goto(topic_path)
+    body_field(page).fill("Goed plan, @anne. Ik regel de jurist.")
+    submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
+    log_out(page)
+
+    # Logged out again: the pages with content, the invitation's sign-up form.
+    scanner.scan("home, logged out, with content")
+    scanner.visit(topic_path, "topic page, logged out")
+    scanner.visit(blog_path, "blog post page, logged out")
+    scanner.visit("/blog", "blogs, logged out")
+    scanner.visit("/users/anne/blog", "member's blog, logged out")
+    scanner.visit("/users/anne", "profile, logged out")
+    scanner.visit("/tags/woo", "tag page, logged out")
+    scanner.visit("/search?q=co%C3%B6rdinatie", "search results, logged out")
+    assert page.get_by_role("main").get_by_role("link", name=TOPIC_TITLE).is_visible()
+    scanner.visit(invite.removeprefix(scanner_base(page)), "register form (invitation)")
+    assert page.get_by_label("E-mailadres (werk)").is_visible()
+    scanner.visit("/posts/999999/reply", "reply form, logged out (redirects to log-in)")
+    assert "/login" in page.url
+
+    # Anne again: the notification of the administrator's reply, then the English pages.
+    log_in(page, "anne")
+    assert page.locator(".meent-badge").first.is_visible()
+    scanner.visit("/notifications", "notifications, unread")
+    assert page.get_by_role("main").get_by_role("link", name=re.compile("Beheerder")).first.is_visible()
+    scanner.visit(topic_path + "?lang=en", "topic page in English")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name=re.compile("^Replies")).is_visible()
+    scanner.visit("/?lang=en", "home in English")
+    scanner.visit("/bestaat-niet", "404 page in English", status=404)
+    page.goto("/?lang=nl")
+
+
+def scanner_base(page: Page) -> str:
+    """The node's origin, as the page sees it."""
+    match = re.match(r"https?://[^/]+", page.url)
+    assert match, page.url
+    return match.group(0)
