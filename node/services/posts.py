@@ -17,6 +17,7 @@ from storage.db import Row
 
 SUMMARY_MAX = 500
 TAGS_MAX = 10
+SQLITE_INT_LIMIT = 2**63  # ids in URLs beyond this cannot exist (and SQLite cannot bind them)
 
 
 def _check_title(node: Node, title: str) -> str:
@@ -62,7 +63,7 @@ def _after_write(node: Node, post_id: int, rendered: markup.Rendered, extra_tags
 
 def get(node: Node, post_id: int, viewer: Row | None = None) -> Row:
     """A post the viewer may see: drafts only for their author."""
-    post = posts.by_id(node.db, post_id)
+    post = posts.by_id(node.db, post_id) if 0 < post_id < SQLITE_INT_LIMIT else None
     if post is None:
         raise NotFound("error.post_not_found")
     root = post if post["topic_id"] == post["id"] else posts.by_id(node.db, post["topic_id"])
