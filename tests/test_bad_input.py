@@ -183,3 +183,16 @@ def test_wrong_field_types_and_missing_fields(admin_site: Site) -> None:
     assert account_store.by_username(admin_site.node.db, "x y") is None
     response = admin_site.client.post("/settings", data={"csrf": csrf, "language": "fr"})
     assert response.status_code == 422
+
+
+def test_control_characters_and_broken_utf8_are_cleaned(admin_site: Site) -> None:
+    csrf = admin_site.csrf()
+    response = admin_site.client.post(
+        "/groups/open-overheid/topics", content=b"csrf=" + csrf.encode() + b"&title=t%00i%07tel%ff&body=a%00b\r\nc",
+        headers={"content-type": "application/x-www-form-urlencoded"}, follow_redirects=False,
+    )
+    assert response.status_code == 303
+    topic_id = int(response.headers["location"].rsplit("/", 1)[1])
+    stored = post_store.by_id(admin_site.node.db, topic_id)
+    assert stored["title"].startswith("titel") and "\x00" not in stored["title"]
+    assert stored["source"] == "ab\nc"

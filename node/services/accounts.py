@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from federation.keys import generate_pem_pair
+from node.markup import clean_text
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
 from storage import accounts, keys, settings
@@ -62,7 +63,7 @@ def create(
     with node.db.transaction():
         account_id = accounts.create(
             node.db, username=username, password_hash=hash_password(password), email=email,
-            role=role, display_name=display_name.strip() or username, now=now,
+            role=role, display_name=clean_text(display_name).strip() or username, now=now,
         )
         keys.put(node.db, f"user:{username}", public_pem, private_pem, now)
     account = accounts.by_id(node.db, account_id)
@@ -161,7 +162,7 @@ def change_password(node: Node, account: Row, current: str, new: str) -> None:
 def update_profile(node: Node, account: Row, fields: dict[str, str]) -> None:
     cleaned: dict[str, str] = {}
     for name, limit in PROFILE_LIMITS.items():
-        value = fields.get(name, account[name]).strip()
+        value = clean_text(fields.get(name, account[name])).strip()
         if len(value) > limit:
             raise Invalid("error.too_long", name, max=limit)
         cleaned[name] = value

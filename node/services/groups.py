@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from federation.keys import generate_pem_pair
+from node.markup import clean_text
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -20,7 +21,7 @@ def create(node: Node, creator: Row | None, slug: str, name: str, description: s
     """creator None means the CLI, which acts with the admin's authority."""
     if creator is not None and not can_moderate(creator):
         raise Forbidden("error.not_allowed")
-    slug, name, description = slug.strip().lower(), name.strip(), description.strip()
+    slug, name, description = slug.strip().lower(), clean_text(name).strip(), clean_text(description).strip()
     if not SLUG.match(slug):
         raise Invalid("error.slug_format", "slug")
     if not name:

@@ -21,7 +21,7 @@ SQLITE_INT_LIMIT = 2**63  # ids in URLs beyond this cannot exist (and SQLite can
 
 
 def _check_title(node: Node, title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(markup.clean_text(title).split())
     if not title:
         raise Invalid("error.required", "title")
     if len(title) > node.config["limits.title_max"]:
@@ -30,7 +30,7 @@ def _check_title(node: Node, title: str) -> str:
 
 
 def _check_body(node: Node, body: str) -> str:
-    body = body.replace("\r\n", "\n").strip()
+    body = markup.clean_text(body).strip()
     if not body:
         raise Invalid("error.required", "body")
     if len(body) > node.config["limits.body_max"]:
@@ -124,7 +124,7 @@ def write_blog_post(
     if organisation and author["role"] != "admin":
         raise Forbidden("error.not_allowed")
     title, body = _check_title(node, title), _check_body(node, body)
-    summary = " ".join(summary.split())
+    summary = " ".join(markup.clean_text(summary).split())
     if len(summary) > SUMMARY_MAX:
         raise Invalid("error.too_long", "summary", max=SUMMARY_MAX)
     tag_list = _parse_tags(tags)
@@ -165,7 +165,7 @@ def edit(
         fields["summary"] = markup.summarise(rendered.html)
     extra_tags: list[str] = []
     if post["kind"] == "blog":
-        summary = " ".join((summary or "").split())
+        summary = " ".join(markup.clean_text(summary or "").split())
         if len(summary) > SUMMARY_MAX:
             raise Invalid("error.too_long", "summary", max=SUMMARY_MAX)
         fields["summary"] = summary or markup.summarise(rendered.html)
