@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from node import urls, web
 from node.config import Config
+from node.headers import SecurityHeaders
 from node.pages.routes import routes
 from node.services.context import Node
 from node.services.errors import Forbidden, NotFound, ServiceError
@@ -73,6 +74,7 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
     app = Starlette(
         routes=routes(config),
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware, secret_key=config["node.secret_key"], session_cookie="meent_session",
                 max_age=SESSION_DAYS * 86400, same_site="lax", https_only=config["node.https"],

@@ -130,3 +130,12 @@ def test_organisation_theme_tokens_are_served(tmp_path) -> None:
         assert 'class="utrecht-document mijn-gemeente"' in page and "/theme.css" in page
         assert "--utrecht-color-red-40" in themed.client.get("/theme.css").text
     themed.node.db.close()
+
+
+def test_security_headers_on_pages_and_errors(site: Site) -> None:
+    for path in ("/", "/nope"):
+        headers = site.client.get(path).headers
+        assert "script-src 'none'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
