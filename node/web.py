@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 from starlette.datastructures import FormData
@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import i18n
+from node.services.accounts import registration_mode
 from node.services.context import Node
 from storage import accounts, notifications
 from storage.db import Row
@@ -151,6 +152,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     env: jinja2.Environment = request.app.state.templates
     values = {
         "request": request,
+        "lang_url": lambda code: _with_query(request, lang=code),
+        "registration_open": account is None and registration_mode(node) != "closed",
         "lang": lang,
         "t": lambda key, **params: i18n.translate(lang, key, **params),
         "account": account,
@@ -169,6 +172,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
+
+
+def _with_query(request: Request, **changes: str) -> str:
+    """This page's path and query with some parameters changed (e.g. the language)."""
+    params = dict(request.query_params) | changes
+    return request.url.path + "?" + urlencode(params)
 
 
 def flash(request: Request, key: str, **params: Any) -> None:

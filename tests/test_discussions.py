@@ -55,7 +55,13 @@ def test_visitor_sees_an_invitation_instead_of_a_form(site: Site) -> None:
     site.logout()
     page = site.client.get(f"/groups/open-overheid/topics/{topic}").text
     assert 'action="/posts/' not in page
-    assert "Log in</a> of" in page
+    assert "Log in</a> om te reageren" in page  # sign-up is closed: no link to it
+    assert 'href="/register"' not in page
+    from node.services import accounts
+
+    accounts.set_registration_policy(site.node, "domains", ["utrecht.nl"])
+    page = site.client.get(f"/groups/open-overheid/topics/{topic}").text
+    assert "Log in</a> of" in page and 'href="/register"' in page
     assert site.client.get("/groups/open-overheid/new", follow_redirects=False).status_code == 303
     response = site.post(f"/posts/{topic}/reply", {"body": "anoniem"})
     assert response.headers["location"].startswith("/login")

@@ -65,6 +65,11 @@ def test_dutch_by_default_english_on_request(filled: Site) -> None:
     assert '<html lang="nl"' in page and "Groepen" in page
 
 
+def test_language_switch_keeps_the_query(filled: Site) -> None:
+    page = filled.client.get("/search?q=samen").text
+    assert 'href="/search?q=samen&amp;lang=en"' in page
+
+
 def test_unknown_pages_are_real_404_pages(filled: Site) -> None:
     for path in ["/nope", "/groups/nope", "/groups/open-overheid/topics/999", "/groups/other/topics/1",
                  "/users/nobody", "/users/anne/blog/1", "/posts/999", "/tags/%3Cb%3E", "/users/nobody/blog.atom"]:
