@@ -90,11 +90,17 @@ def filesystem_of(path: Path) -> str:
 def proc_status(pid: int) -> dict[str, int]:
     """The kB figures of /proc/PID/status (VmRSS, VmHWM, ...)."""
     figures: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
         name, _, value = line.partition(":")
         parts = value.split()
         if len(parts) == 2 and parts[1] == "kB":
             figures[name] = int(parts[0])
+    if "VmRSS" not in figures:
+        raise BenchError(f"process {pid} has gone (no memory figures in /proc/{pid}/status)")
     return figures
 
 
@@ -103,6 +109,14 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runqueue_seconds(pid: int) -> float:
+    """Time the process's main thread (uvicorn's event loop) was ready to run but waited for a core."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def descendants(pid: int) -> Iterator[tuple[int, int]]:
@@ -247,7 +261,9 @@ class PageRun:
     name: str
     path: str
     result: dict[str, Any]
-    server_cpu_percent: float
+    server_cpu_percent: float  # of one core, over warm-up + measured time
+    server_wait_percent: float  # time the event loop was runnable but had no core (a busy machine)
+    load_cpu_percent: float  # the load generator's, likewise
     rss_end_kb: int
     rss_sampled_max_kb: int
 
@@ -259,12 +275,14 @@ def run_load(server: Server, name: str, path: str) -> PageRun:
         "--clients", str(CLIENTS), "--warmup", str(WARMUP_S), "--duration", str(DURATION_S),
         "--max-requests", str(MAX_REQUESTS),
     ]
-    cpu_before, wall_before = cpu_seconds(server.pid), time.perf_counter()
+    cpu_before, wait_before, wall_before = cpu_seconds(server.pid), runqueue_seconds(server.pid), time.perf_counter()
     sampled = 0
     load = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = wall_before + WARMUP_S + DURATION_S + 60
         while load.poll() is None:
+            if server.process is None or server.process.poll() is not None:
+                raise BenchError(f"the server exited during the load on {path}:\n{server.log_tail()}")
             sampled = max(sampled, proc_status(server.pid).get("VmRSS", 0))
             if time.perf_counter() > deadline:
                 raise BenchError(f"the load generator did not finish for {path}")
@@ -275,12 +293,15 @@ def run_load(server: Server, name: str, path: str) -> PageRun:
             load.kill()
             load.wait()
     cpu = cpu_seconds(server.pid) - cpu_before
+    waited = runqueue_seconds(server.pid) - wait_before
     wall = time.perf_counter() - wall_before
     if load.returncode != 0:
         raise BenchError(f"the load generator failed for {path} (exit {load.returncode}):\n{err.strip()[-2000:]}")
     status = proc_status(server.pid)
+    result = json.loads(out)
     return PageRun(
-        name=name, path=path, result=json.loads(out), server_cpu_percent=100 * cpu / wall,
+        name=name, path=path, result=result, server_cpu_percent=100 * cpu / wall,
+        server_wait_percent=100 * waited / wall, load_cpu_percent=100 * result["loadgen_cpu_s"] / wall,
         rss_end_kb=status["VmRSS"], rss_sampled_max_kb=max(sampled, status["VmRSS"]),
     )
 
@@ -310,18 +331,20 @@ def pairs(rows: list[tuple[str, str]]) -> list[str]:
 def render(report: Report) -> str:
     lines = ["Meent page benchmark", "", "Machine", *pairs(report.machine), "", "Set-up", *pairs(report.setup)]
     lines += ["", "Start-up and memory (server process)", *pairs(report.memory)]
-    header = ("page", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "server CPU")
+    header = ("page", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "server CPU",
+              "waited for CPU", "load CPU")
     table = [header]
     for page in report.pages:
         r = page.result
         table.append((
             f"{page.name} {page.path}", str(r["requests"]), str(r["errors"]), f"{r['requests_per_s']:.1f}",
             f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['p99_ms']:.1f}", f"{r['max_ms']:.1f}",
-            f"{page.server_cpu_percent:.0f} %",
+            f"{page.server_cpu_percent:.0f} %", f"{page.server_wait_percent:.0f} %", f"{page.load_cpu_percent:.0f} %",
         ))
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines += ["", f"Load: {CLIENTS} concurrent keep-alive clients per page, {WARMUP_S:g} s warm-up, then "
-                  f"{DURATION_S:g} s or {MAX_REQUESTS} requests measured (bench/load.py, its own process)"]
+                  f"{DURATION_S:g} s or {MAX_REQUESTS} requests measured (bench/load.py, its own process);",
+              "      CPU figures are % of one core over warm-up + measurement"]
     for row in table:
         cells = [row[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(row) if i > 0]
         lines.append("  " + "  ".join(cells))
@@ -387,6 +410,7 @@ def bench(server: Server, report: Report) -> None:
     report.memory += [
         ("start-up (spawn to first 200 on /)", f"{startup:.2f} s"),
         ("idle VmRSS (after start-up + 1 request)", mb(idle["VmRSS"])),
+        ("idle VmHWM (peak so far, before any load)", mb(idle["VmHWM"])),
         *[(f"VmRSS at end of {p.name} load (max sampled)", f"{mb(p.rss_end_kb)} ({mb(p.rss_sampled_max_kb)})")
           for p in report.pages],
         ("peak VmHWM (whole run)", mb(peak["VmHWM"])),

@@ -32,16 +32,16 @@ def by_usernames(db: Database, usernames: list[str]) -> list[Row]:
         return []
     marks = ",".join("?" * len(usernames))
     return db.all(
-        f"SELECT * FROM accounts WHERE username IN ({marks}) AND disabled = 0", usernames
+        f"SELECT * FROM accounts WHERE username IN ({marks}) AND disabled = 0 AND domain IS NULL", usernames
     )
 
 
 def listing(db: Database) -> list[Row]:
-    return db.all("SELECT * FROM accounts ORDER BY username")
+    return db.all("SELECT * FROM accounts WHERE domain IS NULL ORDER BY username")
 
 
 def count(db: Database) -> int:
-    return int(db.scalar("SELECT count(*) FROM accounts WHERE disabled = 0") or 0)
+    return int(db.scalar("SELECT count(*) FROM accounts WHERE disabled = 0 AND domain IS NULL") or 0)
 
 
 def update_profile(db: Database, account_id: int, fields: dict[str, str]) -> None:
@@ -65,3 +65,27 @@ def set_role(db: Database, account_id: int, role: str) -> None:
 
 def set_disabled(db: Database, account_id: int, disabled: bool) -> None:
     db.execute("UPDATE accounts SET disabled = ? WHERE id = ?", (int(disabled), account_id))
+
+
+def local_by_username(db: Database, username: str) -> Row | None:
+    return db.one("SELECT * FROM accounts WHERE username = ? AND domain IS NULL", (username,))
+
+
+def by_actor_uri(db: Database, uri: str) -> Row | None:
+    return db.one("SELECT * FROM accounts WHERE actor_uri = ?", (uri,))
+
+
+def upsert_remote(db: Database, *, uri: str, handle: str, domain: str, display_name: str, about: str,
+                  now: str) -> int:
+    """The local row that stands for a remote person; returns its id."""
+    existing = by_actor_uri(db, uri)
+    if existing is not None:
+        db.execute("UPDATE accounts SET display_name = ?, about = ? WHERE id = ?",
+                   (display_name, about, existing["id"]))
+        return int(existing["id"])
+    cur = db.execute(
+        "INSERT INTO accounts (username, password_hash, role, display_name, about, created_at, domain, actor_uri)"
+        " VALUES (?, '!', 'member', ?, ?, ?, ?, ?)",
+        (handle, display_name, about, now, domain, uri),
+    )
+    return int(cur.lastrowid or 0)

@@ -27,7 +27,7 @@ def listing(db: Database) -> list[Row]:
         " (SELECT count(*) FROM group_follows f WHERE f.group_id = groups.id) AS followers,"
         " (SELECT count(*) FROM posts p WHERE p.group_id = groups.id AND p.kind = 'topic'"
         "  AND p.deleted_at IS NULL) AS topics"
-        " FROM groups ORDER BY name COLLATE NOCASE"
+        " FROM groups WHERE domain IS NULL ORDER BY name COLLATE NOCASE"
     )
 
 
@@ -56,5 +56,35 @@ def followed_by(db: Database, account_id: int) -> list[Row]:
     return db.all(
         "SELECT groups.* FROM groups JOIN group_follows f ON f.group_id = groups.id"
         " WHERE f.account_id = ? ORDER BY groups.name COLLATE NOCASE",
+        (account_id,),
+    )
+
+
+def local_by_slug(db: Database, slug: str) -> Row | None:
+    return db.one("SELECT * FROM groups WHERE slug = ? AND domain IS NULL", (slug,))
+
+
+def by_actor_uri(db: Database, uri: str) -> Row | None:
+    return db.one("SELECT * FROM groups WHERE actor_uri = ?", (uri,))
+
+
+def upsert_remote(db: Database, *, uri: str, handle: str, domain: str, name: str, description: str,
+                  now: str) -> int:
+    """The local row that stands for a remote group; returns its id."""
+    existing = by_actor_uri(db, uri)
+    if existing is not None:
+        db.execute("UPDATE groups SET name = ?, description = ? WHERE id = ?", (name, description, existing["id"]))
+        return int(existing["id"])
+    cur = db.execute(
+        "INSERT INTO groups (slug, name, description, created_at, domain, actor_uri) VALUES (?, ?, ?, ?, ?, ?)",
+        (handle, name, description, now, domain, uri),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def remote_followed_by(db: Database, account_id: int) -> list[Row]:
+    return db.all(
+        "SELECT groups.* FROM groups JOIN group_follows f ON f.group_id = groups.id"
+        " WHERE f.account_id = ? AND groups.domain IS NOT NULL ORDER BY groups.name COLLATE NOCASE",
         (account_id,),
     )

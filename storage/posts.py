@@ -10,12 +10,15 @@ SELECT = (
     "SELECT posts.*, a.username AS author_username, a.display_name AS author_name,"
     " a.job_title AS author_job_title, g.slug AS group_slug, g.name AS group_name,"
     " o.username AS blog_owner_username, o.display_name AS blog_owner_name,"
-    " root.title AS topic_title, root.kind AS topic_kind"
+    " root.title AS topic_title, root.kind AS topic_kind, root.uri AS topic_uri,"
+    " a.actor_uri AS author_uri, a.domain AS author_domain, g.actor_uri AS group_uri, g.domain AS group_domain,"
+    " parent.uri AS parent_uri, parent.author_id AS parent_author_id"
     " FROM posts"
     " JOIN accounts a ON a.id = posts.author_id"
     " LEFT JOIN groups g ON g.id = posts.group_id"
     " LEFT JOIN accounts o ON o.id = posts.blog_owner"
     " LEFT JOIN posts root ON root.id = posts.topic_id"
+    " LEFT JOIN posts parent ON parent.id = posts.parent_id"
 )
 VISIBLE_ROOT = "posts.deleted_at IS NULL AND posts.state = 'published'"
 
@@ -184,3 +187,14 @@ def counts(db: Database) -> dict[str, int]:
         " sum(kind = 'blog') AS blog_posts FROM posts WHERE deleted_at IS NULL"
     )
     return {key: int(row[key] or 0) for key in ("topics", "replies", "blog_posts")} if row else {}
+
+
+def by_uri(db: Database, uri: str) -> Row | None:
+    return db.one(f"{SELECT} WHERE posts.uri = ?", (uri,))
+
+
+def liker_uris(db: Database, post_id: int) -> list[Row]:
+    return db.all(
+        "SELECT a.username, a.actor_uri FROM likes JOIN accounts a ON a.id = likes.account_id WHERE post_id = ?",
+        (post_id,),
+    )

@@ -2,7 +2,8 @@
 
 from sqlite_utils import Migrations
 
-from storage.migrations import m0001_initial
+from storage.migrations import m0001_initial, m0002_federation
 
 MIGRATIONS = Migrations("meent")
 MIGRATIONS(name="0001_initial")(m0001_initial.apply)
+MIGRATIONS(name="0002_federation")(m0002_federation.apply)

@@ -1,0 +1,222 @@
+"""Where a topic page's time goes: the app called in-process (plain ASGI), timed and under cProfile.
+
+    cd /work/main && .venv/bin/python bench/profile_topic.py [--requests 200]
+
+Seeds the same node as bench/pages.py (meent init + bench/content.py), builds the app with
+node.app.create_app, and calls it directly on this thread: starlette's TestClient runs the app
+in a portal thread, which cProfile (per thread) would not see. Then:
+
+1. a wall-clock split of one page: the thread query, the tree, the view counter's write, the
+   template, and the whole request;
+2. the same page with the view counter's write left out, and with PRAGMA synchronous=NORMAL,
+   patched in this process only (no file is changed), to size the write's share; the template
+   with plain objects instead of sqlite3.Row, without the replies, and for a signed-in member;
+3. cProfile's top functions by own time and by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+
+from node import i18n, threads
+from node.app import create_app
+from node.config import load
+from node.services import posts as post_service
+from storage import accounts, posts
+from storage.db import Row
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+ADMIN = "beheerder"
+Message = dict[str, Any]
+
+
+class Page:
+    """One GET through the ASGI app, keeping the session cookie as a browser would."""
+
+    def __init__(self, app: Starlette, path: str) -> None:
+        self.app, self.path, self.cookie = app, path, b""
+
+    async def get(self) -> tuple[int, bytes]:
+        headers = [(b"host", b"127.0.0.1:8000"), (b"accept", b"text/html"), (b"accept-language", b"nl")]
+        if self.cookie:
+            headers.append((b"cookie", self.cookie))
+        scope: Message = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": self.path, "raw_path": self.path.encode(), "query_string": b"",
+            "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        status, body = 0, bytearray()
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", []):
+                    if name == b"set-cookie":
+                        self.cookie = value.split(b";", 1)[0]
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, bytes(body)
+
+    async def many(self, count: int) -> list[float]:
+        """Milliseconds of each of count sequential requests."""
+        times = []
+        for _ in range(count):
+            began = time.perf_counter()
+            status, _ = await self.get()
+            times.append((time.perf_counter() - began) * 1000)
+            if status != 200:
+                raise RuntimeError(f"{self.path} answered {status}")
+        return times
+
+
+class Record(dict[str, Any]):
+    """A row that answers both post.name (found at once by Jinja2) and post["name"] (used by node.urls)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def as_object(row: Row) -> Record:
+    return Record({key: row[key] for key in row.keys()})
+
+
+def as_objects(branch: threads.Branch) -> threads.Branch:
+    return threads.Branch(as_object(branch.post), [as_objects(child) for child in branch.children])
+
+
+def timed(function: Callable[[], object], count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+def describe(label: str, times: list[float]) -> str:
+    quantiles = statistics.quantiles(times, n=20)
+    return f"  {label:<66} mean {statistics.fmean(times):7.2f}  p50 {statistics.median(times):7.2f}  " \
+           f"p95 {quantiles[18]:7.2f} ms"
+
+
+@contextmanager
+def patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, replacement)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def seed(workdir: Path) -> tuple[Path, str]:
+    data_dir = workdir / "node"
+    for args in (
+        ["-m", "node", "init", "--data-dir", str(data_dir), "--domain", "127.0.0.1:8000", "--admin", ADMIN,
+         "--password", "profile-password", "--name", "Gemeente Bench"],
+        [str(BENCH / "content.py"), "--config", str(data_dir / "config.toml"), "--admin", ADMIN],
+    ):
+        result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    seeded = json.loads(result.stdout)
+    return data_dir / "config.toml", f"/groups/{seeded['group_slug']}/topics/{seeded['topic_id']}"
+
+
+async def profile(config_path: Path, path: str, count: int) -> None:
+    app = create_app(load(config_path))
+    node = app.state.node
+    topic_id = int(path.rsplit("/", 1)[1])
+    page = Page(app, path)
+    await page.many(20)  # compile templates, fill caches, get a session cookie
+    root = posts.by_id(node.db, topic_id)
+    assert root is not None
+    context = threads.page_context(node, root, None)
+    template = app.state.templates.get_template("topic.html")
+    values = {
+        "request": None, "lang": "nl", "t": lambda key, **params: i18n.translate("nl", key, **params),
+        "account": None, "csrf": "x" * 43,
+        "site_name": "Gemeente Bench", "theme_class": "", "has_theme_tokens": False, "unread": 0, "path": path,
+        "errors": {}, "values": {}, "flash": None, "urls": app.state.templates.globals["urls"], **context,
+    }
+    print(f"Topic page {path}: {len(context['tree'])} top-level replies, {context['reply_total']} in all")
+    print(f"Wall-clock split, {count} sequential calls each, one process, no concurrency:")
+    print(describe("posts.thread(): the SQL query (201 rows, 4 joins)",
+                   timed(lambda: posts.thread(node.db, topic_id), count)))
+    print(describe("threads.page_context(): query + tree + tags", timed(
+        lambda: threads.page_context(node, root, None), count)))
+    print(describe("posts.record_view(): UPDATE views + COMMIT (fsync)",
+                   timed(lambda: post_service.record_view(node, topic_id), count)))
+    print(describe("topic.html render (Jinja2) alone", timed(lambda: template.render(values), count)))
+    plain = {**values, "root": as_object(root), "tree": [as_objects(branch) for branch in context["tree"]]}
+    print(describe("  the same, rows as plain objects instead of sqlite3.Row",
+                   timed(lambda: template.render(plain), count)))
+    print(describe("  the same, without the replies (tree=[]): a cached thread's floor",
+                   timed(lambda: template.render({**values, "tree": []}), count)))
+    member = accounts.by_username(node.db, "bram")
+    signed_in = {**values, "account": member, "liked": set()}
+    print(describe("  the same, for a signed-in member (reply/like forms per post)",
+                   timed(lambda: template.render(signed_in), count)))
+    print(describe("whole request through the ASGI app", await page.many(count)))
+    with patched(post_service, "record_view", lambda node, topic_id: None):
+        print(describe("whole request, view counter write left out", await page.many(count)))
+    node.db.writer.execute("PRAGMA synchronous=NORMAL")
+    print(describe("whole request, writer at PRAGMA synchronous=NORMAL", await page.many(count)))
+    node.db.writer.execute("PRAGMA synchronous=FULL")
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    await page.many(count)
+    profiler.disable()
+    for order, limit in (("tottime", 25), ("cumulative", 30)):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
+        stats.print_stats(limit)
+        print(f"\ncProfile, {count} requests, top {limit} by {order}:")
+        print("\n".join(line for line in out.getvalue().splitlines()[4:] if line.strip()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Profile the topic page in-process.")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="meent-profile-"))
+    try:
+        config_path, path = seed(workdir)
+        asyncio.run(profile(config_path, path, args.requests))
+    except subprocess.CalledProcessError as error:
+        print(f"profile: seeding failed: {error.stderr}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

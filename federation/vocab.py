@@ -1,0 +1,203 @@
+"""Pure mapping between our records and ActivityStreams JSON. No I/O: ids, keys and times come in.
+
+Topics' opening posts are Articles (name, plain summary, audience = group), as
+NodeBB sends them; replies are Notes; blog posts are Articles with a url to
+their page; deleted posts are Tombstones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from federation import ids
+
+AS = "https://www.w3.org/ns/activitystreams"
+CONTEXT: list[Any] = [
+    AS,
+    "https://w3id.org/security/v1",
+    {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"},
+]
+Record = Mapping[str, Any]
+
+
+def _actor(
+    base: str, uri: str, kind: str, username: str, name: str, summary: str, url: str, public_pem: str
+) -> dict[str, Any]:
+    return {
+        "@context": CONTEXT,
+        "id": uri,
+        "type": kind,
+        "preferredUsername": username,
+        "name": name,
+        "summary": summary,
+        "url": url,
+        "inbox": ids.inbox(uri),
+        "outbox": f"{uri}/outbox",
+        "followers": ids.followers(uri),
+        "following": f"{uri}/following",
+        "endpoints": {"sharedInbox": ids.shared_inbox(base)},
+        "manuallyApprovesFollowers": False,
+        "discoverable": True,
+        "publicKey": {"id": ids.key(uri), "owner": uri, "publicKeyPem": public_pem},
+    }
+
+
+def person(base: str, account: Record, public_pem: str, about_html: str) -> dict[str, Any]:
+    uri = ids.member(base, account["username"])
+    actor = _actor(base, uri, "Person", account["username"], account["display_name"], about_html,
+                   f"{base}/users/{account['username']}", public_pem)
+    actor["liked"] = f"{uri}/liked"
+    actor["published"] = account["created_at"]
+    if account["job_title"]:
+        actor["attachment"] = [{"type": "PropertyValue", "name": "Functie", "value": account["job_title"]}]
+    return actor
+
+
+def group(base: str, record: Record, public_pem: str, moderators: Sequence[str]) -> dict[str, Any]:
+    uri = ids.group(base, record["slug"])
+    actor = _actor(base, uri, "Group", record["slug"], record["name"], record["description"],
+                   f"{base}/groups/{record['slug']}", public_pem)
+    actor["attributedTo"] = f"{uri}/moderators"
+    actor["moderators"] = f"{uri}/moderators"
+    actor["postingRestrictedToMods"] = False
+    actor["published"] = record["created_at"]
+    del moderators  # served as the moderators collection
+    return actor
+
+
+def organisation(base: str, handle: str, name: str, public_pem: str) -> dict[str, Any]:
+    return _actor(base, ids.organisation(base), "Organization", handle, name, "", base + "/", public_pem)
+
+
+def post_uri(base: str, post: Record) -> str:
+    return str(post["uri"] or ids.post(base, post["id"]))
+
+
+def author_uri(base: str, post: Record) -> str:
+    return str(post["author_uri"] or ids.member(base, post["author_username"]))
+
+
+def group_uri(base: str, post: Record) -> str | None:
+    if post["group_slug"] is None:
+        return None
+    return str(post["group_uri"] or ids.group(base, post["group_slug"]))
+
+
+def audience(base: str, post: Record) -> tuple[list[str], list[str]]:
+    """Public, addressed to the group (if any) and the author's followers."""
+    to = [ids.PUBLIC]
+    group = group_uri(base, post)
+    if group:
+        to.append(group)
+    return to, [ids.followers(author_uri(base, post))]
+
+
+def post_object(
+    base: str, post: Record, html_url: str, tags: Sequence[str], mentions: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """A post as an Article (topic, blog post), Note (reply) or Tombstone (deleted)."""
+    uri = post_uri(base, post)
+    if post["deleted_at"]:
+        return {"@context": CONTEXT, "id": uri, "type": "Tombstone", "deleted": post["deleted_at"],
+                "formerType": "Note" if post["kind"] == "reply" else "Article"}
+    to, cc = audience(base, post)
+    topic_uri = str(post["topic_uri"] or ids.post(base, post["topic_id"]))
+    obj: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": uri,
+        "type": "Note" if post["kind"] == "reply" else "Article",
+        "attributedTo": author_uri(base, post),
+        "content": post["content"],
+        "contentMap": {post["language"]: post["content"]},
+        "mediaType": "text/html",
+        "source": {"content": post["source"], "mediaType": "text/markdown"},
+        "published": post["published_at"] or post["created_at"],
+        "url": html_url,
+        "to": to,
+        "cc": cc,
+        "inReplyTo": post["parent_uri"] or (ids.post(base, post["parent_id"]) if post["parent_id"] else None),
+        "context": topic_uri if post["topic_uri"] else ids.context(base, post["topic_id"]),
+        "tag": [{"type": "Hashtag", "name": f"#{t}", "href": f"{base}/tags/{t}"} for t in tags]
+        + [{"type": "Mention", "name": name, "href": href} for name, href in mentions],
+        "sensitive": False,
+    }
+    if post["kind"] != "reply":
+        obj["name"] = post["title"]
+        obj["summary"] = post["summary"]
+    group = group_uri(base, post)
+    if group:
+        obj["audience"] = group
+    if post["edited_at"]:
+        obj["updated"] = post["edited_at"]
+    return obj
+
+
+def activity(kind: str, activity_id: str, actor: str, obj: Any, to: Sequence[str] = (),
+             cc: Sequence[str] = (), published: str | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"@context": CONTEXT, "id": activity_id, "type": kind, "actor": actor, "object": obj}
+    if to:
+        result["to"] = list(to)
+    if cc:
+        result["cc"] = list(cc)
+    if published:
+        result["published"] = published
+    return result
+
+
+def strip_context(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """An object embedded in an activity does not repeat the @context."""
+    return {k: v for k, v in obj.items() if k != "@context"}
+
+
+def ordered_collection(uri: str, total: int, first: str | None = None,
+                       items: Sequence[Any] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"@context": AS, "id": uri, "type": "OrderedCollection", "totalItems": total}
+    if items is not None:
+        result["orderedItems"] = list(items)
+    elif first:
+        result["first"] = first
+    return result
+
+
+def collection_page(uri: str, part_of: str, items: Sequence[Any], next_page: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {"@context": AS, "id": uri, "type": "OrderedCollectionPage", "partOf": part_of,
+                              "orderedItems": list(items)}
+    if next_page:
+        result["next"] = next_page
+    return result
+
+
+# Reading what others send.
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def id_of(value: Any) -> str | None:
+    """The id of a link, an embedded object or a plain URI string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        found = value.get("id") or value.get("href")
+        return found if isinstance(found, str) else None
+    return None
+
+
+def ids_of(value: Any) -> list[str]:
+    return [i for i in (id_of(v) for v in as_list(value)) if i]
+
+
+def text_of(obj: Mapping[str, Any], key: str) -> str:
+    """A natural-language property, from `key` or the first value of `keyMap`."""
+    value = obj.get(key)
+    if isinstance(value, str):
+        return value
+    mapped = obj.get(f"{key}Map")
+    if isinstance(mapped, Mapping):
+        for text in mapped.values():
+            if isinstance(text, str):
+                return text
+    return ""
