@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -68,11 +72,33 @@ def _error_page(request: Request, status: int, title_key: str, message_key: str,
     )
 
 
+VIEW_FLUSH_SECONDS = 5.0
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Background work in the server's event loop: writing batched page views."""
+    node: Node = app.state.node
+
+    async def flush_views() -> None:
+        while True:
+            await asyncio.sleep(VIEW_FLUSH_SECONDS)
+            node.flush_views()
+
+    task = asyncio.create_task(flush_views())
+    try:
+        yield
+    finally:
+        task.cancel()
+        node.flush_views()
+
+
 def create_app(config: Config, database: Database | None = None) -> Starlette:
     db = database or Database(config.database_path)
     db.migrate()
     app = Starlette(
         routes=routes(config),
+        lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(
@@ -96,5 +122,6 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
     env = web.make_environment()
     env.globals["urls"] = urls
     app.state.templates = env
+    app.state.tree_cache = OrderedDict()
     return app
 

@@ -17,7 +17,7 @@ async def login_form(request: Request) -> Response:
 async def login(request: Request) -> Response:
     form = await read_form(request)
     target = safe_next(field(form, "next"))
-    account = accounts.authenticate(node_of(request), field(form, "username"), field(form, "password"))
+    account = await accounts.authenticate(node_of(request), field(form, "username"), field(form, "password"))
     if account is None:
         return render(request, "login.html", {
             "next": target, "values": {"username": field(form, "username")},

@@ -8,7 +8,17 @@ from starlette.responses import Response
 from node import feeds, threads, urls
 from node.services import accounts, posts
 from node.services.errors import NotFound, ServiceError
-from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import (
+    current_account,
+    field,
+    form_errors,
+    node_of,
+    read_form,
+    redirect,
+    render,
+    render_tree,
+    require_account,
+)
 from storage import accounts as account_store
 from storage import posts as post_store
 from storage.db import Row
@@ -67,7 +77,9 @@ def _post_page(request: Request, owner_username: str | None) -> Response:
         raise NotFound("error.post_not_found")
     if post["state"] == "published":
         posts.record_view(node, post["id"])
-    return render(request, "blog_post.html", threads.page_context(node, post, viewer))
+    context = threads.page_context(node, post, viewer)
+    context["tree_html"] = render_tree(request, context)
+    return render(request, "blog_post.html", context)
 
 
 async def organisation_post(request: Request) -> Response:

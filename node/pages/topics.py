@@ -8,7 +8,17 @@ from starlette.responses import Response
 from node import threads, urls
 from node.services import groups, posts
 from node.services.errors import NotFound, ServiceError
-from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import (
+    current_account,
+    field,
+    form_errors,
+    node_of,
+    read_form,
+    redirect,
+    render,
+    render_tree,
+    require_account,
+)
 
 
 async def new_form(request: Request) -> Response:
@@ -39,4 +49,6 @@ async def show(request: Request) -> Response:
     if topic["kind"] != "topic" or topic["group_slug"] != request.path_params["slug"].lower():
         raise NotFound("error.post_not_found")
     posts.record_view(node, topic["id"])
-    return render(request, "topic.html", threads.page_context(node, topic, account))
+    context = threads.page_context(node, topic, account)
+    context["tree_html"] = render_tree(request, context)
+    return render(request, "topic.html", context)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from node.config import Config
+from storage import posts
 from storage.db import Database
 
 
@@ -18,6 +20,14 @@ def utc_now() -> str:
 class Node:
     config: Config
     db: Database
+    # Page views counted in memory and written in batches: a commit per view would
+    # cost more than the page itself (bench/pages.py).
+    views: Counter[int] = field(default_factory=Counter)
 
     def now(self) -> str:
         return utc_now()
+
+    def flush_views(self) -> None:
+        if self.views:
+            counts, self.views = dict(self.views), Counter()
+            posts.add_views(self.db, counts)

@@ -207,7 +207,12 @@ def unlike(node: Node, account: Row, post_id: int) -> None:
 
 
 def record_view(node: Node, topic_id: int) -> None:
-    posts.add_view(node.db, topic_id)
+    node.views[topic_id] += 1
+
+
+def views(node: Node, post: Row) -> int:
+    """Stored views plus those not yet written."""
+    return int(post["views"]) + node.views.get(post["id"], 0)
 
 
 def tags_for_form(node: Node, post: Row) -> str:
