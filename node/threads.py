@@ -35,7 +35,6 @@ def page_context(node: Node, root: Row, viewer: Row | None) -> dict[str, Any]:
         "root": root,
         "tree": tree,
         "reply_total": len(rows) - 1,
-        "views": int(root["views"]) + node.views.get(root["id"], 0),
         "tags": posts.tags_of(node.db, [root["id"]])[root["id"]],
         "liked": posts.liked_by(node.db, viewer["id"], ids) if viewer else set(),
     }

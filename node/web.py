@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from node import i18n
+from node import i18n, threads
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from storage import accounts, notifications
@@ -195,32 +195,35 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 TREE_CACHE_SIZE = 256
 
 
-def render_tree(request: Request, context: dict[str, Any]) -> Markup:
-    """The replies of a thread as HTML; for visitors, cached until anything is committed.
+def thread_context(request: Request, root: Row) -> dict[str, Any]:
+    """What a thread page shows below its opening post, with the replies rendered as HTML.
 
-    Rendering 200 replies costs several milliseconds; a visitor's tree is the same for
-    everyone, so it is rendered once per (thread, language, database version).
+    Rendering 200 replies costs milliseconds and a visitor's view of them is the same for
+    everyone, so for visitors the whole part is cached per (thread, language, database
+    version): any commit, ours or another process's, makes a new version.
     """
+    node = node_of(request)
     account = current_account(request)
     lang = language(request)
-    env: jinja2.Environment = request.app.state.templates
-    values = {
-        "tree": context["tree"], "account": account, "liked": context["liked"], "csrf": LazyCsrf(request),
-        "t": lambda key, **params: i18n.translate(lang, key, **params),
-    }
-    if account is not None:
-        return Markup(env.get_template("tree.html").render(values))
-    cache: OrderedDict[tuple[Any, ...], Markup] = request.app.state.tree_cache
-    key = (context["root"]["id"], lang, node_of(request).db.version())
-    html = cache.get(key)
-    if html is None:
-        html = Markup(env.get_template("tree.html").render(values))
-        cache[key] = html
-        if len(cache) > TREE_CACHE_SIZE:
-            cache.popitem(last=False)
+    cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = request.app.state.tree_cache
+    key = (root["id"], lang, node.db.version())
+    parts = cache.get(key) if account is None else None
+    if parts is None:
+        context = threads.page_context(node, root, account)
+        env: jinja2.Environment = request.app.state.templates
+        tree_html = Markup(env.get_template("tree.html").render({
+            "tree": context["tree"], "account": account, "liked": context["liked"], "csrf": LazyCsrf(request),
+            "t": lambda key, **params: i18n.translate(lang, key, **params),
+        }))
+        parts = {"root": context["root"], "reply_total": context["reply_total"], "tags": context["tags"],
+                 "liked": context["liked"], "tree_html": tree_html}
+        if account is None:
+            cache[key] = parts
+            if len(cache) > TREE_CACHE_SIZE:
+                cache.popitem(last=False)
     else:
         cache.move_to_end(key)
-    return html
+    return parts | {"views": int(root["views"]) + node.views.get(root["id"], 0)}
 
 
 def _with_query(request: Request, **changes: str) -> str:

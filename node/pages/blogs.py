@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node import feeds, threads, urls
+from node import feeds, urls
 from node.services import accounts, posts
 from node.services.errors import NotFound, ServiceError
 from node.web import (
@@ -16,8 +16,8 @@ from node.web import (
     read_form,
     redirect,
     render,
-    render_tree,
     require_account,
+    thread_context,
 )
 from storage import accounts as account_store
 from storage import posts as post_store
@@ -77,9 +77,7 @@ def _post_page(request: Request, owner_username: str | None) -> Response:
         raise NotFound("error.post_not_found")
     if post["state"] == "published":
         posts.record_view(node, post["id"])
-    context = threads.page_context(node, post, viewer)
-    context["tree_html"] = render_tree(request, context)
-    return render(request, "blog_post.html", context)
+    return render(request, "blog_post.html", thread_context(request, post))
 
 
 async def organisation_post(request: Request) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node import threads, urls
+from node import urls
 from node.services import groups, posts
 from node.services.errors import NotFound, ServiceError
 from node.web import (
@@ -16,8 +16,8 @@ from node.web import (
     read_form,
     redirect,
     render,
-    render_tree,
     require_account,
+    thread_context,
 )
 
 
@@ -49,6 +49,4 @@ async def show(request: Request) -> Response:
     if topic["kind"] != "topic" or topic["group_slug"] != request.path_params["slug"].lower():
         raise NotFound("error.post_not_found")
     posts.record_view(node, topic["id"])
-    context = threads.page_context(node, topic, account)
-    context["tree_html"] = render_tree(request, context)
-    return render(request, "topic.html", context)
+    return render(request, "topic.html", thread_context(request, topic))
