@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 
 
 def generate_pem_pair() -> tuple[str, str]:
@@ -18,3 +22,21 @@ def generate_pem_pair() -> tuple[str, str]:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode("ascii")
     return public_pem, private_pem
+
+
+@functools.cache
+def load_private(pem: str) -> rsa.RSAPrivateKey:
+    """A private key from PEM, parsed once per process (a validated load costs about 50 ms)."""
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("not an RSA private key")
+    return key
+
+
+@functools.cache
+def load_public(pem: str) -> PublicKey:
+    """A remote actor's public key from PEM (RSA or Ed25519), parsed once per process."""
+    key = serialization.load_pem_public_key(pem.encode("ascii"))
+    if not isinstance(key, (rsa.RSAPublicKey, ed25519.Ed25519PublicKey)):
+        raise ValueError("unsupported public key type")
+    return key

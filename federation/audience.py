@@ -1,0 +1,25 @@
+"""Which inboxes an activity goes to: shared inboxes collapse followers per server. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+
+def collapse(recipients: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One inbox per server where it has a shared inbox, otherwise each actor's own inbox.
+
+    `recipients` have `inbox` and `shared_inbox` (None when the server has none).
+    """
+    chosen: dict[str, None] = {}
+    for recipient in recipients:
+        target = recipient["shared_inbox"] or recipient["inbox"]
+        if target:
+            chosen[target] = None
+    return list(chosen)
+
+
+def domain_of(url: str) -> str:
+    """The host[:port] a URL points at: the unit of blocking, allow-listing and back-off."""
+    return urlsplit(url).netloc.lower()
