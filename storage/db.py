@@ -36,6 +36,8 @@ class Database:
         self.path = str(path)
         self.writer = _connect(self.path)
         self.reader = _connect(self.path)
+        # Bumped by every commit of ours that changes what pages show (see version()).
+        self.generation = 0
 
     def migrate(self) -> None:
         MIGRATIONS.apply(sqlite_utils.Database(self.writer))
@@ -45,8 +47,11 @@ class Database:
         self.reader.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE on the writer; commit on success, roll back on error."""
+    def transaction(self, *, counts: bool = True) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE on the writer; commit on success, roll back on error.
+
+        counts=False is for bookkeeping (view counters) that must not invalidate cached pages.
+        """
         if self.writer.in_transaction:
             yield self.writer
             return
@@ -57,6 +62,13 @@ class Database:
             self.writer.execute("ROLLBACK")
             raise
         self.writer.execute("COMMIT")
+        if counts:
+            self.generation += 1
+
+    def version(self) -> tuple[int, int]:
+        """Changes when anything is committed, by us or by another process (the CLI)."""
+        data_version = self.reader.execute("PRAGMA data_version").fetchone()[0]
+        return self.generation, int(data_version)
 
     def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         """One write statement in its own transaction (or the current one)."""

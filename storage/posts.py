@@ -148,8 +148,11 @@ def mentioned_ids(db: Database, post_id: int) -> set[int]:
     return {row["account_id"] for row in rows}
 
 
-def add_view(db: Database, post_id: int) -> None:
-    db.execute("UPDATE posts SET views = views + 1 WHERE id = ?", (post_id,))
+def add_views(db: Database, counts: dict[int, int]) -> None:
+    """Add counted page views in one transaction (they are batched in memory)."""
+    with db.transaction(counts=False) as conn:
+        conn.executemany("UPDATE posts SET views = views + ? WHERE id = ?",
+                         [(n, post_id) for post_id, n in counts.items()])
 
 
 def like(db: Database, post_id: int, account_id: int, now: str) -> bool:
