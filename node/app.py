@@ -16,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from node import urls, web
+from node.ap.negotiate import ActivityNegotiation
 from node.config import Config
 from node.headers import SecurityHeaders
 from node.pages.routes import routes
+from node.services import organisation
 from node.services.context import Node
 from node.services.errors import Forbidden, NotFound, ServiceError
 from storage.db import Database
@@ -101,6 +103,7 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(ActivityNegotiation),
             Middleware(
                 SessionMiddleware, secret_key=config["node.secret_key"], session_cookie="meent_session",
                 max_age=SESSION_DAYS * 86400, same_site="lax", https_only=config["node.https"],
@@ -119,6 +122,7 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
         },
     )
     app.state.node = Node(config=config, db=db)
+    organisation.ensure_key(app.state.node)
     env = web.make_environment()
     env.globals["urls"] = urls
     app.state.templates = env

@@ -16,7 +16,7 @@ from pathlib import Path
 from node import __version__
 from node.config import Config, ConfigError, load, to_toml, validate
 from node.i18n import translate
-from node.services import accounts, groups
+from node.services import accounts, groups, organisation
 from node.services.context import Node
 from node.services.errors import ServiceError
 from storage import accounts as account_store
@@ -68,11 +68,7 @@ def init_node(data_dir: Path, domain: str, admin: str, password: str, name: str,
         node.db.close()
         Path(node.config.database_path).unlink(missing_ok=True)
         raise CliError(f"--admin/--password: {translate('en', error.message_key, **error.params)}", 2) from None
-    from federation.keys import generate_pem_pair
-    from storage import keys
-
-    public_pem, private_pem = generate_pem_pair()
-    keys.put(node.db, "organisation", public_pem, private_pem, node.now())
+    organisation.ensure_key(node)
     node.db.close()
     config_path.write_text(to_toml(tables), encoding="utf-8")
     return load(config_path)

@@ -58,6 +58,8 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "node.https": (bool, True, None),
     "node.default_language": (str, "nl", _one_of("nl", "en")),
     "node.contact_email": (str, "", None),
+    "node.handle": (str, "", lambda v: None if v == "" or re.match(r"^[a-z0-9_]{2,30}$", v)
+                    else "must be 2 to 30 lower-case letters, digits or _"),
     "server.host": (str, "127.0.0.1", None),
     "server.port": (int, 8000, _port),
     "database.path": (str, "meent.db", None),
@@ -89,6 +91,14 @@ class Config:
     def base_url(self) -> str:
         scheme = "https" if self["node.https"] else "http"
         return f"{scheme}://{self['node.domain']}"
+
+    @property
+    def organisation_handle(self) -> str:
+        """The organisation actor's name (@utrecht@utrecht.example): node.handle, else the first DNS label."""
+        if self["node.handle"]:
+            return str(self["node.handle"])
+        label = str(self["node.domain"]).split(".")[0].split(":")[0]
+        return label if re.match(r"^[a-z][a-z0-9_]{1,29}$", label) else "organisatie"
 
     def resolve(self, key: str) -> Path:
         """A path setting, relative to the config file's folder."""

@@ -84,7 +84,7 @@ def find_mentions(source: str) -> list[str]:
     return sorted(set(found))
 
 
-def _link_tags_and_mentions(source: str, members: set[str]) -> str:
+def _link_tags_and_mentions(source: str, members: set[str], base: str) -> str:
     """Turn #tag and @member into Markdown links before rendering (outside code)."""
     out, in_fence = [], False
     for line in source.splitlines():
@@ -95,18 +95,21 @@ def _link_tags_and_mentions(source: str, members: set[str]) -> str:
             continue
         pieces = re.split(r"(`[^`\n]*`)", line)
         for i in range(0, len(pieces), 2):
-            text = HASHTAG.sub(lambda m: f"[#{m[1]}](/tags/{normalise_tag(m[1])})", pieces[i])
+            text = HASHTAG.sub(lambda m: f"[#{m[1]}]({base}/tags/{normalise_tag(m[1])})", pieces[i])
             pieces[i] = MENTION.sub(
-                lambda m: f"[@{m[1]}](/users/{m[1].lower()})" if m[1].lower() in members else m[0], text
+                lambda m: f"[@{m[1]}]({base}/users/{m[1].lower()})" if m[1].lower() in members else m[0], text
             )
         out.append("".join(pieces))
     return "\n".join(out)
 
 
-def render(source: str, members: set[str] | None = None) -> Rendered:
-    """Markdown source to sanitised HTML, with its tags and the mentioned members."""
+def render(source: str, members: set[str] | None = None, base: str = "") -> Rendered:
+    """Markdown source to sanitised HTML, with its tags and the mentioned members.
+
+    `base` makes tag and mention links absolute, as they must be when the HTML federates.
+    """
     mentions = [name for name in find_mentions(source) if members is None or name in members]
-    linked = _link_tags_and_mentions(source, set(mentions))
+    linked = _link_tags_and_mentions(source, set(mentions), base)
     return Rendered(html=sanitise(_md.render(linked)), tags=find_tags(source), mentions=mentions)
 
 

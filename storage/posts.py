@@ -187,7 +187,7 @@ def liked_by(db: Database, account_id: int, post_ids: list[int]) -> set[int]:
 def counts(db: Database) -> dict[str, int]:
     row = db.one(
         "SELECT sum(kind = 'topic') AS topics, sum(kind = 'reply') AS replies,"
-        " sum(kind = 'blog') AS blog_posts FROM posts WHERE deleted_at IS NULL"
+        " sum(kind = 'blog') AS blog_posts FROM posts WHERE deleted_at IS NULL AND uri IS NULL"
     )
     return {key: int(row[key] or 0) for key in ("topics", "replies", "blog_posts")} if row else {}
 
@@ -200,4 +200,20 @@ def liker_uris(db: Database, post_id: int) -> list[Row]:
     return db.all(
         "SELECT a.username, a.actor_uri FROM likes JOIN accounts a ON a.id = likes.account_id WHERE post_id = ?",
         (post_id,),
+    )
+
+
+def mentioned_accounts(db: Database, post_id: int) -> list[Row]:
+    return db.all(
+        "SELECT a.username, a.actor_uri FROM post_mentions m JOIN accounts a ON a.id = m.account_id"
+        " WHERE m.post_id = ?",
+        (post_id,),
+    )
+
+
+def liked_by_account(db: Database, account_id: int, limit: int, offset: int = 0) -> list[Row]:
+    return db.all(
+        f"{SELECT} JOIN likes l ON l.post_id = posts.id WHERE l.account_id = ? ORDER BY l.created_at DESC"
+        " LIMIT ? OFFSET ?",
+        (account_id, limit, offset),
     )

@@ -7,10 +7,37 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from node.ap import actors as ap_actors
+from node.ap import collections, objects, wellknown
 from node.config import Config
 from node.pages import admin, assets, auth, blogs, groups, home, notices, posts, profiles, settings, tags, topics
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def federation_routes() -> list[BaseRoute]:
+    """ActivityStreams-only URLs: collections, threads, activities and discovery."""
+    return [
+        Route("/.well-known/webfinger", wellknown.webfinger),
+        Route("/.well-known/host-meta", wellknown.host_meta),
+        Route("/.well-known/nodeinfo", wellknown.nodeinfo_links),
+        Route("/nodeinfo/2.1", wellknown.nodeinfo),
+        Route("/organisation", ap_actors.organisation),
+        Route("/organisation/outbox", collections.outbox),
+        Route("/organisation/followers", collections.followers),
+        Route("/organisation/following", collections.following),
+        Route("/users/{name}/outbox", collections.outbox),
+        Route("/users/{name}/followers", collections.followers),
+        Route("/users/{name}/following", collections.following),
+        Route("/users/{name}/liked", collections.liked),
+        Route("/groups/{slug}/outbox", collections.outbox),
+        Route("/groups/{slug}/followers", collections.followers),
+        Route("/groups/{slug}/following", collections.following),
+        Route("/groups/{slug}/moderators", collections.moderators),
+        Route("/posts/{post_id:int}/context", objects.context),
+        Route("/posts/{post_id:int}/replies", objects.replies),
+        Route("/activities/{activity_id}", objects.activity),
+    ]
 
 
 def routes(config: Config) -> list[BaseRoute]:
@@ -62,6 +89,7 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/admin/invites", admin.invite, methods=["POST"]),
         Route("/admin/members", admin.create_member, methods=["POST"]),
         Route("/admin/members/{name}", admin.member, methods=["POST"]),
+        *federation_routes(),
         Route("/theme.css", assets.theme_tokens),
         Route("/assets/nlds.css", assets.nlds_components),
         Route("/assets/tokens.css", assets.nlds_tokens),

@@ -41,7 +41,7 @@ def _check_body(node: Node, body: str) -> str:
 def _render(node: Node, body: str) -> markup.Rendered:
     candidates = markup.find_mentions(body)
     members = {row["username"] for row in accounts.by_usernames(node.db, candidates)}
-    return markup.render(body, members)
+    return markup.render(body, members, node.config.base_url)
 
 
 def _after_write(node: Node, post_id: int, rendered: markup.Rendered, extra_tags: list[str]) -> None:

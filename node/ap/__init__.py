@@ -1,0 +1,1 @@
+"""ActivityStreams views of our actors, posts and collections, on the URLs that serve HTML."""

@@ -1,0 +1,124 @@
+"""Outbox, followers, following, liked and moderators collections, paged as OrderedCollectionPages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation import ids, vocab
+from node.ap.respond import PAGE_SIZE, activity_json, base, node_of, not_found, page_number
+from storage import accounts, activities, follows, groups, posts
+from storage.db import Row
+
+Items = Callable[[int, int], list[Any]]
+
+
+def _paged(request: Request, uri: str, total: int, items: Items) -> Response:
+    """The collection with a link to its first page, or the page asked for with ?page=N."""
+    page = page_number(request)
+    if page is None:
+        return activity_json(vocab.ordered_collection(uri, total, first=f"{uri}?page=1"))
+    found = items(PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    next_page = f"{uri}?page={page + 1}" if page * PAGE_SIZE < total else None
+    return activity_json(vocab.collection_page(f"{uri}?page={page}", uri, found, next_page))
+
+
+def _member(request: Request) -> Row | None:
+    account = accounts.local_by_username(node_of(request).db, request.path_params["name"])
+    return None if account is None or account["disabled"] else account
+
+
+def _group(request: Request) -> Row | None:
+    return groups.local_by_slug(node_of(request).db, request.path_params["slug"])
+
+
+def _actor_uri(request: Request) -> str | None:
+    """The actor whose collection is asked for, from the path."""
+    base_url = base(request)
+    if "name" in request.path_params:
+        member = _member(request)
+        return ids.member(base_url, member["username"]) if member else None
+    if "slug" in request.path_params:
+        group = _group(request)
+        return ids.group(base_url, group["slug"]) if group else None
+    return ids.organisation(base_url)
+
+
+async def outbox(request: Request) -> Response:
+    actor = _actor_uri(request)
+    if actor is None:
+        return not_found()
+    db = node_of(request).db
+
+    def items(limit: int, offset: int) -> list[Any]:
+        return [orjson.loads(row["body"]) for row in activities.of_actor(db, actor, limit, offset)]
+
+    return _paged(request, f"{actor}/outbox", activities.count_of_actor(db, actor), items)
+
+
+def _local_group_followers(request: Request) -> list[str]:
+    group = _group(request) if "slug" in request.path_params else None
+    if group is None:
+        return []
+    db = node_of(request).db
+    base_url = base(request)
+    rows = db.all("SELECT a.username FROM group_follows f JOIN accounts a ON a.id = f.account_id"
+                  " WHERE f.group_id = ? AND a.domain IS NULL ORDER BY f.created_at", (group["id"],))
+    return [ids.member(base_url, row["username"]) for row in rows]
+
+
+async def followers(request: Request) -> Response:
+    actor = _actor_uri(request)
+    if actor is None:
+        return not_found()
+    db = node_of(request).db
+    local = _local_group_followers(request)
+    remote_total = follows.count_followers(db, actor)
+
+    def items(limit: int, offset: int) -> list[Any]:
+        everyone = local + follows.followers(db, actor, limit + offset, 0)
+        return everyone[offset:offset + limit]
+
+    return _paged(request, ids.followers(actor), len(local) + remote_total, items)
+
+
+async def following(request: Request) -> Response:
+    actor = _actor_uri(request)
+    if actor is None:
+        return not_found()
+    db = node_of(request).db
+    member = _member(request) if "name" in request.path_params else None
+    local_groups = ([ids.group(base(request), g["slug"]) for g in groups.followed_by(db, member["id"])
+                     if g["domain"] is None] if member else [])
+    remote = follows.following(db, actor)
+    everything = local_groups + [uri for uri in remote if uri not in local_groups]
+    return _paged(request, f"{actor}/following", len(everything),
+                  lambda limit, offset: everything[offset:offset + limit])
+
+
+async def liked(request: Request) -> Response:
+    member = _member(request)
+    if member is None:
+        return not_found()
+    db = node_of(request).db
+    uri = f"{ids.member(base(request), member['username'])}/liked"
+    total = int(db.scalar("SELECT count(*) FROM likes WHERE account_id = ?", (member["id"],)) or 0)
+    return _paged(request, uri, total, lambda limit, offset: [
+        vocab.post_uri(base(request), row) for row in posts.liked_by_account(db, member["id"], limit, offset)])
+
+
+async def moderators(request: Request) -> Response:
+    group = _group(request)
+    if group is None:
+        return not_found()
+    base_url = base(request)
+    rows = node_of(request).db.all(
+        "SELECT username FROM accounts WHERE role IN ('moderator', 'admin') AND disabled = 0 AND domain IS NULL"
+        " ORDER BY username")
+    items = [ids.member(base_url, row["username"]) for row in rows]
+    return activity_json(vocab.ordered_collection(f"{ids.group(base_url, group['slug'])}/moderators", len(items),
+                                                  items=items))

@@ -1,0 +1,29 @@
+"""Activities we published, kept so their ids answer and outboxes list them."""
+
+from __future__ import annotations
+
+from storage.db import Database, Row
+
+
+def put(db: Database, *, uri: str, kind: str, actor: str, obj: str | None, body: str, now: str) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO activities (uri, type, actor, object, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (uri, kind, actor, obj, body, now),
+    )
+
+
+def by_uri(db: Database, uri: str) -> Row | None:
+    return db.one("SELECT * FROM activities WHERE uri = ?", (uri,))
+
+
+def of_actor(db: Database, actor: str, limit: int, offset: int = 0) -> list[Row]:
+    return db.all(
+        "SELECT * FROM activities WHERE actor = ? AND type IN ('Create', 'Announce') ORDER BY id DESC"
+        " LIMIT ? OFFSET ?",
+        (actor, limit, offset),
+    )
+
+
+def count_of_actor(db: Database, actor: str) -> int:
+    return int(db.scalar(
+        "SELECT count(*) FROM activities WHERE actor = ? AND type IN ('Create', 'Announce')", (actor,)) or 0)
