@@ -1,0 +1,108 @@
+"""Remote actors: fetched with a signed GET, cached in `actors`, refreshed after a day."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import orjson
+
+from federation import vocab
+from federation.fetch import Fetcher, FetchError
+from storage import actors
+from storage.db import Database, Row
+
+FRESH_FOR = timedelta(days=1)
+ACTOR_TYPES = {"Person", "Group", "Organization", "Service", "Application"}
+
+
+class ActorUnavailable(Exception):
+    """A remote actor could not be fetched or is not a usable actor."""
+
+
+def actor_record(doc: Mapping[str, Any], now: str) -> dict[str, Any]:
+    """The cache row of an actor document. Pure; ValueError when it is not a usable actor."""
+    uri = doc.get("id")
+    inbox = doc.get("inbox")
+    if not isinstance(uri, str) or not isinstance(inbox, str) or doc.get("type") not in ACTOR_TYPES:
+        raise ValueError("not an actor with an id and an inbox")
+    key = doc.get("publicKey")
+    key = key[0] if isinstance(key, list) and key else key
+    endpoints = doc.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, Mapping) else None
+    owner_origin = urlsplit(uri).netloc
+    return {
+        "uri": uri,
+        "type": doc["type"],
+        "username": str(doc.get("preferredUsername") or ""),
+        "domain": owner_origin.lower(),
+        "name": vocab.text_of(doc, "name") or str(doc.get("preferredUsername") or ""),
+        "inbox": inbox,
+        # a shared inbox on another server would let one actor redirect others' deliveries
+        "shared_inbox": shared if isinstance(shared, str) and urlsplit(shared).netloc == owner_origin else None,
+        "followers": vocab.id_of(doc.get("followers")),
+        "url": vocab.id_of(doc.get("url")) or uri,
+        "key_id": key.get("id") if isinstance(key, Mapping) and key.get("owner") in (uri, None) else None,
+        "public_key_pem": key.get("publicKeyPem") if isinstance(key, Mapping) else None,
+        "raw": orjson.dumps(doc).decode(),
+        "fetched_at": now,
+    }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RemoteActors:
+    def __init__(self, db: Database, fetcher: Fetcher, clock: Callable[[], datetime] = _now) -> None:
+        self.db = db
+        self.fetcher = fetcher
+        self.clock = clock
+
+    async def get(self, uri: str, *, refresh: bool = False) -> Row:
+        """The cached actor, fetched when missing, older than a day, or when asked to refresh."""
+        cached = actors.get(self.db, uri)
+        stale_before = iso(self.clock() - FRESH_FOR)
+        if cached is not None and not refresh and cached["fetched_at"] > stale_before:
+            return cached
+        try:
+            doc = await self.fetcher.get_json(uri)
+            record = actor_record(doc, iso(self.clock()))
+        except (FetchError, ValueError) as error:
+            if cached is not None and not refresh:
+                return cached  # a server that is down now still has its last known actor
+            raise ActorUnavailable(f"{uri}: {error}") from None
+        if record["uri"] != uri:
+            raise ActorUnavailable(f"{uri}: the document's id is {record['uri']}")
+        actors.put(self.db, record)
+        found = actors.get(self.db, uri)
+        assert found is not None
+        return found
+
+    async def by_key_id(self, key_id: str, *, refresh: bool = False) -> Row:
+        """The actor owning a key: from the cache, else by fetching the key id without its fragment."""
+        if not refresh:
+            cached = actors.by_key_id(self.db, key_id)
+            if cached is not None:
+                return cached
+        actor = await self.get(urldefrag(key_id).url, refresh=refresh)
+        if actor["key_id"] != key_id:
+            # keyId pointed at a key document (or elsewhere): ask for its owner
+            try:
+                doc = await self.fetcher.get_json(urldefrag(key_id).url)
+            except FetchError as error:
+                raise ActorUnavailable(f"{key_id}: {error}") from None
+            owner = doc.get("owner") or vocab.id_of(doc.get("publicKey", {}).get("owner")
+                                                   if isinstance(doc.get("publicKey"), Mapping) else None)
+            if not isinstance(owner, str) or owner == actor["uri"]:
+                raise ActorUnavailable(f"{key_id}: the key has no known owner")
+            actor = await self.get(owner, refresh=refresh)
+            if actor["key_id"] != key_id:
+                raise ActorUnavailable(f"{key_id}: {owner} does not own this key")
+        return actor

@@ -1,0 +1,34 @@
+"""Received activities, stored raw before they are processed."""
+
+from __future__ import annotations
+
+from storage.db import Database, Row
+
+
+def seen(db: Database, activity_id: str) -> bool:
+    return db.one("SELECT 1 FROM inbox WHERE activity_id = ?", (activity_id,)) is not None
+
+
+def store(db: Database, activity_id: str, actor: str, kind: str, body: str, now: str) -> bool:
+    """Store once; False when this activity id was stored before."""
+    cur = db.execute(
+        "INSERT OR IGNORE INTO inbox (activity_id, actor, type, body, received_at) VALUES (?, ?, ?, ?, ?)",
+        (activity_id, actor, kind, body, now),
+    )
+    return bool(cur.rowcount)
+
+
+def pending(db: Database, max_attempts: int, limit: int) -> list[Row]:
+    return db.all(
+        "SELECT * FROM inbox WHERE processed_at IS NULL AND attempts < ? ORDER BY id LIMIT ?",
+        (max_attempts, limit),
+    )
+
+
+def processed(db: Database, row_id: int, now: str) -> None:
+    db.execute("UPDATE inbox SET processed_at = ?, attempts = attempts + 1, error = NULL WHERE id = ?",
+               (now, row_id))
+
+
+def failed(db: Database, row_id: int, error: str) -> None:
+    db.execute("UPDATE inbox SET attempts = attempts + 1, error = ? WHERE id = ?", (error[:2000], row_id))
