@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from node import urls, web
 from node.ap.negotiate import ActivityNegotiation
 from node.config import Config
+from node.federation_runtime import FederationRuntime
 from node.headers import SecurityHeaders
 from node.pages.routes import routes
 from node.services import organisation
@@ -81,6 +82,9 @@ VIEW_FLUSH_SECONDS = 5.0
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     """Background work in the server's event loop: writing batched page views."""
     node: Node = app.state.node
+    federation = FederationRuntime(node)
+    await federation.start()
+    app.state.federation = federation
 
     async def flush_views() -> None:
         while True:
@@ -93,6 +97,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         task.cancel()
         node.flush_views()
+        await federation.stop()
 
 
 def create_app(config: Config, database: Database | None = None) -> Starlette:

@@ -75,6 +75,8 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "federation.allowed_domains": (list, [], _domains),
     "federation.blocked_domains": (list, [], _domains),
     "federation.allow_private_addresses": (bool, False, None),
+    "federation.remote_posts_in_groups": (bool, True, None),
+    "federation.retry_first_seconds": (int, 60, _positive),
 }
 
 

@@ -158,6 +158,37 @@ CATALOG: dict[str, dict[str, str]] = {
     "profile.recent": {"nl": "Recente berichten", "en": "Recent posts"},
     "profile.blog": {"nl": "Naar het blog", "en": "Go to blog"},
     "profile.groups": {"nl": "Volgt deze groepen", "en": "Follows these groups"},
+    # network
+    "nav.network": {"nl": "Netwerk", "en": "Network"},
+    "network.title": {"nl": "Netwerk", "en": "Network"},
+    "network.intro": {
+        "nl": "Volg groepen en mensen van andere organisaties en van de rest van de fediverse.",
+        "en": "Follow groups and people of other organisations and of the wider fediverse.",
+    },
+    "network.handle": {"nl": "Naam of adres", "en": "Handle or address"},
+    "network.handle_hint": {
+        "nl": "Bijvoorbeeld @open-overheid@amsterdam.example of https://…",
+        "en": "For example @open-overheid@amsterdam.example or https://…",
+    },
+    "network.follow": {"nl": "Volgen", "en": "Follow"},
+    "network.followed": {"nl": "U volgt", "en": "You follow"},
+    "network.pending": {"nl": "wacht op bevestiging", "en": "awaiting confirmation"},
+    "network.unfollow": {"nl": "Niet meer volgen", "en": "Unfollow"},
+    "network.recent": {"nl": "Nieuw uit het netwerk", "en": "New from the network"},
+    "network.now_following": {"nl": "U volgt nu {name}.", "en": "You now follow {name}."},
+    "network.group": {"nl": "groep", "en": "group"},
+    "network.person": {"nl": "persoon", "en": "person"},
+    "error.handle_format": {
+        "nl": "Geef een naam als @groep@organisatie.nl of een https-adres.",
+        "en": "Give a handle such as @group@organisation.nl or an https address.",
+    },
+    "error.remote_not_found": {
+        "nl": "Niet gevonden, of die server is niet bereikbaar of niet toegestaan.",
+        "en": "Not found, or that server cannot be reached or is not allowed.",
+    },
+    "error.remote_is_local": {
+        "nl": "Dat is iemand of iets op deze site zelf.", "en": "That is someone or something on this site.",
+    },
     # tags, search
     "tag.title": {"nl": "Onderwerp #{tag}", "en": "Topic #{tag}"},
     "tag.feed": {"nl": "Atom-feed van #{tag}", "en": "Atom feed of #{tag}"},

@@ -167,11 +167,13 @@ def like(db: Database, post_id: int, account_id: int, now: str) -> bool:
     return bool(cur.rowcount)
 
 
-def unlike(db: Database, post_id: int, account_id: int) -> None:
+def unlike(db: Database, post_id: int, account_id: int) -> bool:
+    """Remove a like; False when there was none."""
     with db.transaction() as conn:
         cur = conn.execute("DELETE FROM likes WHERE post_id = ? AND account_id = ?", (post_id, account_id))
         if cur.rowcount:
             conn.execute("UPDATE posts SET like_count = like_count - 1 WHERE id = ?", (post_id,))
+    return bool(cur.rowcount)
 
 
 def liked_by(db: Database, account_id: int, post_ids: list[int]) -> set[int]:

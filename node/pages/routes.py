@@ -7,10 +7,25 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from node import federation_runtime
 from node.ap import actors as ap_actors
 from node.ap import collections, objects, wellknown
 from node.config import Config
-from node.pages import admin, assets, auth, blogs, groups, home, notices, posts, profiles, settings, tags, topics
+from node.pages import (
+    admin,
+    assets,
+    auth,
+    blogs,
+    groups,
+    home,
+    network,
+    notices,
+    posts,
+    profiles,
+    settings,
+    tags,
+    topics,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -37,6 +52,10 @@ def federation_routes() -> list[BaseRoute]:
         Route("/posts/{post_id:int}/context", objects.context),
         Route("/posts/{post_id:int}/replies", objects.replies),
         Route("/activities/{activity_id}", objects.activity),
+        Route("/inbox", federation_runtime.inbox, methods=["POST"]),
+        Route("/organisation/inbox", federation_runtime.inbox, methods=["POST"]),
+        Route("/users/{name}/inbox", federation_runtime.inbox, methods=["POST"]),
+        Route("/groups/{slug}/inbox", federation_runtime.inbox, methods=["POST"]),
     ]
 
 
@@ -79,6 +98,9 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/tags/{tag}.atom", tags.feed),
         Route("/tags/{tag}", tags.show),
         Route("/search", tags.search),
+        Route("/network", network.show, methods=["GET"]),
+        Route("/network/follow", network.follow, methods=["POST"]),
+        Route("/network/unfollow", network.unfollow, methods=["POST"]),
         Route("/notifications", notices.index, methods=["GET"]),
         Route("/notifications/read", notices.mark_read, methods=["POST"]),
         Route("/settings", settings.show, methods=["GET"]),

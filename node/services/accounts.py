@@ -16,7 +16,7 @@ from federation.keys import generate_pem_pair
 from node.markup import clean_text
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
-from storage import accounts, keys, settings
+from storage import accounts, groups, keys, settings
 from storage.db import Row
 
 USERNAME = re.compile(r"^[a-z0-9_]{2,30}$")
@@ -66,7 +66,9 @@ def create(
         raise Invalid("error.role", "role")
     if len(display_name) > PROFILE_LIMITS["display_name"]:
         raise Invalid("error.too_long", "display_name", max=PROFILE_LIMITS["display_name"])
-    if accounts.by_username(node.db, username) is not None:
+    taken = (accounts.by_username(node.db, username) is not None or groups.by_slug(node.db, username) is not None
+             or username == node.config.organisation_handle)  # one fediverse name space: members, groups, us
+    if taken:
         raise Conflict("error.username_taken", "username")
     public_pem, private_pem = generate_pem_pair()
     now = node.now()

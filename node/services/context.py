@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,6 +24,8 @@ class Node:
     # Page views counted in memory and written in batches: a commit per view would
     # cost more than the page itself (bench/pages.py).
     views: Counter[int] = field(default_factory=Counter)
+    # Set by the app when the delivery worker runs: new deliveries go out at once.
+    wake_delivery: Callable[[], None] = lambda: None
 
     def now(self) -> str:
         return utc_now()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from federation import ids
 from federation.keys import generate_pem_pair
 from node.markup import clean_text
+from node.services import outbound
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
-from storage import groups, keys
+from storage import accounts, actors, groups, keys
 from storage.db import Row
 
 SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$")
@@ -30,8 +32,8 @@ def create(node: Node, creator: Row | None, slug: str, name: str, description: s
         raise Invalid("error.too_long", "name", max=NAME_MAX)
     if len(description) > DESCRIPTION_MAX:
         raise Invalid("error.too_long", "description", max=DESCRIPTION_MAX)
-    if groups.by_slug(node.db, slug) is not None:
-        raise Conflict("error.slug_taken", "slug")
+    if groups.by_slug(node.db, slug) is not None or accounts.local_by_username(node.db, slug) is not None:
+        raise Conflict("error.slug_taken", "slug")  # members and groups share one fediverse name space
     public_pem, private_pem = generate_pem_pair()
     now = node.now()
     with node.db.transaction():
@@ -58,8 +60,18 @@ def get_by_id(node: Node, group_id: int) -> Row:
 
 
 def follow(node: Node, account: Row, slug: str) -> None:
-    groups.follow(node.db, get(node, slug)["id"], account["id"], node.now())
+    """Follow a group; a group on another server is sent a Follow as well."""
+    group = get(node, slug)
+    with node.db.transaction():
+        groups.follow(node.db, group["id"], account["id"], node.now())
+        remote = actors.get(node.db, group["actor_uri"]) if group["actor_uri"] else None
+        if remote is not None:
+            outbound.follow(node, ids.member(node.config.base_url, account["username"]), remote)
 
 
 def unfollow(node: Node, account: Row, slug: str) -> None:
-    groups.unfollow(node.db, get(node, slug)["id"], account["id"])
+    group = get(node, slug)
+    with node.db.transaction():
+        groups.unfollow(node.db, group["id"], account["id"])
+        if group["actor_uri"]:
+            outbound.unfollow(node, ids.member(node.config.base_url, account["username"]), group["actor_uri"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from node import markup
+from node.services import outbound
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -83,6 +84,7 @@ def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> R
             "created_at": now, "published_at": now, "last_activity_at": now,
         })
         _after_write(node, post_id, rendered, [])
+        outbound.post_created(node, post_id)
     return get(node, post_id)
 
 
@@ -104,6 +106,7 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
         already_told = posts.mentioned_ids(node.db, post_id)
         if parent["author_id"] != author["id"] and parent["author_id"] not in already_told:
             notifications.add(node.db, parent["author_id"], "reply", post_id, author["id"], now)
+        outbound.post_created(node, post_id)
     return get(node, post_id)
 
 
@@ -139,6 +142,7 @@ def write_blog_post(
             "created_at": now, "published_at": now if publish else None, "last_activity_at": now,
         })
         _after_write(node, post_id, rendered, tag_list)
+        outbound.post_created(node, post_id)
     return get(node, post_id, author)
 
 
@@ -179,6 +183,7 @@ def edit(
     with node.db.transaction():
         posts.update(node.db, post_id, fields)
         _after_write(node, post_id, rendered, extra_tags)
+        outbound.post_updated(node, post_id, newly_published=fields.get("state") == "published")
     return get(node, post_id, actor)
 
 
@@ -190,6 +195,8 @@ def delete(node: Node, actor: Row, post_id: int) -> Row:
         posts.update(node.db, post_id, {"source": "", "content": "", "summary": "", "deleted_at": node.now()})
         posts.set_tags(node.db, post_id, [])
         search.unindex(node.db, post_id)
+        if post["state"] == "published":
+            outbound.post_deleted(node, post_id)
     return get(node, post_id, actor)
 
 
@@ -197,13 +204,19 @@ def like(node: Node, account: Row, post_id: int) -> None:
     post = get(node, post_id, account)
     if post["deleted_at"]:
         raise NotFound("error.post_not_found")
-    if posts.like(node.db, post_id, account["id"], node.now()) and post["author_id"] != account["id"]:
-        notifications.add(node.db, post["author_id"], "like", post_id, account["id"], node.now())
+    with node.db.transaction():
+        if not posts.like(node.db, post_id, account["id"], node.now()):
+            return
+        if post["author_id"] != account["id"] and not post["author_uri"]:
+            notifications.add(node.db, post["author_id"], "like", post_id, account["id"], node.now())
+        outbound.liked(node, account, post_id)
 
 
 def unlike(node: Node, account: Row, post_id: int) -> None:
     get(node, post_id, account)
-    posts.unlike(node.db, post_id, account["id"])
+    with node.db.transaction():
+        if posts.unlike(node.db, post_id, account["id"]):
+            outbound.unliked(node, account, post_id)
 
 
 def record_view(node: Node, topic_id: int) -> None:

@@ -1,0 +1,45 @@
+"""The network page: follow people and groups elsewhere, and what they post."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.services import network
+from node.services.errors import ServiceError
+from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
+from storage import posts
+
+
+def _context(request: Request) -> dict[str, object]:
+    node = node_of(request)
+    account = require_account(request)
+    recent = node.db.all(
+        "SELECT id FROM posts WHERE uri IS NOT NULL AND deleted_at IS NULL AND id = topic_id ORDER BY id DESC"
+        " LIMIT 30")
+    return {"followed": network.followed(node, account), "recent": posts.by_ids(node.db, [r["id"] for r in recent])}
+
+
+async def show(request: Request) -> Response:
+    return render(request, "network.html", _context(request))
+
+
+async def follow(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    runtime = request.app.state.federation
+    try:
+        actor = await network.follow(node_of(request), runtime.fetcher, runtime.actors, account, field(form, "handle"))
+    except ServiceError as error:
+        context = _context(request) | {"values": {"handle": field(form, "handle")},
+                                       "errors": form_errors(request, error)}
+        return render(request, "network.html", context, status=error.status)
+    flash(request, "network.now_following", name=actor["name"] or actor["username"])
+    return redirect("/network")
+
+
+async def unfollow(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    network.unfollow(node_of(request), account, field(form, "actor"))
+    return redirect("/network")

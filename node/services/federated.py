@@ -1,0 +1,240 @@
+"""What remote activities do on our node, one handler per activity type. Idempotent: the inbox
+stores each activity id once, and every handler tolerates seeing the same object again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from federation import ids, vocab
+from federation.actors import RemoteActors
+from federation.fetch import Fetcher, FetchError
+from node.services import outbound
+from node.services.context import Node
+from node.services.ingest import POST_TYPES, Ingest, origin, post_fields
+from storage import follows, groups, notifications, posts, search
+from storage.db import Row
+
+log = logging.getLogger("meent.federation")
+Activity = dict[str, Any]
+WRAPPED = {"Create", "Update", "Delete", "Like", "Undo", "Add", "Remove", "Lock", "Block", "Flag"}
+
+
+class Federated:
+    def __init__(self, node: Node, actors: RemoteActors, fetcher: Fetcher) -> None:
+        self.node = node
+        self.actors = actors
+        self.fetcher = fetcher
+        self.ingest = Ingest(node, actors, fetcher)
+        self.handlers: dict[str, Callable[[Activity], Awaitable[None]]] = {
+            "Follow": self.follow, "Accept": self.accept, "Reject": self.reject, "Undo": self.undo,
+            "Create": self.create, "Update": self.update, "Delete": self.delete, "Like": self.like,
+            "Announce": self.announce,
+        }
+
+    async def process(self, activity: Activity) -> None:
+        """Unknown types (Flag, Block, Move, ...) were stored by the inbox and are ignored here."""
+        handler = self.handlers.get(str(activity.get("type")))
+        if handler is not None:
+            await handler(activity)
+
+    @property
+    def base(self) -> str:
+        return str(self.node.config.base_url)
+
+    def _is_local_actor(self, uri: str | None) -> bool:
+        path = ids.local_path(self.base, uri or "") or ""
+        if path == "/organisation":
+            return True
+        if path.startswith("/users/") or path.startswith("/groups/"):
+            name = path.split("/", 2)[2]
+            return "/" not in name
+        return False
+
+    def _group_announce(self, post: Row | None, activity: Activity) -> None:
+        if post is not None and post["group_slug"] and not post["group_domain"]:
+            outbound.group_announces(self.node, post, activity)
+
+    # Follows
+
+    async def follow(self, activity: Activity) -> None:
+        target = vocab.id_of(activity.get("object"))
+        follower = vocab.id_of(activity.get("actor"))
+        if not follower or not self._is_local_actor(target):
+            return
+        await self.actors.get(follower)  # its inbox, for the Accept and for deliveries
+        follows.put(self.node.db, follower, str(target), "accepted", activity.get("id"), self.node.now())
+        outbound.accept_follow(self.node, str(target), activity)
+
+    def _our_follow(self, activity: Activity) -> Row | None:
+        inner = activity.get("object")
+        row = follows.by_activity(self.node.db, vocab.id_of(inner) or "")
+        if row is None and isinstance(inner, Mapping):
+            row = follows.get(self.node.db, vocab.id_of(inner.get("actor")) or "", vocab.id_of(inner.get("object"))
+                              or "")
+        return row if row is not None and row["followee"] == vocab.id_of(activity.get("actor")) else None
+
+    async def accept(self, activity: Activity) -> None:
+        row = self._our_follow(activity)
+        if row is not None:
+            follows.accept(self.node.db, row["follower"], row["followee"])
+
+    async def reject(self, activity: Activity) -> None:
+        row = self._our_follow(activity)
+        if row is not None:
+            follows.remove(self.node.db, row["follower"], row["followee"])
+
+    async def undo(self, activity: Activity) -> None:
+        actor = vocab.id_of(activity.get("actor"))
+        inner = activity.get("object")
+        if not isinstance(inner, Mapping):
+            row = follows.by_activity(self.node.db, vocab.id_of(inner) or "")
+            if row is not None and row["follower"] == actor:
+                follows.remove(self.node.db, row["follower"], row["followee"])
+            return
+        if vocab.id_of(inner.get("actor")) != actor:
+            return
+        if inner.get("type") == "Follow":
+            follows.remove(self.node.db, str(actor), vocab.id_of(inner.get("object")) or "")
+        elif inner.get("type") == "Like":
+            post = self.ingest.known_post(vocab.id_of(inner.get("object")) or "")
+            if post is not None:
+                account = await self.ingest.remote_account(str(actor))
+                if posts.unlike(self.node.db, post["id"], account["id"]):
+                    self._group_announce(post, activity)
+
+    # Posts
+
+    async def _object(self, activity: Activity) -> Mapping[str, Any] | None:
+        """The activity's object: embedded when it comes from the actor's server, else fetched from its own."""
+        obj = activity.get("object")
+        actor = vocab.id_of(activity.get("actor")) or ""
+        if isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and origin(obj["id"]) == origin(actor):
+            return obj
+        uri = vocab.id_of(obj)
+        if not uri:
+            return None
+        try:
+            return await self.fetcher.get_json(uri)
+        except FetchError as error:
+            log.info("cannot fetch %s: %s", uri, error)
+            return None
+
+    async def create(self, activity: Activity, group: Row | None = None) -> None:
+        obj = await self._object(activity)
+        if obj is None or obj.get("type") not in POST_TYPES:
+            return
+        post = await self.ingest.post(obj, group)
+        if post is not None and post["uri"]:
+            self._group_announce(post, activity)
+
+    async def update(self, activity: Activity) -> None:
+        obj = await self._object(activity)
+        if obj is None:
+            return
+        actor = vocab.id_of(activity.get("actor")) or ""
+        if obj.get("id") == actor:
+            await self.actors.get(actor, refresh=True)
+            return
+        post = posts.by_uri(self.node.db, str(obj.get("id")))
+        if post is None or obj.get("type") not in POST_TYPES or post["author_uri"] != actor:
+            return
+        fields = post_fields(obj)
+        changes = {"content": fields["content"], "summary": fields["summary"], "source": fields["source"],
+                   "edited_at": self.node.now()}
+        if post["kind"] != "reply" and fields["title"]:
+            changes["title"] = fields["title"]
+        with self.node.db.transaction():
+            posts.update(self.node.db, post["id"], changes)
+            posts.set_tags(self.node.db, post["id"], fields["tags"])
+            search.index(self.node.db, post["id"], changes.get("title", post["title"]), fields["content"],
+                         fields["tags"])
+        self._group_announce(posts.by_id(self.node.db, post["id"]), activity)
+
+    async def delete(self, activity: Activity) -> None:
+        actor = vocab.id_of(activity.get("actor"))
+        target = vocab.id_of(activity.get("object"))
+        post = posts.by_uri(self.node.db, target or "")
+        if post is None or post["deleted_at"] or actor not in (post["author_uri"], post["group_uri"]):
+            return
+        self._tombstone(post)
+        self._group_announce(post, activity)
+
+    def _tombstone(self, post: Row) -> None:
+        with self.node.db.transaction():
+            posts.update(self.node.db, post["id"], {"source": "", "content": "", "summary": "",
+                                                   "deleted_at": self.node.now()})
+            posts.set_tags(self.node.db, post["id"], [])
+            search.unindex(self.node.db, post["id"])
+
+    async def like(self, activity: Activity) -> None:
+        actor = vocab.id_of(activity.get("actor"))
+        post = self.ingest.known_post(vocab.id_of(activity.get("object")) or "")
+        if post is None or not actor or post["deleted_at"]:
+            return
+        account = await self.ingest.remote_account(actor)
+        if posts.like(self.node.db, post["id"], account["id"], self.node.now()):
+            if not post["author_uri"]:
+                notifications.add(self.node.db, post["author_id"], "like", post["id"], account["id"],
+                                  self.node.now())
+            self._group_announce(post, activity)
+
+    async def announce(self, activity: Activity) -> None:
+        """A group passing on its threads (FEP-1b12), or a person boosting a post."""
+        announcer = vocab.id_of(activity.get("actor")) or ""
+        group = groups.by_actor_uri(self.node.db, announcer)
+        inner = activity.get("object")
+        if isinstance(inner, str) and origin(inner) == origin(announcer):
+            try:
+                inner = await self.fetcher.get_json(inner)
+            except FetchError:
+                return
+        if isinstance(inner, Mapping) and inner.get("type") in WRAPPED:
+            await self._announced_activity(dict(inner), group)
+            return
+        obj = await self._object({"actor": announcer, "object": inner})
+        if obj is not None and obj.get("type") in POST_TYPES:
+            await self.ingest.post(obj, group)
+
+    async def _announced_activity(self, inner: Activity, group: Row | None) -> None:
+        """Another author's activity passed on by a group: what it says is checked at the object's origin."""
+        kind = inner.get("type")
+        object_id = vocab.id_of(inner.get("object")) or ""
+        if kind in ("Like", "Undo") and group is not None:
+            await self._announced_like(inner, group)
+            return
+        if not object_id or kind not in ("Create", "Update", "Delete"):
+            return  # moderation of other servers is theirs
+        try:
+            fetched: Mapping[str, Any] | None = await self.fetcher.get_json(object_id)
+        except FetchError as error:
+            fetched = {"type": "Tombstone"} if error.status in (404, 410) else None
+        if fetched is None:
+            return
+        known = posts.by_uri(self.node.db, object_id)
+        if fetched.get("type") == "Tombstone":
+            if known is not None and not known["deleted_at"]:
+                self._tombstone(known)
+        elif fetched.get("type") in POST_TYPES:
+            if known is None:
+                await self.ingest.post(fetched, group)
+            else:
+                await self.update({"actor": known["author_uri"], "object": fetched})
+
+    async def _announced_like(self, inner: Activity, group: Row) -> None:
+        """A like passed on by the group whose thread it is: the group vouches for its own threads."""
+        like = inner.get("object") if inner.get("type") == "Undo" else inner
+        if not isinstance(like, Mapping) or like.get("type") != "Like":
+            return
+        actor = vocab.id_of(like.get("actor"))
+        post = self.ingest.known_post(vocab.id_of(like.get("object")) or "")
+        if not actor or post is None or post["group_id"] != group["id"] or post["deleted_at"]:
+            return
+        if ids.local_path(self.base, actor) is not None:
+            return  # our own members' likes are already counted
+        account = await self.ingest.remote_account(actor)
+        if inner.get("type") == "Undo":
+            posts.unlike(self.node.db, post["id"], account["id"])
+        else:
+            posts.like(self.node.db, post["id"], account["id"], self.node.now())

@@ -1,0 +1,207 @@
+"""Remote posts into our threads: a Note, Article, Page or Question becomes a topic, a reply or a
+post on its author's page here; its HTML is sanitised before it is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation import ids, vocab
+from federation.actors import ActorUnavailable, RemoteActors
+from federation.fetch import Fetcher, FetchError
+from node import markup
+from node.services.context import Node
+from storage import accounts, groups, notifications, posts, search
+from storage.db import Row
+
+POST_TYPES = {"Note", "Article", "Page", "Question"}
+MAX_DEPTH = 5  # how far up an inReplyTo chain we fetch to complete a thread (FEP-f228)
+MAX_CONTENT = 200_000
+TITLE_MAX = 200
+
+
+def origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def first_actor(value: Any) -> str | None:
+    """attributedTo may be a list (Lemmy: [person, group]); the person is the author."""
+    for item in vocab.as_list(value):
+        if isinstance(item, Mapping) and item.get("type") not in (None, "Person", "Service", "Application"):
+            continue
+        found = vocab.id_of(item)
+        if found:
+            return found
+    return None
+
+
+def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a remote post we keep, cleaned. Pure."""
+    content = vocab.text_of(obj, "content")[:MAX_CONTENT]
+    if obj.get("type") == "Page" and not content:
+        content = vocab.text_of(obj, "summary")[:MAX_CONTENT]
+    html = markup.sanitise(content)
+    title = " ".join(markup.plain_text(vocab.text_of(obj, "name")).split())[:TITLE_MAX]
+    summary_source = vocab.text_of(obj, "summary")
+    source = obj.get("source")
+    language = next(iter(obj.get("contentMap") or {}), "") if isinstance(obj.get("contentMap"), Mapping) else ""
+    published = obj.get("published") if isinstance(obj.get("published"), str) else None
+    return {
+        "content": html,
+        "title": title,
+        "summary": markup.summarise(markup.sanitise(summary_source) if summary_source else html),
+        "source": source.get("content", "")[:MAX_CONTENT] if isinstance(source, Mapping)
+        and source.get("mediaType") == "text/markdown" and isinstance(source.get("content"), str) else "",
+        "language": language[:10] or "nl",
+        "published": published,
+        "url": vocab.id_of(obj.get("url")) if isinstance(vocab.id_of(obj.get("url")), str) else None,
+        "tags": sorted({markup.normalise_tag(t.get("name", "")) for t in vocab.as_list(obj.get("tag"))
+                        if isinstance(t, Mapping) and t.get("type") == "Hashtag"
+                        and markup.HASHTAG.fullmatch("#" + markup.normalise_tag(str(t.get("name", ""))))}),
+        "mentions": [t.get("href") for t in vocab.as_list(obj.get("tag"))
+                     if isinstance(t, Mapping) and t.get("type") == "Mention" and isinstance(t.get("href"), str)],
+    }
+
+
+class Ingest:
+    def __init__(self, node: Node, actors: RemoteActors, fetcher: Fetcher) -> None:
+        self.node = node
+        self.actors = actors
+        self.fetcher = fetcher
+
+    @property
+    def base(self) -> str:
+        return str(self.node.config.base_url)
+
+    def local_post(self, uri: str) -> Row | None:
+        path = ids.local_path(self.base, uri) or ""
+        if path.startswith("/posts/") and path.removeprefix("/posts/").isdigit():
+            return posts.by_id(self.node.db, int(path.removeprefix("/posts/")))
+        return None
+
+    def known_post(self, uri: str) -> Row | None:
+        return self.local_post(uri) or posts.by_uri(self.node.db, uri)
+
+    async def remote_account(self, uri: str) -> Row:
+        actor = await self.actors.get(uri)
+        handle = f"{actor['username'] or 'onbekend'}@{actor['domain']}"
+        if accounts.by_username(self.node.db, handle) is not None and accounts.by_actor_uri(self.node.db, uri) is None:
+            handle = uri  # two actors claim one handle: the id is unique
+        account_id = accounts.upsert_remote(self.node.db, uri=uri, handle=handle, domain=actor["domain"],
+                                            display_name=actor["name"][:100] or handle, about="",
+                                            now=self.node.now())
+        row = accounts.by_id(self.node.db, account_id)
+        assert row is not None
+        return row
+
+    async def remote_group(self, uri: str) -> Row | None:
+        actor = await self.actors.get(uri)
+        if actor["type"] != "Group":
+            return None
+        group_id = groups.upsert_remote(self.node.db, uri=uri, handle=f"{actor['username']}@{actor['domain']}",
+                                        domain=actor["domain"], name=actor["name"][:100] or actor["username"],
+                                        description="", now=self.node.now())
+        return groups.by_id(self.node.db, group_id)
+
+    async def find_or_fetch(self, uri: str, depth: int) -> Row | None:
+        known = self.known_post(uri)
+        if known is not None or depth > MAX_DEPTH or ids.local_path(self.base, uri) is not None:
+            return known
+        try:
+            obj = await self.fetcher.get_json(uri)
+        except FetchError:
+            return None
+        return await self.post(obj, depth=depth)
+
+    def _local_group(self, obj: Mapping[str, Any]) -> Row | None:
+        for uri in vocab.ids_of(obj.get("audience")) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc")):
+            path = ids.local_path(self.base, uri) or ""
+            if path.startswith("/groups/") and "/" not in path.removeprefix("/groups/"):
+                found = groups.local_by_slug(self.node.db, path.removeprefix("/groups/"))
+                if found is not None:
+                    return found
+        return None
+
+    async def _place(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> dict[str, Any] | None:
+        """Where a post goes: under its parent, as a topic in a group, or on its author's page."""
+        parent_uri = vocab.id_of(obj.get("inReplyTo"))
+        if parent_uri:
+            parent = await self.find_or_fetch(parent_uri, depth + 1)
+            if parent is None or parent["deleted_at"]:
+                return None
+            return {"kind": "reply", "group_id": parent["group_id"], "blog_owner": parent["blog_owner"],
+                    "topic_id": parent["topic_id"], "parent_id": parent["id"]}
+        local = self._local_group(obj)
+        if local is not None and self.node.config["federation.remote_posts_in_groups"]:
+            return {"kind": "topic", "group_id": local["id"]}
+        for uri in vocab.ids_of(obj.get("audience")):
+            known = groups.by_actor_uri(self.node.db, uri)
+            if known is not None:
+                return {"kind": "topic", "group_id": known["id"]}
+        if group is not None:
+            return {"kind": "topic", "group_id": group["id"]}
+        return {"kind": "blog"}
+
+    async def post(self, obj: Mapping[str, Any], group: Row | None = None, depth: int = 0) -> Row | None:
+        """Store a remote post once (idempotent on its id); None when it cannot be placed."""
+        uri = obj.get("id")
+        if not isinstance(uri, str) or obj.get("type") not in POST_TYPES:
+            return None
+        known = self.known_post(uri)
+        if known is not None:
+            return known
+        author_uri = first_actor(obj.get("attributedTo"))
+        if not author_uri or origin(author_uri) != origin(uri):
+            return None  # an object may only be attributed to an actor of its own server
+        try:
+            author = await self.remote_account(author_uri)
+        except ActorUnavailable:
+            return None
+        place = await self._place(obj, group, depth)
+        if place is None:
+            return None
+        fields = post_fields(obj)
+        if not fields["content"] and not fields["title"]:
+            return None
+        return self._store(uri, author, place, fields)
+
+    def _store(self, uri: str, author: Row, place: dict[str, Any], fields: dict[str, Any]) -> Row:
+        db = self.node.db
+        now = self.node.now()
+        title = fields["title"]
+        if place["kind"] != "reply" and not title:  # a Note that opens a topic: its first line is the title
+            title = markup.summarise(fields["content"], 80) or "…"
+        with db.transaction():
+            if place["kind"] == "blog":
+                place["blog_owner"] = author["id"]
+            post_id = posts.insert(db, {
+                **place, "author_id": author["id"], "title": title if place["kind"] != "reply" else "",
+                "summary": fields["summary"], "source": fields["source"], "content": fields["content"],
+                "language": fields["language"], "uri": uri, "url": fields["url"] or uri,
+                "created_at": now, "published_at": fields["published"] or now, "last_activity_at": now,
+            })
+            posts.set_tags(db, post_id, fields["tags"])
+            mentioned = self._mentioned_members(fields["mentions"])
+            posts.set_mentions(db, post_id, mentioned)
+            search.index(db, post_id, title, markup.plain_text(fields["content"]), fields["tags"])
+            for account_id in mentioned:
+                notifications.add(db, account_id, "mention", post_id, author["id"], now)
+            stored = posts.by_id(db, post_id)
+            assert stored is not None
+            if stored["parent_author_id"] and stored["parent_author_id"] not in mentioned:
+                parent_author = accounts.by_id(db, stored["parent_author_id"])
+                if parent_author is not None and parent_author["domain"] is None:
+                    notifications.add(db, parent_author["id"], "reply", post_id, author["id"], now)
+        return stored
+
+    def _mentioned_members(self, hrefs: list[str]) -> list[int]:
+        found = []
+        for href in hrefs:
+            path = ids.local_path(self.base, href) or ""
+            if path.startswith("/users/"):
+                account = accounts.local_by_username(self.node.db, path.removeprefix("/users/"))
+                if account is not None:
+                    found.append(int(account["id"]))
+        return found

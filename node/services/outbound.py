@@ -1,0 +1,192 @@
+"""Local actions as activities: each is stored with one delivery row per target inbox, in the
+caller's transaction, so the post, its activity and its deliveries are durable together.
+
+Audiences: the author's remote followers; a remote group's inbox when the thread lives
+there; the remote author replied to and remote people mentioned. A local group Announces
+what happens in it (Create, Update, Delete, Like) to its remote followers, and a topic's
+opening post also as a plain Announce of the Article, the form Mastodon reads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from federation import audience, ids, vocab
+from federation.policy import FederationPolicy
+from node.ap.objects import object_of
+from node.services.context import Node
+from storage import accounts, activities, deliveries, follows, posts
+from storage import actors as actor_cache
+from storage.db import Row
+
+PUBLIC = ids.PUBLIC
+
+
+def _new_id(node: Node) -> str:
+    return ids.activity(node.config.base_url, uuid.uuid4().hex)
+
+
+def _owner_of(node: Node, actor_uri: str) -> str:
+    """The key owner (keys table) of one of our actors."""
+    path = ids.local_path(node.config.base_url, actor_uri) or ""
+    if path.startswith("/users/"):
+        return "user:" + path.removeprefix("/users/")
+    if path.startswith("/groups/"):
+        return "group:" + path.removeprefix("/groups/")
+    return "organisation"
+
+
+def _inboxes(node: Node, actor_uris: Iterable[str]) -> list[str]:
+    """Inboxes of remote actors we know, shared inboxes collapsed, blocked servers left out."""
+    policy = FederationPolicy.from_config(node.config)
+    rows = [row for uri in dict.fromkeys(actor_uris) if (row := actor_cache.get(node.db, uri)) is not None]
+    return [inbox for inbox in audience.collapse(rows) if policy.allows(audience.domain_of(inbox))]
+
+
+def _follower_inboxes(node: Node, actor_uri: str) -> list[str]:
+    policy = FederationPolicy.from_config(node.config)
+    rows = follows.follower_inboxes(node.db, actor_uri)
+    return [inbox for inbox in audience.collapse(rows) if policy.allows(audience.domain_of(inbox))]
+
+
+def publish(node: Node, activity: dict[str, Any], inboxes: Iterable[str]) -> None:
+    """Store the activity (our outbox) and queue it for every inbox, in one transaction."""
+    body = orjson.dumps(activity).decode()
+    actor = activity["actor"]
+    targets = list(dict.fromkeys(inboxes))
+    with node.db.transaction():
+        activities.put(node.db, uri=activity["id"], kind=activity["type"], actor=actor,
+                       obj=vocab.id_of(activity.get("object")), body=body, now=node.now())
+        if targets:
+            deliveries.enqueue(node.db, activity_uri=activity["id"], body=body, signer=_owner_of(node, actor),
+                               inboxes=targets, now=node.now())
+    if targets:
+        node.wake_delivery()
+
+
+def _remote_parties(node: Node, post: Row) -> list[str]:
+    """Remote actors a post concerns: the remote group of its thread, the author it answers, those it mentions."""
+    parties = []
+    if post["group_domain"] and post["group_uri"]:
+        parties.append(post["group_uri"])
+    if post["parent_author_id"]:
+        parent_author = accounts.by_id(node.db, post["parent_author_id"])
+        if parent_author is not None and parent_author["actor_uri"]:
+            parties.append(parent_author["actor_uri"])
+    parties += [row["actor_uri"] for row in posts.mentioned_accounts(node.db, post["id"]) if row["actor_uri"]]
+    return parties
+
+
+def _announce_in_group(node: Node, post: Row, activity: dict[str, Any], with_object: bool = False) -> None:
+    """A local group passes on what happens in it to its remote followers (FEP-1b12)."""
+    if not post["group_slug"] or post["group_domain"]:
+        return
+    base = node.config.base_url
+    group_uri = ids.group(base, post["group_slug"])
+    inboxes = _follower_inboxes(node, group_uri)
+    to, cc = [PUBLIC], [ids.followers(group_uri)]
+    publish(node, vocab.activity("Announce", _new_id(node), group_uri, vocab.strip_context(activity), to, cc,
+                                 node.now()), inboxes)
+    if with_object:
+        publish(node, vocab.activity("Announce", _new_id(node), group_uri, activity["object"]["id"], to, cc,
+                                     node.now()), inboxes)
+
+
+def _post_activity(node: Node, kind: str, post: Row) -> None:
+    base = node.config.base_url
+    obj = vocab.strip_context(object_of(node, post))
+    actor = vocab.author_uri(base, post)
+    to, cc = vocab.audience(base, post)
+    activity = vocab.activity(kind, _new_id(node), actor, obj, to, cc, node.now())
+    inboxes = _follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post))
+    publish(node, activity, inboxes)
+    _announce_in_group(node, post, activity, with_object=kind == "Create" and post["kind"] == "topic")
+
+
+def post_created(node: Node, post_id: int) -> None:
+    post = posts.by_id(node.db, post_id)
+    if post is not None and post["state"] == "published" and not post["uri"]:
+        _post_activity(node, "Create", post)
+
+
+def post_updated(node: Node, post_id: int, newly_published: bool) -> None:
+    post = posts.by_id(node.db, post_id)
+    if post is not None and post["state"] == "published" and not post["uri"]:
+        _post_activity(node, "Create" if newly_published else "Update", post)
+
+
+def post_deleted(node: Node, post_id: int) -> None:
+    """A Delete to every inbox that got the post (the same audience as its Create)."""
+    post = posts.by_id(node.db, post_id)
+    if post is None or post["uri"]:
+        return
+    base = node.config.base_url
+    actor = vocab.author_uri(base, post)
+    to, cc = vocab.audience(base, post)
+    tombstone = {"id": vocab.post_uri(base, post), "type": "Tombstone"}
+    activity = vocab.activity("Delete", _new_id(node), actor, tombstone, to, cc, node.now())
+    publish(node, activity, _follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post)))
+    _announce_in_group(node, post, activity)
+
+
+def _like_activity(node: Node, account: Row, post: Row) -> dict[str, Any]:
+    base = node.config.base_url
+    return vocab.activity("Like", _new_id(node), ids.member(base, account["username"]), vocab.post_uri(base, post))
+
+
+def liked(node: Node, account: Row, post_id: int) -> None:
+    post = posts.by_id(node.db, post_id)
+    if post is None:
+        return
+    activity = _like_activity(node, account, post)
+    parties = _remote_parties(node, post) + ([post["author_uri"]] if post["author_uri"] else [])
+    publish(node, activity, _inboxes(node, parties))
+    _announce_in_group(node, post, activity)
+
+
+def unliked(node: Node, account: Row, post_id: int) -> None:
+    post = posts.by_id(node.db, post_id)
+    if post is None:
+        return
+    base = node.config.base_url
+    actor = ids.member(base, account["username"])
+    undo = vocab.activity("Undo", _new_id(node), actor, vocab.strip_context(_like_activity(node, account, post)))
+    parties = _remote_parties(node, post) + ([post["author_uri"]] if post["author_uri"] else [])
+    publish(node, undo, _inboxes(node, parties))
+    _announce_in_group(node, post, undo)
+
+
+def follow(node: Node, follower_uri: str, target: Row) -> str:
+    """A Follow of a remote actor (cached in `actors`); returns the activity id."""
+    activity = vocab.activity("Follow", _new_id(node), follower_uri, target["uri"])
+    with node.db.transaction():
+        follows.put(node.db, follower_uri, target["uri"], "pending", activity["id"], node.now())
+        publish(node, activity, _inboxes(node, [target["uri"]]))
+    return str(activity["id"])
+
+
+def unfollow(node: Node, follower_uri: str, target_uri: str) -> None:
+    existing = follows.get(node.db, follower_uri, target_uri)
+    if existing is None:
+        return
+    original = vocab.activity("Follow", existing["activity_uri"] or _new_id(node), follower_uri, target_uri)
+    undo = vocab.activity("Undo", _new_id(node), follower_uri, vocab.strip_context(original))
+    with node.db.transaction():
+        follows.remove(node.db, follower_uri, target_uri)
+        publish(node, undo, _inboxes(node, [target_uri]))
+
+
+def accept_follow(node: Node, followee_uri: str, follow_activity: dict[str, Any]) -> None:
+    follower = vocab.id_of(follow_activity.get("actor"))
+    accept = vocab.activity("Accept", _new_id(node), followee_uri, vocab.strip_context(follow_activity))
+    publish(node, accept, _inboxes(node, [follower] if follower else []))
+
+
+def group_announces(node: Node, post: Row, activity: dict[str, Any]) -> None:
+    """A remote author's activity accepted into a local group is passed on to the group's followers."""
+    _announce_in_group(node, post, activity, with_object=activity.get("type") == "Create"
+                       and post["kind"] == "topic")
