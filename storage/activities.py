@@ -27,3 +27,13 @@ def of_actor(db: Database, actor: str, limit: int, offset: int = 0) -> list[Row]
 def count_of_actor(db: Database, actor: str) -> int:
     return int(db.scalar(
         "SELECT count(*) FROM activities WHERE actor = ? AND type IN ('Create', 'Announce')", (actor,)) or 0)
+
+
+def delivered_inboxes(db: Database, object_uri: str) -> list[str]:
+    """Every inbox that was sent the object: by a Create or Update of it, or a group's Announce of those."""
+    rows = db.all(
+        "SELECT DISTINCT d.inbox FROM deliveries d JOIN activities a ON a.uri = d.activity_uri"
+        " WHERE a.object = ? OR a.object IN (SELECT uri FROM activities WHERE object = ?)",
+        (object_uri, object_uri),
+    )
+    return [row["inbox"] for row in rows]

@@ -129,7 +129,8 @@ def post_deleted(node: Node, post_id: int) -> None:
     to, cc = vocab.audience(base, post)
     tombstone = {"id": vocab.post_uri(base, post), "type": "Tombstone"}
     activity = vocab.activity("Delete", _new_id(node), actor, tombstone, to, cc, node.now())
-    publish(node, activity, _follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post)))
+    already_sent = activities.delivered_inboxes(node.db, tombstone["id"])
+    publish(node, activity, already_sent + _follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post)))
     _announce_in_group(node, post, activity)
 
 

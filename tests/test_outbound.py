@@ -1,0 +1,80 @@
+"""What local actions queue for other servers: the activity, its audience and one row per inbox."""
+
+import orjson
+import pytest
+
+from federation.actors import actor_record
+from storage import actors, follows
+from tests.helpers import Site, make_site
+
+BASE = "http://127.0.0.1:8000"
+
+
+def remote_follower(site: Site, uri: str, followee: str, shared: str | None) -> None:
+    inbox = f"{uri}/inbox"
+    doc = {"id": uri, "type": "Person", "preferredUsername": uri.rsplit("/", 1)[1], "inbox": inbox,
+           "endpoints": {"sharedInbox": shared} if shared else {}}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    follows.put(site.node.db, uri, followee, "accepted", None, site.node.now())
+
+
+def queued(site: Site) -> list[tuple[str, str, dict[str, object]]]:
+    rows = site.node.db.all("SELECT inbox, body FROM deliveries ORDER BY id")
+    return [(row["inbox"], orjson.loads(row["body"])["type"], orjson.loads(row["body"])) for row in rows]
+
+
+@pytest.fixture
+def site(tmp_path) -> Site:  # type: ignore[no-untyped-def]
+    made = make_site(tmp_path, federation={"blocked_domains": ["blocked.example"]})
+    with made.client:
+        made.member("anne")
+        made.group()
+        made.login("anne")
+        yield made
+    made.node.db.close()
+
+
+def test_followers_on_one_server_share_one_delivery(site: Site) -> None:
+    group = f"{BASE}/groups/open-overheid"
+    for name in ("a", "b", "c"):
+        remote_follower(site, f"https://one.example/users/{name}", group, "https://one.example/inbox")
+    remote_follower(site, "https://two.example/users/d", group, None)
+    remote_follower(site, "https://blocked.example/users/e", group, "https://blocked.example/inbox")
+    site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
+    sent = queued(site)
+    inboxes = sorted({inbox for inbox, _, _ in sent})
+    assert inboxes == ["https://one.example/inbox", "https://two.example/users/d/inbox"]
+    kinds = sorted(kind for inbox, kind, _ in sent if inbox == "https://one.example/inbox")
+    assert kinds == ["Announce", "Announce"]  # Announce(Create) for group-aware servers, Announce(Article)
+    announce_create = next(body for _, _, body in sent if isinstance(body["object"], dict))
+    assert announce_create["actor"] == group and announce_create["object"]["type"] == "Create"  # type: ignore[index]
+    plain = next(body for _, _, body in sent if isinstance(body["object"], str))
+    assert plain["object"] == f"{BASE}/posts/1"
+
+
+def test_delete_reaches_every_inbox_that_got_the_post(site: Site) -> None:
+    anne = f"{BASE}/users/anne"
+    remote_follower(site, "https://one.example/users/a", anne, None)
+    site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
+    follows.remove(site.node.db, "https://one.example/users/a", anne)  # unfollowed since
+    site.post("/posts/1/delete", {})
+    deletes = [inbox for inbox, kind, _ in queued(site) if kind == "Delete"]
+    assert deletes == ["https://one.example/users/a/inbox"]
+
+
+def test_reply_to_a_remote_author_goes_to_them(site: Site) -> None:
+    from node.services.ingest import Ingest
+
+    doc = {"id": "https://one.example/users/bob", "type": "Person", "preferredUsername": "bob",
+           "inbox": "https://one.example/users/bob/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    note = {"id": "https://one.example/notes/1", "type": "Note", "attributedTo": doc["id"],
+            "content": "<p>Een vraag</p>", "inReplyTo": f"{BASE}/posts/1"}
+    site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
+    stored = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, note)
+    assert stored is not None and stored["topic_id"] == 1
+    site.post(f"/posts/{stored['id']}/reply", {"body": "Een antwoord"})
+    creates = [(inbox, body) for inbox, kind, body in queued(site) if kind == "Create"]
+    assert [inbox for inbox, _ in creates] == ["https://one.example/users/bob/inbox"]
+    assert creates[0][1]["object"]["inReplyTo"] == "https://one.example/notes/1"  # type: ignore[index]
