@@ -67,20 +67,20 @@ class BadInbox(Exception):
 # --- policy (pure) --------------------------------------------------------------------------------
 
 
-def next_delay(tries: int) -> timedelta | None:
+def next_delay(tries: int, first: timedelta = FIRST_DELAY) -> timedelta | None:
     """The wait after `tries` failed attempts (from 1); None when it is time to give up.
 
-    1 min, 2, 4, ... doubling up to 12 h, while the waits so far add up to less than 3 days:
-    16 attempts spread over about 77 hours.
+    `first`, then doubling up to 12 h, while the waits so far add up to less than 3 days: from
+    1 min, 16 attempts spread over about 77 hours. (`first` is the node's retry_first_seconds.)
     """
     if tries < 1:
         raise ValueError("next_delay counts failed attempts, from 1")
-    waited = sum((_step(n) for n in range(1, tries)), timedelta())
-    return None if waited >= RETRY_FOR else _step(tries)
+    waited = sum((_step(n, first) for n in range(1, tries)), timedelta())
+    return None if waited >= RETRY_FOR else _step(tries, first)
 
 
-def _step(tries: int) -> timedelta:
-    return min(FIRST_DELAY * 2 ** min(tries - 1, 30), MAX_DELAY)
+def _step(tries: int, first: timedelta) -> timedelta:
+    return min(first * 2 ** min(tries - 1, 30), MAX_DELAY)
 
 
 def outcome(status: int | None) -> Outcome:
@@ -110,12 +110,14 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
     return min(max(moment - now, timedelta()), MAX_DELAY)
 
 
-def retry_delay(tries: int, *, status: int | None, wait: timedelta | None, unreachable: bool) -> timedelta | None:
+def retry_delay(
+    tries: int, *, status: int | None, wait: timedelta | None, unreachable: bool, first: timedelta = FIRST_DELAY,
+) -> timedelta | None:
     """The wait before the next attempt after `tries` failures, or None to give up.
 
     Retry-After (honoured on 429 and 503) and an unreachable server only lengthen the back-off:
     they never cut the 3 days of trying short."""
-    delay = next_delay(tries)
+    delay = next_delay(tries, first)
     if delay is None:
         return None
     if status in (429, 503) and wait is not None:
@@ -153,6 +155,7 @@ class DeliveryWorker:
     def __init__(
         self, db: Database, session: aiohttp.ClientSession, signer: Signer, *, concurrency: int = 32,
         per_host: int = 4, batch: int = 500, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        first_delay: timedelta = FIRST_DELAY,
     ) -> None:
         self._db = db
         self._session = session
@@ -160,6 +163,7 @@ class DeliveryWorker:
         self._per_host = per_host
         self._batch = batch
         self._clock = clock
+        self._first_delay = first_delay
         self._slots = asyncio.Semaphore(concurrency)
         self._woken = asyncio.Event()
         self._round_lock = asyncio.Lock()  # two rounds at once would send the same rows twice
@@ -297,7 +301,8 @@ class DeliveryWorker:
             self._note_server(domain, kind == "done")
         next_try_at = None
         if kind == "retry":
-            delay = retry_delay(tries, status=status, wait=wait, unreachable=self._unreachable(domain))
+            delay = retry_delay(tries, status=status, wait=wait, unreachable=self._unreachable(domain),
+                                first=self._first_delay)
             if delay is None:
                 kind, error = "failed", f"gave up after {tries} tries: {error or f'HTTP {status}'}"
                 log.warning("delivery %s to %s failed for good: %s", row["id"], row["inbox"], error)

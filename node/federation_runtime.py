@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from starlette.requests import Request
@@ -55,7 +56,8 @@ class FederationRuntime:
         self.federated = Federated(self.node, self.actors, self.fetcher)
         self.inbox_worker = InboxWorker(self.node.db, self.federated.process)
         self.inbox = Inbox(self.node.db, self.policy, self.actors, self.inbox_worker.wake)
-        self.delivery = DeliveryWorker(self.node.db, self.session, self.signer)
+        first_retry = timedelta(seconds=self.node.config["federation.retry_first_seconds"])
+        self.delivery = DeliveryWorker(self.node.db, self.session, self.signer, first_delay=first_retry)
         self.node.wake_delivery = self.delivery.wake
         self.tasks = [asyncio.create_task(self.inbox_worker.run(self.stop_event)),
                       asyncio.create_task(self.delivery.run(self.stop_event))]

@@ -50,6 +50,9 @@ def test_next_delay_keeps_trying_for_three_days_then_gives_up() -> None:
     assert [next_delay(tries) for tries in range(1, 100)] == waits + [None] * (99 - len(waits))
     assert sum(waits[:-1], timedelta()) < timedelta(days=3) <= sum(waits, timedelta())  # not one wait too many
     assert waits == sorted(waits) and max(waits) == timedelta(hours=12)
+    fast = [wait for tries in range(1, 100) if (wait := next_delay(tries, timedelta(seconds=1))) is not None]
+    assert fast[:3] == [timedelta(seconds=s) for s in (1, 2, 4)]  # a node's retry_first_seconds = 1 (tests)
+    assert sum(fast[:-1], timedelta()) < timedelta(days=3) <= sum(fast, timedelta())
     with pytest.raises(ValueError):
         next_delay(0)  # counts failed attempts, from 1
 
@@ -243,16 +246,16 @@ def clock() -> Clock:
     return Clock()
 
 
-Play = Callable[[Callable[[DeliveryWorker], Awaitable[Any]]], Any]
+Play = Callable[..., Any]
 
 
 @pytest.fixture
 def play(db: Database, clock: Clock) -> Play:
     """Runs a scenario with a worker on the test's database and clock, in its own event loop."""
-    def run(scenario: Callable[[DeliveryWorker], Awaitable[Any]]) -> Any:
+    def run(scenario: Callable[[DeliveryWorker], Awaitable[Any]], **options: Any) -> Any:
         async def main() -> Any:
             async with aiohttp.ClientSession() as session:
-                return await scenario(DeliveryWorker(db, session, signer, clock=clock))
+                return await scenario(DeliveryWorker(db, session, signer, clock=clock, **options))
         return asyncio.run(main())
     return run
 
@@ -313,9 +316,9 @@ def test_what_an_answer_means(
 def test_a_closed_port_is_retried_with_the_error_stored(db: Database, clock: Clock, play: Play) -> None:
     inbox = f"http://127.0.0.1:{closed_port()}/inbox"
     enqueue(db, clock, [inbox])
-    assert play(lambda worker: worker.run_once()) == 1
+    assert play(lambda worker: worker.run_once(), first_delay=timedelta(seconds=1)) == 1
     error = state(db, inbox)[3]
-    assert state(db, inbox) == ("pending", 1, None, error, "2026-03-02T09:31:00.000Z")
+    assert state(db, inbox) == ("pending", 1, None, error, "2026-03-02T09:30:01.000Z")
     assert error.startswith("ClientConnectorError: Cannot connect to host 127.0.0.1")
     assert deliveries.failures_of(db, [deliveries.domain_of(inbox)]) == {deliveries.domain_of(inbox): 1}
 

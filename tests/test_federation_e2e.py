@@ -75,6 +75,26 @@ def test_three_nodes_share_a_discussion(nodes: tuple[Node, Node, Node]) -> None:
     eventually(lambda: "Alleen voor C" in carla.get(remote_group), what="the second topic on C")
     assert "Alleen voor C" not in bob.get(remote_group)
 
+    # B is down while A posts; once B is back, what was queued arrives.
+    bob.submit(remote_group, f"{remote_group}/follow", {})
+    eventually(lambda: "wacht op bevestiging" not in bob.get("/network"), what="the second Accept")
+    b.stop()
+    anne.submit("/groups/open-overheid/new", "/groups/open-overheid/topics",
+                {"title": "Terwijl B uit stond", "body": "Komt dit aan?"})
+    eventually(lambda: _failed_attempts(a, b) > 0, what="a failed delivery to B")
+    b.start()
+    bob = b.browser("bob")
+    eventually(lambda: "Terwijl B uit stond" in bob.get(remote_group), timeout=30, what="the queued post on B")
+
+
+def _failed_attempts(a: Node, b: Node) -> int:
+    import sqlite3
+
+    with sqlite3.connect(a.config.parent / "meent.db") as db:
+        row = db.execute("SELECT count(*) FROM deliveries WHERE domain = ? AND tries > 0 AND state = 'pending'",
+                         (b.domain,)).fetchone()
+    return int(row[0])
+
 
 def _topic_link(page: str) -> str | None:
     import re

@@ -18,6 +18,8 @@ from storage.db import Row
 POST_TYPES = {"Note", "Article", "Page", "Question"}
 MAX_DEPTH = 5  # how far up an inReplyTo chain we fetch to complete a thread (FEP-f228)
 MAX_CONTENT = 200_000
+BACKFILL_ITEMS = 200  # at most this many posts fetched to complete one thread
+BACKFILL_PAGES = 5
 TITLE_MAX = 200
 
 
@@ -70,6 +72,7 @@ class Ingest:
         self.node = node
         self.actors = actors
         self.fetcher = fetcher
+        self._backfilled: set[int] = set()  # threads completed in this process already
 
     @property
     def base(self) -> str:
@@ -113,7 +116,7 @@ class Ingest:
             obj = await self.fetcher.get_json(uri)
         except FetchError:
             return None
-        return await self.post(obj, depth=depth)
+        return await self.post(obj, depth=depth, backfill=False)
 
     def _local_group(self, obj: Mapping[str, Any]) -> Row | None:
         for uri in vocab.ids_of(obj.get("audience")) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc")):
@@ -144,8 +147,49 @@ class Ingest:
             return {"kind": "topic", "group_id": group["id"]}
         return {"kind": "blog"}
 
-    async def post(self, obj: Mapping[str, Any], group: Row | None = None, depth: int = 0) -> Row | None:
-        """Store a remote post once (idempotent on its id); None when it cannot be placed."""
+    async def post(self, obj: Mapping[str, Any], group: Row | None = None, depth: int = 0,
+                   backfill: bool = True) -> Row | None:
+        """Store a remote post once (idempotent on its id), completing its thread from its context
+        collection the first time we see that thread (FEP-f228); None when it cannot be placed."""
+        stored = await self._post(obj, group, depth)
+        context = vocab.id_of(obj.get("context"))
+        if backfill and stored is not None and context and stored["topic_id"] not in self._backfilled:
+            self._backfilled.add(stored["topic_id"])
+            await self.backfill(context, group)
+        return stored
+
+    async def backfill(self, context_uri: str, group: Row | None) -> None:
+        """Fetch a thread's context collection and store the posts we miss, within bounds."""
+        if ids.local_path(self.base, context_uri) is not None:
+            return
+        items: list[Any] = []
+        page: Any = context_uri
+        for _ in range(BACKFILL_PAGES):
+            if isinstance(page, str):
+                try:
+                    page = await self.fetcher.get_json(page)
+                except FetchError:
+                    return
+            if not isinstance(page, Mapping):
+                return
+            items += vocab.as_list(page.get("orderedItems") or page.get("items"))
+            following = page.get("first") if page.get("type") in ("OrderedCollection", "Collection") else None
+            page = following or page.get("next")
+            if not page or len(items) >= BACKFILL_ITEMS:
+                break
+        for item in items[:BACKFILL_ITEMS]:
+            uri = vocab.id_of(item)
+            if not uri or self.known_post(uri) is not None:
+                continue
+            obj = item if isinstance(item, Mapping) and origin(uri) == origin(context_uri) else None
+            if obj is None:
+                try:
+                    obj = await self.fetcher.get_json(uri)
+                except FetchError:
+                    continue
+            await self.post(obj, group, backfill=False)
+
+    async def _post(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> Row | None:
         uri = obj.get("id")
         if not isinstance(uri, str) or obj.get("type") not in POST_TYPES:
             return None
