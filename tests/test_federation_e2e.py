@@ -56,6 +56,12 @@ def test_three_nodes_share_a_discussion(nodes: tuple[Node, Node, Node]) -> None:
     eventually(lambda: "Ja, met ruimte om te leren." in bob.get(topic_on_b), what="C's reply on B")
     assert "Carla van C" in bob.get(topic_on_b)
 
+    # C's member opens a topic in A's group from C: A takes it in and its group passes it on to B.
+    carla.submit(f"{remote_group}/new", f"{remote_group}/topics",
+                 {"title": "Een vraag van C", "body": "Wie doet mee?"})
+    eventually(lambda: "Een vraag van C" in anne.get("/groups/open-overheid"), what="C's topic on A")
+    eventually(lambda: "Een vraag van C" in bob.get(remote_group), what="C's topic on B")
+
     # Likes, edits and deletes reach B.
     carla.submit(topic_on_c, _like_action(carla.get(topic_on_c)), {})
     eventually(lambda: "1 waarderingen" in bob.get(topic_on_b), what="the like on B")
