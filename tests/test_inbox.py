@@ -14,6 +14,7 @@ from tests.helpers import Site, make_site
 from tests.remote_actors import RemoteServer, new_key, signed_post
 
 INBOX = "http://127.0.0.1:8000/inbox"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
 @pytest.fixture
@@ -35,9 +36,9 @@ def create(actor: str, n: int = 1, object_origin: str | None = None) -> dict[str
     origin = object_origin or actor.rsplit("/users/", 1)[0]
     return {
         "@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/{n}", "type": "Create",
-        "actor": actor, "to": ["http://127.0.0.1:8000/users/anne"],
+        "actor": actor, "to": [PUBLIC], "cc": ["http://127.0.0.1:8000/users/anne"],
         "object": {"id": f"{origin}/notes/{n}", "type": "Note", "attributedTo": actor,
-                   "content": "<p>Hallo Anne</p>", "to": ["http://127.0.0.1:8000/users/anne"]},
+                   "content": "<p>Hallo Anne</p>", "to": [PUBLIC], "cc": ["http://127.0.0.1:8000/users/anne"]},
     }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from federation import ids, vocab
-from federation.actors import RemoteActors
+from federation.actors import ActorUnavailable, RemoteActors
 from federation.fetch import Fetcher, FetchError
 from node.services import outbound
 from node.services.context import Node
@@ -51,6 +51,13 @@ class Federated:
             name = path.split("/", 2)[2]
             return "/" not in name
         return False
+
+    async def _remote_account(self, uri: str) -> Row | None:
+        """The local row of a remote actor, or None when it cannot be fetched (then nothing is counted)."""
+        try:
+            return await self.ingest.remote_account(uri)
+        except ActorUnavailable:
+            return None
 
     def _group_announce(self, post: Row | None, activity: Activity) -> None:
         if post is not None and post["group_slug"] and not post["group_domain"]:
@@ -99,10 +106,9 @@ class Federated:
             follows.remove(self.node.db, str(actor), vocab.id_of(inner.get("object")) or "")
         elif inner.get("type") == "Like":
             post = self.ingest.known_post(vocab.id_of(inner.get("object")) or "")
-            if post is not None:
-                account = await self.ingest.remote_account(str(actor))
-                if posts.unlike(self.node.db, post["id"], account["id"]):
-                    self._group_announce(post, activity)
+            account = await self._remote_account(str(actor))
+            if post is not None and account is not None and posts.unlike(self.node.db, post["id"], account["id"]):
+                self._group_announce(post, activity)
 
     # Posts
 
@@ -173,8 +179,8 @@ class Federated:
         post = self.ingest.known_post(vocab.id_of(activity.get("object")) or "")
         if post is None or not actor or post["deleted_at"]:
             return
-        account = await self.ingest.remote_account(actor)
-        if posts.like(self.node.db, post["id"], account["id"], self.node.now()):
+        account = await self._remote_account(actor)
+        if account is not None and posts.like(self.node.db, post["id"], account["id"], self.node.now()):
             if not post["author_uri"]:
                 notifications.add(self.node.db, post["author_id"], "like", post["id"], account["id"],
                                   self.node.now())
@@ -233,7 +239,9 @@ class Federated:
             return
         if ids.local_path(self.base, actor) is not None:
             return  # our own members' likes are already counted
-        account = await self.ingest.remote_account(actor)
+        account = await self._remote_account(actor)
+        if account is None:
+            return
         if inner.get("type") == "Undo":
             posts.unlike(self.node.db, post["id"], account["id"])
         else:

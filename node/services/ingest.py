@@ -28,6 +28,15 @@ def origin(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+PUBLIC_NAMES = {ids.PUBLIC, "as:Public", "Public"}
+
+
+def is_public(obj: Mapping[str, Any]) -> bool:
+    """Addressed to the public, or not addressed at all (some forums send no addressing)."""
+    audience = vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
+    return not audience or any(uri in PUBLIC_NAMES for uri in audience)
+
+
 def first_actor(value: Any) -> str | None:
     """attributedTo may be a list (Lemmy: [person, group]); the person is the author."""
     for item in vocab.as_list(value):
@@ -196,6 +205,8 @@ class Ingest:
         known = self.known_post(uri)
         if known is not None:
             return known
+        if not is_public(obj):
+            return None  # a direct or followers-only message is not something we publish
         author_uri = first_actor(obj.get("attributedTo"))
         if not author_uri or origin(author_uri) != origin(uri):
             return None  # an object may only be attributed to an actor of its own server
