@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from node import urls, web
 from node.ap.negotiate import ActivityNegotiation
+from node.api.cors import ApiCors
 from node.config import Config
 from node.federation_runtime import FederationRuntime
 from node.headers import SecurityHeaders
@@ -108,6 +109,7 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(ApiCors),
             Middleware(ActivityNegotiation),
             Middleware(
                 SessionMiddleware, secret_key=config["node.secret_key"], session_cookie="meent_session",

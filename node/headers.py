@@ -1,4 +1,8 @@
-"""Security headers on every answer: no framing, no sniffing, no inline script, no referrer leaks."""
+"""Security headers on every answer: no framing, no sniffing, no inline script, no referrer leaks.
+
+No form-action rule: browsers apply it to redirects too, and OAuth's consent form must be able to
+send the member back to an app's own scheme (com.keylesspalace.tusky://...). CSRF tokens guard forms.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HEADERS = [
     (b"content-security-policy",
      b"default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-     b"form-action 'self'; img-src 'self' https: data:; style-src 'self'"),
+     b"img-src 'self' https: data:; style-src 'self'"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),

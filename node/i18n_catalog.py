@@ -189,6 +189,26 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.remote_is_local": {
         "nl": "Dat is iemand of iets op deze site zelf.", "en": "That is someone or something on this site.",
     },
+    # oauth
+    "oauth.title": {"nl": "Toegang voor een app", "en": "Access for an app"},
+    "oauth.asks": {
+        "nl": "De app {app} vraagt toegang tot uw account op {site}.",
+        "en": "The app {app} asks for access to your account on {site}.",
+    },
+    "oauth.scopes": {"nl": "Wat de app mag:", "en": "What the app may do:"},
+    "oauth.scope.read": {"nl": "uw tijdlijnen, meldingen en berichten lezen", "en": "read your timelines, notifications and posts"},
+    "oauth.scope.write": {"nl": "namens u berichten plaatsen, waarderen en verwijderen", "en": "post, like and delete on your behalf"},
+    "oauth.scope.follow": {"nl": "groepen en mensen volgen en ontvolgen", "en": "follow and unfollow groups and people"},
+    "oauth.scope.push": {"nl": "pushmeldingen ontvangen", "en": "receive push notifications"},
+    "oauth.scope.profile": {"nl": "uw profiel lezen", "en": "read your profile"},
+    "oauth.login_first": {"nl": "Log in om door te gaan.", "en": "Log in to continue."},
+    "oauth.approve": {"nl": "Toegang geven", "en": "Allow access"},
+    "oauth.deny": {"nl": "Weigeren", "en": "Deny"},
+    "oauth.code_title": {"nl": "Uw autorisatiecode", "en": "Your authorisation code"},
+    "oauth.code_hint": {
+        "nl": "Kopieer deze code en plak hem in {app}. Hij werkt één keer, tien minuten lang.",
+        "en": "Copy this code and paste it into {app}. It works once, for ten minutes.",
+    },
     # tags, search
     "tag.title": {"nl": "Onderwerp #{tag}", "en": "Topic #{tag}"},
     "tag.feed": {"nl": "Atom-feed van #{tag}", "en": "Atom feed of #{tag}"},

@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from node import federation_runtime
 from node.ap import actors as ap_actors
 from node.ap import collections, objects, wellknown
+from node.api.routes import api_routes
 from node.config import Config
 from node.pages import (
     admin,
@@ -61,6 +62,7 @@ def federation_routes() -> list[BaseRoute]:
 
 def routes(config: Config) -> list[BaseRoute]:
     return [
+        *api_routes(),
         Route("/", home.home),
         Route("/login", auth.login_form, methods=["GET"]),
         Route("/login", auth.login, methods=["POST"]),

@@ -26,7 +26,7 @@ from storage.db import Row
 PUBLIC = ids.PUBLIC
 
 
-def _new_id(node: Node) -> str:
+def new_activity_id(node: Node) -> str:
     return ids.activity(node.config.base_url, uuid.uuid4().hex)
 
 
@@ -47,7 +47,7 @@ def _inboxes(node: Node, actor_uris: Iterable[str]) -> list[str]:
     return [inbox for inbox in audience.collapse(rows) if policy.allows(audience.domain_of(inbox))]
 
 
-def _follower_inboxes(node: Node, actor_uri: str) -> list[str]:
+def follower_inboxes(node: Node, actor_uri: str) -> list[str]:
     policy = FederationPolicy.from_config(node.config)
     rows = follows.follower_inboxes(node.db, actor_uri)
     return [inbox for inbox in audience.collapse(rows) if policy.allows(audience.domain_of(inbox))]
@@ -87,12 +87,12 @@ def _announce_in_group(node: Node, post: Row, activity: dict[str, Any], with_obj
         return
     base = node.config.base_url
     group_uri = ids.group(base, post["group_slug"])
-    inboxes = _follower_inboxes(node, group_uri)
+    inboxes = follower_inboxes(node, group_uri)
     to, cc = [PUBLIC], [ids.followers(group_uri)]
-    publish(node, vocab.activity("Announce", _new_id(node), group_uri, vocab.strip_context(activity), to, cc,
+    publish(node, vocab.activity("Announce", new_activity_id(node), group_uri, vocab.strip_context(activity), to, cc,
                                  node.now()), inboxes)
     if with_object:
-        publish(node, vocab.activity("Announce", _new_id(node), group_uri, activity["object"]["id"], to, cc,
+        publish(node, vocab.activity("Announce", new_activity_id(node), group_uri, activity["object"]["id"], to, cc,
                                      node.now()), inboxes)
 
 
@@ -101,8 +101,8 @@ def _post_activity(node: Node, kind: str, post: Row) -> None:
     obj = vocab.strip_context(object_of(node, post))
     actor = vocab.author_uri(base, post)
     to, cc = vocab.audience(base, post)
-    activity = vocab.activity(kind, _new_id(node), actor, obj, to, cc, node.now())
-    inboxes = _follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post))
+    activity = vocab.activity(kind, new_activity_id(node), actor, obj, to, cc, node.now())
+    inboxes = follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post))
     publish(node, activity, inboxes)
     _announce_in_group(node, post, activity, with_object=kind == "Create" and post["kind"] == "topic")
 
@@ -128,15 +128,16 @@ def post_deleted(node: Node, post_id: int) -> None:
     actor = vocab.author_uri(base, post)
     to, cc = vocab.audience(base, post)
     tombstone = {"id": vocab.post_uri(base, post), "type": "Tombstone"}
-    activity = vocab.activity("Delete", _new_id(node), actor, tombstone, to, cc, node.now())
+    activity = vocab.activity("Delete", new_activity_id(node), actor, tombstone, to, cc, node.now())
     already_sent = activities.delivered_inboxes(node.db, tombstone["id"])
-    publish(node, activity, already_sent + _follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post)))
+    publish(node, activity, already_sent + follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post)))
     _announce_in_group(node, post, activity)
 
 
 def _like_activity(node: Node, account: Row, post: Row) -> dict[str, Any]:
     base = node.config.base_url
-    return vocab.activity("Like", _new_id(node), ids.member(base, account["username"]), vocab.post_uri(base, post))
+    actor = ids.member(base, account["username"])
+    return vocab.activity("Like", new_activity_id(node), actor, vocab.post_uri(base, post))
 
 
 def liked(node: Node, account: Row, post_id: int) -> None:
@@ -155,7 +156,8 @@ def unliked(node: Node, account: Row, post_id: int) -> None:
         return
     base = node.config.base_url
     actor = ids.member(base, account["username"])
-    undo = vocab.activity("Undo", _new_id(node), actor, vocab.strip_context(_like_activity(node, account, post)))
+    like = vocab.strip_context(_like_activity(node, account, post))
+    undo = vocab.activity("Undo", new_activity_id(node), actor, like)
     parties = _remote_parties(node, post) + ([post["author_uri"]] if post["author_uri"] else [])
     publish(node, undo, _inboxes(node, parties))
     _announce_in_group(node, post, undo)
@@ -163,7 +165,7 @@ def unliked(node: Node, account: Row, post_id: int) -> None:
 
 def follow(node: Node, follower_uri: str, target: Row) -> str:
     """A Follow of a remote actor (cached in `actors`); returns the activity id."""
-    activity = vocab.activity("Follow", _new_id(node), follower_uri, target["uri"])
+    activity = vocab.activity("Follow", new_activity_id(node), follower_uri, target["uri"])
     with node.db.transaction():
         follows.put(node.db, follower_uri, target["uri"], "pending", activity["id"], node.now())
         publish(node, activity, _inboxes(node, [target["uri"]]))
@@ -174,8 +176,8 @@ def unfollow(node: Node, follower_uri: str, target_uri: str) -> None:
     existing = follows.get(node.db, follower_uri, target_uri)
     if existing is None:
         return
-    original = vocab.activity("Follow", existing["activity_uri"] or _new_id(node), follower_uri, target_uri)
-    undo = vocab.activity("Undo", _new_id(node), follower_uri, vocab.strip_context(original))
+    original = vocab.activity("Follow", existing["activity_uri"] or new_activity_id(node), follower_uri, target_uri)
+    undo = vocab.activity("Undo", new_activity_id(node), follower_uri, vocab.strip_context(original))
     with node.db.transaction():
         follows.remove(node.db, follower_uri, target_uri)
         publish(node, undo, _inboxes(node, [target_uri]))
@@ -183,7 +185,7 @@ def unfollow(node: Node, follower_uri: str, target_uri: str) -> None:
 
 def accept_follow(node: Node, followee_uri: str, follow_activity: dict[str, Any]) -> None:
     follower = vocab.id_of(follow_activity.get("actor"))
-    accept = vocab.activity("Accept", _new_id(node), followee_uri, vocab.strip_context(follow_activity))
+    accept = vocab.activity("Accept", new_activity_id(node), followee_uri, vocab.strip_context(follow_activity))
     publish(node, accept, _inboxes(node, [follower] if follower else []))
 
 

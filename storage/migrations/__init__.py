@@ -2,8 +2,9 @@
 
 from sqlite_utils import Migrations
 
-from storage.migrations import m0001_initial, m0002_federation
+from storage.migrations import m0001_initial, m0002_federation, m0003_client_api
 
 MIGRATIONS = Migrations("meent")
 MIGRATIONS(name="0001_initial")(m0001_initial.apply)
 MIGRATIONS(name="0002_federation")(m0002_federation.apply)
+MIGRATIONS(name="0003_client_api")(m0003_client_api.apply)

@@ -1,0 +1,157 @@
+"""Pure mapping from our records to the Mastodon API's entities (Account, Status, Notification, Tag).
+
+Ids are our integer ids as strings: they grow with time, so they sort by length then text in
+creation order, as clients expect of Mastodon's snowflakes. Groups are accounts with group: true;
+their ids are offset so they never meet a member's.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from federation import ids
+from node import urls
+
+GROUP_OFFSET = 10**15
+Record = Mapping[str, Any]
+
+
+def api_time(value: str | None) -> str | None:
+    """Our stored times are ISO 8601 UTC with milliseconds and Z already; older forms are mended."""
+    if not value:
+        return None
+    if value.endswith("Z") and "." in value:
+        return value
+    return value.replace("+00:00", "Z") if "." in value else value.rstrip("Z") + ".000Z"
+
+
+def _note(text: str) -> str:
+    return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
+
+
+def account(base: str, domain: str, row: Record, counts: Mapping[str, int], *, source: bool = False) -> dict:
+    remote = bool(row["domain"])
+    username = row["username"].split("@")[0]
+    profile = row["actor_uri"] if remote else f"{base}{urls.member(row['username'])}"
+    entity: dict[str, Any] = {
+        "id": str(row["id"]),
+        "username": username,
+        "acct": row["username"] if remote else username,
+        "display_name": row["display_name"] or username,
+        "locked": False, "bot": False, "discoverable": True, "indexable": True, "group": False,
+        "hide_collections": False, "noindex": False,
+        "created_at": api_time(row["created_at"]),
+        "note": _note(row["about"]),
+        "url": profile,
+        "uri": row["actor_uri"] or ids.member(base, row["username"]),
+        "avatar": f"{base}/avatars/default.png", "avatar_static": f"{base}/avatars/default.png",
+        "header": f"{base}/headers/default.png", "header_static": f"{base}/headers/default.png",
+        "followers_count": counts.get("followers", 0),
+        "following_count": counts.get("following", 0),
+        "statuses_count": counts.get("statuses", 0),
+        "last_status_at": (counts.get("last_status_at") or None),
+        "emojis": [],
+        "fields": [{"name": "Functie", "value": html.escape(row["job_title"]), "verified_at": None}]
+        if row["job_title"] else [],
+        "roles": [],
+    }
+    if source:
+        entity["source"] = {"privacy": "public", "sensitive": False, "language": row["language"] or "nl",
+                            "note": row["about"], "fields": [], "follow_requests_count": 0,
+                            "hide_collections": False, "discoverable": True, "indexable": True}
+        entity["role"] = {"id": "0", "name": row["role"], "color": "", "permissions": "0", "highlighted": False}
+    return entity
+
+
+def group_account(base: str, row: Record, counts: Mapping[str, int]) -> dict:
+    remote = bool(row["domain"])
+    uri = row["actor_uri"] or ids.group(base, row["slug"])
+    return {
+        "id": str(GROUP_OFFSET + int(row["id"])),
+        "username": row["slug"].split("@")[0],
+        "acct": row["slug"],
+        "display_name": row["name"],
+        "locked": False, "bot": False, "discoverable": True, "indexable": True, "group": True,
+        "hide_collections": False, "noindex": False,
+        "created_at": api_time(row["created_at"]),
+        "note": _note(row["description"]),
+        "url": uri if remote else f"{base}{urls.group(row['slug'])}",
+        "uri": uri,
+        "avatar": f"{base}/avatars/default.png", "avatar_static": f"{base}/avatars/default.png",
+        "header": f"{base}/headers/default.png", "header_static": f"{base}/headers/default.png",
+        "followers_count": counts.get("followers", 0), "following_count": 0,
+        "statuses_count": counts.get("statuses", 0), "last_status_at": None,
+        "emojis": [], "fields": [], "roles": [],
+    }
+
+
+def status_content(post: Record) -> str:
+    """A topic or blog post shows its title in bold, then its body; a reply just its body."""
+    if post["deleted_at"]:
+        return ""
+    if post["kind"] != "reply" and post["title"]:
+        return f"<p><strong>{html.escape(post['title'])}</strong></p>{post['content']}"
+    return str(post["content"])
+
+
+def status(base: str, post: Record, author: dict, *, tags: Sequence[str], mentions: Sequence[dict],
+           favourited: bool, replies: int, group: dict | None = None) -> dict:
+    post_id = str(post["id"])
+    return {
+        "id": post_id,
+        "uri": post["uri"] or ids.post(base, post["id"]),
+        "url": post["url"] or f"{base}{urls.post(post)}",
+        "created_at": api_time(post["published_at"] or post["created_at"]),
+        "edited_at": api_time(post["edited_at"]),
+        "account": author,
+        "content": status_content(post),
+        "text": None,
+        "visibility": "public",
+        "sensitive": False,
+        "spoiler_text": "",
+        "media_attachments": [],
+        "application": None,
+        "mentions": list(mentions),
+        "tags": [{"name": tag, "url": f"{base}/tags/{tag}"} for tag in tags],
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": int(post["like_count"]),
+        "replies_count": replies,
+        "quotes_count": 0,
+        "in_reply_to_id": str(post["parent_id"]) if post["parent_id"] else None,
+        "in_reply_to_account_id": str(post["parent_author_id"]) if post["parent_author_id"] else None,
+        "reblog": None,
+        "poll": None,
+        "card": None,
+        "language": post["language"] or None,
+        "favourited": favourited,
+        "reblogged": False,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+        "filtered": [],
+        # Meent: where the post lives (a group is an account with group: true)
+        "meent": {"kind": post["kind"], "title": post["title"] or None, "group": group},
+    }
+
+
+def tag(base: str, name: str) -> dict:
+    return {"id": name, "name": name, "url": f"{base}/tags/{name}", "history": [], "following": False}
+
+
+NOTIFICATION_TYPES = {"mention": "mention", "reply": "mention", "like": "favourite", "follow": "follow",
+                      "reblog": "reblog", "status": "status"}
+
+
+def notification(row: Record, account_entity: dict, status_entity: dict | None) -> dict:
+    kind = NOTIFICATION_TYPES.get(row["kind"], "mention")
+    return {
+        "id": str(row["id"]),
+        "type": kind,
+        "group_key": f"ungrouped-{row['id']}",
+        "created_at": api_time(row["created_at"]),
+        "account": account_entity,
+        "status": status_entity,
+    }

@@ -1,0 +1,76 @@
+"""GET /api/v1/instance and /api/v2/instance: every field the apps decode, typed as Mastodon types them."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node import __version__
+from node.api.respond import endpoint, json
+from node.services.accounts import registration_mode
+from node.web import node_of
+from storage import accounts, posts
+
+COMPATIBLE = f"4.3.0 (compatible; Meent {__version__})"
+LIMITS = {"max_characters": 50_000, "max_media_attachments": 0, "characters_reserved_per_url": 23}
+MEDIA = {"supported_mime_types": [], "image_size_limit": 0, "image_matrix_limit": 0, "video_size_limit": 0,
+         "video_frame_rate_limit": 0, "video_matrix_limit": 0, "description_limit": 1500}
+POLLS = {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 300, "max_expiration": 300}
+
+
+def _common(request: Request) -> dict:
+    node = node_of(request)
+    config = node.config
+    return {"title": config["node.name"], "version": COMPATIBLE, "languages": ["nl", "en"],
+            "description": f"{config['node.name']}: discussies en blogs op Meent.",
+            "email": config["node.contact_email"], "rules": []}
+
+
+@endpoint
+async def v1(request: Request) -> Response:
+    node = node_of(request)
+    base, domain = node.config.base_url, node.config["node.domain"]
+    counts = posts.counts(node.db)
+    return json(_common(request) | {
+        "uri": domain, "short_description": f"{node.config['node.name']} op Meent",
+        "urls": {"streaming_api": base.replace("http", "ws", 1)},
+        "stats": {"user_count": accounts.count(node.db), "domain_count": 1,
+                  "status_count": sum(counts.values())},
+        "thumbnail": f"{base}/headers/default.png",
+        "registrations": registration_mode(node) != "closed", "approval_required": False,
+        "invites_enabled": registration_mode(node) == "invite",
+        "configuration": {"accounts": {"max_featured_tags": 0}, "statuses": LIMITS,
+                          "media_attachments": MEDIA, "polls": POLLS},
+        "contact_account": None,
+    })
+
+
+@endpoint
+async def v2(request: Request) -> Response:
+    node = node_of(request)
+    base, domain = node.config.base_url, node.config["node.domain"]
+    mode = registration_mode(node)
+    return json(_common(request) | {
+        "domain": domain, "source_url": "https://meent.example/source",
+        "usage": {"users": {"active_month": accounts.count(node.db)}},
+        "thumbnail": {"url": f"{base}/headers/default.png", "blurhash": None, "versions": {}},
+        "icon": [{"src": f"{base}/avatars/default.png", "size": "96x96"}],
+        "configuration": {
+            "urls": {"streaming": base.replace("http", "ws", 1), "status": None, "about": f"{base}/",
+                     "privacy_policy": None, "terms_of_service": None},
+            "vapid": {"public_key": ""},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+            "statuses": LIMITS, "media_attachments": MEDIA, "polls": POLLS,
+            "translation": {"enabled": False},
+            "timelines_access": {"live_feeds": {"local": "public", "remote": "public"},
+                                 "hashtag_feeds": {"local": "public", "remote": "public"},
+                                 "trending_link_feeds": {"local": "public", "remote": "public"}},
+            "limited_federation": node.config["federation.mode"] == "allowlist",
+        },
+        "registrations": {"enabled": mode != "closed", "approval_required": False, "message": None,
+                          "url": f"{base}/register" if mode != "closed" else None, "min_age": None,
+                          "reason_required": False},
+        "api_versions": {"mastodon": 2},
+        "contact": {"email": node.config["node.contact_email"] or f"beheer@{domain.split(':')[0]}",
+                    "account": None},
+    })

@@ -1,0 +1,94 @@
+"""Records to API entities, with what they need from the database (counts, likes, tags), in batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation import ids
+from node.api import entities
+from node.services.context import Node
+from storage import accounts, follows, groups, posts
+from storage.db import Row
+
+
+def account_counts(node: Node, row: Row) -> dict[str, Any]:
+    db = node.db
+    uri = row["actor_uri"] or ids.member(node.config.base_url, row["username"])
+    stats = db.one("SELECT count(*) AS n, max(published_at) AS last FROM posts WHERE author_id = ?"
+                   " AND deleted_at IS NULL AND state = 'published'", (row["id"],))
+    group_follows = int(db.scalar("SELECT count(*) FROM group_follows WHERE account_id = ?", (row["id"],)) or 0)
+    remote_following = follows.count_following(db, uri) - int(db.scalar(
+        "SELECT count(*) FROM follows f JOIN groups g ON g.actor_uri = f.followee WHERE f.follower = ?",
+        (uri,)) or 0)
+    return {"followers": follows.count_followers(db, uri), "following": group_follows + max(remote_following, 0),
+            "statuses": int(stats["n"]) if stats else 0,
+            "last_status_at": (stats["last"] or "")[:10] if stats and stats["last"] else None}
+
+
+def account(node: Node, row: Row, *, source: bool = False) -> dict:
+    return entities.account(node.config.base_url, node.config["node.domain"], row, account_counts(node, row),
+                            source=source)
+
+
+def group(node: Node, row: Row) -> dict:
+    db = node.db
+    uri = row["actor_uri"] or ids.group(node.config.base_url, row["slug"])
+    local_followers = int(db.scalar("SELECT count(*) FROM group_follows WHERE group_id = ?", (row["id"],)) or 0)
+    statuses = int(db.scalar("SELECT count(*) FROM posts WHERE group_id = ? AND deleted_at IS NULL",
+                             (row["id"],)) or 0)
+    return entities.group_account(node.config.base_url, row, {
+        "followers": local_followers + follows.count_followers(db, uri), "statuses": statuses})
+
+
+def account_by_id(node: Node, api_id: str) -> dict | None:
+    """The Account entity for an API id: a member (local or remote) or a group."""
+    if not api_id.isdigit() or len(api_id) > 19:
+        return None
+    number = int(api_id)
+    if number >= entities.GROUP_OFFSET:
+        row = groups.by_id(node.db, number - entities.GROUP_OFFSET)
+        return group(node, row) if row is not None else None
+    found = accounts.by_id(node.db, number)
+    return account(node, found) if found is not None and not found["disabled"] else None
+
+
+def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
+    """Status entities for many posts with a handful of queries."""
+    if not rows:
+        return []
+    base = node.config.base_url
+    post_ids = [row["id"] for row in rows]
+    tags = posts.tags_of(node.db, post_ids)
+    liked = posts.liked_by(node.db, viewer["id"], post_ids) if viewer else set()
+    marks = ",".join("?" * len(post_ids))
+    children = {r["parent_id"]: r["n"] for r in node.db.all(
+        f"SELECT parent_id, count(*) AS n FROM posts WHERE parent_id IN ({marks}) AND deleted_at IS NULL"
+        " GROUP BY parent_id", post_ids)}
+    authors: dict[int, dict] = {}
+    group_entities: dict[int, dict] = {}
+    result = []
+    for row in rows:
+        if row["author_id"] not in authors:
+            author = accounts.by_id(node.db, row["author_id"])
+            assert author is not None
+            authors[row["author_id"]] = account(node, author)
+        group_entity = None
+        if row["group_id"]:
+            if row["group_id"] not in group_entities:
+                group_row = groups.by_id(node.db, row["group_id"])
+                assert group_row is not None
+                group_entities[row["group_id"]] = group(node, group_row)
+            group_entity = group_entities[row["group_id"]]
+        mentions = [{"id": str(m["id"]), "username": m["username"].split("@")[0],
+                     "acct": m["username"], "url": m["actor_uri"] or f"{base}/users/{m['username']}"}
+                    for m in node.db.all("SELECT a.* FROM post_mentions pm JOIN accounts a ON a.id = pm.account_id"
+                                         " WHERE pm.post_id = ?", (row["id"],))]
+        replies = row["reply_count"] if row["id"] == row["topic_id"] else children.get(row["id"], 0)
+        result.append(entities.status(base, row, authors[row["author_id"]], tags=tags[row["id"]],
+                                      mentions=mentions, favourited=row["id"] in liked, replies=int(replies),
+                                      group=group_entity))
+    return result
+
+
+def status(node: Node, row: Row, viewer: Row | None) -> dict:
+    return statuses(node, [row], viewer)[0]

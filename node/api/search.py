@@ -1,0 +1,95 @@
+"""GET /api/v2/search: accounts (with resolve=true, found on other servers too), hashtags, statuses."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation import discovery
+from node import markup
+from node.api import auth, entities, present
+from node.api.respond import endpoint, flag, json, limit, params, text
+from node.services import network
+from node.services.errors import ServiceError
+from node.services.ingest import Ingest
+from node.web import node_of
+from storage import accounts, groups, posts, search
+
+TYPES = ("accounts", "hashtags", "statuses")
+
+
+@endpoint
+async def v2(request: Request) -> Response:
+    viewer = auth.optional_member(request, "read")
+    values = await params(request)
+    node = node_of(request)
+    query = text(values, "q").strip()[:200]
+    wanted = text(values, "type")
+    count = limit(values, 20, 40)
+    result: dict[str, list[dict]] = {"accounts": [], "hashtags": [], "statuses": []}
+    if not query:
+        return json(result)
+    if wanted in ("", "accounts"):
+        result["accounts"] = await _accounts(request, query, resolve=flag(values, "resolve") and viewer is not None,
+                                             count=count)
+    if wanted in ("", "hashtags"):
+        tag = markup.normalise_tag(query)
+        rows = node.db.all("SELECT DISTINCT tag FROM post_tags WHERE tag LIKE ? ORDER BY tag LIMIT ?",
+                           (tag.replace("%", "") + "%", count)) if tag else []
+        result["hashtags"] = [entities.tag(node.config.base_url, row["tag"]) for row in rows]
+    if wanted in ("", "statuses"):
+        found = await _status_by_url(request, query) if flag(values, "resolve") and viewer is not None else None
+        ids = [found["id"]] if found is not None else search.search(node.db, query, count)
+        rows = [row for row in posts.by_ids(node.db, ids) if not row["deleted_at"] and row["state"] == "published"]
+        rows.sort(key=lambda row: ids.index(row["id"]))
+        result["statuses"] = present.statuses(node, rows, viewer)
+    return json(result)
+
+
+async def _accounts(request: Request, query: str, *, resolve: bool, count: int) -> list[dict]:
+    node = node_of(request)
+    found: list[dict] = []
+    try:
+        name, domain = discovery.parse_handle(query)
+    except discovery.BadHandle:
+        name, domain = query.lstrip("@"), ""
+    local = domain in ("", str(node.config["node.domain"]).lower())
+    handle = name if local else f"{name}@{domain}"
+    account = accounts.local_by_username(node.db, name) if local else accounts.by_username(node.db, handle)
+    group = groups.local_by_slug(node.db, name) if local else groups.by_slug(node.db, handle)
+    if account is None and group is None and not local and resolve:
+        runtime = request.app.state.federation
+        try:
+            actor = await network.resolve(node, runtime.fetcher, runtime.actors, query)
+        except ServiceError:
+            actor = None
+        if actor is not None:
+            ingest = Ingest(node, runtime.actors, runtime.fetcher)
+            if actor["type"] == "Group":
+                group = await ingest.remote_group(actor["uri"])
+            else:
+                account = await ingest.remote_account(actor["uri"])
+    if account is not None and not account["disabled"]:
+        found.append(present.account(node, account))
+    if group is not None:
+        found.append(present.group(node, group))
+    if not found and local:
+        like = f"%{name.replace('%', '')}%"
+        for row in node.db.all("SELECT * FROM accounts WHERE domain IS NULL AND disabled = 0 AND"
+                               " (username LIKE ? OR display_name LIKE ?) ORDER BY username LIMIT ?",
+                               (like, like, count)):
+            found.append(present.account(node, row))
+    return found[:count]
+
+
+async def _status_by_url(request: Request, query: str) -> dict | None:
+    """A post's URL: ours, one we have, or fetched from its server and stored."""
+    if not query.startswith(("https://", "http://")):
+        return None
+    node = node_of(request)
+    runtime = request.app.state.federation
+    ingest = Ingest(node, runtime.actors, runtime.fetcher)
+    row = ingest.known_post(query)
+    if row is None:
+        row = await ingest.find_or_fetch(query, depth=0)
+    return dict(row) if row is not None else None

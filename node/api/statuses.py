@@ -1,0 +1,202 @@
+"""Statuses: posting (topic, reply or blog post by where it is addressed), reading, editing, deleting,
+favouriting and sharing, and a thread's context."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation import ids, vocab
+from node.api import auth, present
+from node.api.respond import ApiError, endpoint, json, params, path_id, strings, text
+from node.services import outbound
+from node.services import posts as post_service
+from node.services.context import Node
+from node.web import node_of
+from storage import groups, posts, tokens
+from storage.db import Row
+
+MENTION = re.compile(r"(?<![\w/@])@([a-z0-9][a-z0-9_-]*)(?:@([a-z0-9.-]+(?::\d+)?))?", re.IGNORECASE)
+TITLE_MAX = 200
+
+
+def _group_mentioned(node: Node, text_: str) -> tuple[Row, str] | None:
+    """The first group a status mentions (@open-overheid or @open-overheid@this.node), and that mention."""
+    here = str(node.config["node.domain"]).lower()
+    for match in MENTION.finditer(text_):
+        name, domain = match.group(1).lower(), (match.group(2) or "").lower()
+        group = groups.local_by_slug(node.db, name) if domain in ("", here) else groups.by_slug(
+            node.db, f"{name}@{domain}")
+        if group is not None:
+            return group, match.group(0)
+    return None
+
+
+def _title_and_body(text_: str) -> tuple[str, str]:
+    """First line the title, the rest the body (the title again when there is no rest)."""
+    first, _, rest = text_.strip().partition("\n")
+    title = first.strip()[:TITLE_MAX].strip() or "…"
+    return title, rest.strip() or first.strip()
+
+
+def _post(request: Request, viewer: Row | None) -> Row:
+    try:
+        return post_service.get(node_of(request), path_id(request), viewer)
+    except Exception as error:
+        raise ApiError(404, "Record not found") from error
+
+
+@endpoint
+async def create(request: Request) -> Response:
+    me = auth.member(request, "write")
+    values = await params(request)
+    node = node_of(request)
+    key = request.headers.get("idempotency-key", "").strip()[:200]
+    if key:
+        earlier = tokens.idempotent_post(node.db, me["id"], key)
+        if earlier is not None and (found := posts.by_id(node.db, earlier)) is not None:
+            return json(present.status(node, found, me))
+    status_text = text(values, "status").replace("\r\n", "\n").strip()
+    if not status_text:
+        raise ApiError(422, "Validation failed: Text can't be blank")
+    if strings(values, "media_ids") or values.get("poll"):
+        raise ApiError(422, "Validation failed: Meent posts have no media or polls")
+    if text(values, "visibility", "public") not in ("public", "unlisted", ""):
+        raise ApiError(422, "Validation failed: Meent posts are public; private and direct posts are not supported")
+    parent_id = text(values, "in_reply_to_id")
+    if parent_id:
+        if not parent_id.isdigit() or len(parent_id) > 18:
+            raise ApiError(404, "Record not found")
+        post = post_service.reply(node, me, int(parent_id), status_text)
+    elif (mentioned := _group_mentioned(node, status_text)) is not None:
+        group, mention = mentioned
+        title, body = _title_and_body(status_text.replace(mention, "", 1))
+        post = post_service.start_topic(node, me, group, title, body)
+    else:
+        title, body = _title_and_body(status_text)
+        post = post_service.write_blog_post(node, me, title, "", body, "", publish=True)
+    if key:
+        tokens.remember_post(node.db, me["id"], key, post["id"], node.now())
+    return json(present.status(node, post, me))
+
+
+@endpoint
+async def show(request: Request) -> Response:
+    viewer = auth.optional_member(request, "read")
+    post = _post(request, viewer)
+    if post["state"] != "published":
+        raise ApiError(404, "Record not found")
+    return json(present.status(node_of(request), post, viewer))
+
+
+def _source_text(post: Row) -> str:
+    return f"{post['title']}\n\n{post['source']}" if post["kind"] != "reply" else str(post["source"])
+
+
+@endpoint
+async def source(request: Request) -> Response:
+    me = auth.member(request, "read")
+    post = _post(request, me)
+    return json({"id": str(post["id"]), "text": _source_text(post), "spoiler_text": ""})
+
+
+@endpoint
+async def delete(request: Request) -> Response:
+    me = auth.member(request, "write")
+    node = node_of(request)
+    post = _post(request, me)
+    entity = present.status(node, post, me) | {"text": _source_text(post)}
+    post_service.delete(node, me, post["id"])
+    return json(entity)
+
+
+@endpoint
+async def edit(request: Request) -> Response:
+    me = auth.member(request, "write")
+    values = await params(request)
+    node = node_of(request)
+    post = _post(request, me)
+    status_text = text(values, "status").replace("\r\n", "\n").strip()
+    if not status_text:
+        raise ApiError(422, "Validation failed: Text can't be blank")
+    if post["kind"] == "reply":
+        updated = post_service.edit(node, me, post["id"], body=status_text)
+    else:
+        title, body = _title_and_body(status_text)
+        tags = post_service.tags_for_form(node, post) if post["kind"] == "blog" else None
+        updated = post_service.edit(node, me, post["id"], body=body, title=title, summary="", tags=tags)
+    return json(present.status(node, updated, me))
+
+
+@endpoint
+async def context(request: Request) -> Response:
+    viewer = auth.optional_member(request, "read")
+    node = node_of(request)
+    post = _post(request, viewer)
+    thread = [row for row in posts.thread(node.db, post["topic_id"]) if row["state"] == "published"]
+    by_id = {row["id"]: row for row in thread}
+    ancestors, parent = [], by_id.get(post["parent_id"]) if post["parent_id"] else None
+    while parent is not None:
+        ancestors.insert(0, parent)
+        parent = by_id.get(parent["parent_id"]) if parent["parent_id"] else None
+    children: dict[int, list[Row]] = {}
+    for row in thread:
+        if row["parent_id"]:
+            children.setdefault(row["parent_id"], []).append(row)
+    descendants: list[Row] = []
+    stack = list(reversed(children.get(post["id"], [])))
+    while stack:  # depth first, in order, as clients draw threads
+        row = stack.pop()
+        descendants.append(row)
+        stack.extend(reversed(children.get(row["id"], [])))
+    return json({"ancestors": present.statuses(node, ancestors, viewer),
+                 "descendants": present.statuses(node, descendants, viewer)})
+
+
+@endpoint
+async def favourite(request: Request) -> Response:
+    me = auth.member(request, "write")
+    node = node_of(request)
+    post_service.like(node, me, _post(request, me)["id"])
+    return json(present.status(node, _post(request, me), me))
+
+
+@endpoint
+async def unfavourite(request: Request) -> Response:
+    me = auth.member(request, "write")
+    node = node_of(request)
+    post_service.unlike(node, me, _post(request, me)["id"])
+    return json(present.status(node, _post(request, me), me))
+
+
+def _share_id(node: Node, me: Row, post: Row) -> str:
+    """One stable id per (member, post), so an unshare can name the share it undoes."""
+    return ids.activity(node.config.base_url, f"share-{me['id']}-{post['id']}")
+
+
+@endpoint
+async def reblog(request: Request) -> Response:
+    """Sharing announces the post to the member's followers elsewhere; Meent pages show no shares."""
+    me = auth.member(request, "write")
+    node = node_of(request)
+    post = _post(request, me)
+    actor = ids.member(node.config.base_url, me["username"])
+    announce = vocab.activity("Announce", _share_id(node, me, post), actor, vocab.post_uri(node.config.base_url, post),
+                              [ids.PUBLIC], [ids.followers(actor)], node.now())
+    outbound.publish(node, announce, outbound.follower_inboxes(node, actor))
+    original = present.status(node, post, me) | {"reblogged": True}
+    return json(original | {"id": original["id"], "reblog": original, "reblogged": True})
+
+
+@endpoint
+async def unreblog(request: Request) -> Response:
+    me = auth.member(request, "write")
+    node = node_of(request)
+    post = _post(request, me)
+    actor = ids.member(node.config.base_url, me["username"])
+    announce = vocab.activity("Announce", _share_id(node, me, post), actor, vocab.post_uri(node.config.base_url, post))
+    undo = vocab.activity("Undo", outbound.new_activity_id(node), actor, vocab.strip_context(announce))
+    outbound.publish(node, undo, outbound.follower_inboxes(node, actor))
+    return json(present.status(node, post, me))
