@@ -222,6 +222,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "notifications.mention": {"nl": "{name} noemde u in {title}", "en": "{name} mentioned you in {title}"},
     "notifications.reply": {"nl": "{name} reageerde op u in {title}", "en": "{name} replied to you in {title}"},
     "notifications.like": {"nl": "{name} waardeerde uw bericht in {title}", "en": "{name} liked your post in {title}"},
+    "notifications.follow": {"nl": "{name} volgt u nu", "en": "{name} now follows you"},
+    "notifications.reblog": {"nl": "{name} deelde uw bericht {title}", "en": "{name} shared your post {title}"},
+    "notifications.status": {"nl": "{name} plaatste {title}", "en": "{name} posted {title}"},
     "notifications.mark_read": {"nl": "Alles als gelezen markeren", "en": "Mark all as read"},
     "notifications.new": {"nl": "nieuw", "en": "new"},
     # settings

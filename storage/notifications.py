@@ -5,7 +5,7 @@ from __future__ import annotations
 from storage.db import Database, Row
 
 
-def add(db: Database, account_id: int, kind: str, post_id: int, from_account: int, now: str) -> None:
+def add(db: Database, account_id: int, kind: str, post_id: int | None, from_account: int, now: str) -> None:
     db.execute(
         "INSERT INTO notifications (account_id, kind, post_id, from_account, created_at)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -19,7 +19,7 @@ def for_account(db: Database, account_id: int, limit: int = 50) -> list[Row]:
         " p.topic_id, p.kind AS post_kind, root.title AS topic_title, root.kind AS topic_kind,"
         " g.slug AS group_slug, o.username AS blog_owner_username"
         " FROM notifications n JOIN accounts a ON a.id = n.from_account"
-        " JOIN posts p ON p.id = n.post_id JOIN posts root ON root.id = p.topic_id"
+        " LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN posts root ON root.id = p.topic_id"
         " LEFT JOIN groups g ON g.id = root.group_id LEFT JOIN accounts o ON o.id = root.blog_owner"
         " WHERE n.account_id = ? ORDER BY n.id DESC LIMIT ?",
         (account_id, limit),

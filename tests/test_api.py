@@ -145,3 +145,16 @@ def _web_page_as(site: Site, username: str, path: str) -> str:
     page = site.client.get(path).text
     site.logout()
     return page
+
+
+def test_follow_notifications(site: Site) -> None:
+    anne, bram = Api(site, "anne"), Api(site, "bram")
+    anne_id = anne.get("/api/v1/accounts/verify_credentials").json()["id"]
+    assert bram.post(f"/api/v1/accounts/{anne_id}/follow").json()["following"] is True
+    bram.post(f"/api/v1/accounts/{anne_id}/follow")  # following again does not notify again
+    notes = anne.get("/api/v1/notifications").json()
+    assert [(n["type"], n["account"]["username"], n["status"]) for n in notes] == [("follow", "bram", None)]
+    assert anne.get("/api/v1/notifications", **{"types[]": "favourite"}).json() == []
+    assert "Bram volgt u nu" in _web_page_as(site, "anne", "/notifications")
+    bram.post("/api/v1/statuses", {"status": "Van Bram"})
+    assert anne.get("/api/v1/timelines/home").json()[0]["account"]["username"] == "bram"

@@ -12,7 +12,7 @@ from node.services import accounts as account_service
 from node.services import groups as group_service
 from node.services import network
 from node.web import node_of
-from storage import accounts, follows, groups, timelines
+from storage import accounts, follows, groups, notifications, timelines
 from storage.db import Row
 
 
@@ -143,8 +143,10 @@ async def follow(request: Request) -> Response:
         await network.follow(node, runtime.fetcher, runtime.actors, me, row["actor_uri"])
     else:
         base = node.config.base_url
-        follows.put(node.db, ids.member(base, me["username"]), ids.member(base, row["username"]), "accepted", None,
-                    node.now())
+        me_uri, them = ids.member(base, me["username"]), ids.member(base, row["username"])
+        if follows.get(node.db, me_uri, them) is None:
+            follows.put(node.db, me_uri, them, "accepted", None, node.now())
+            notifications.add(node.db, row["id"], "follow", None, me["id"], node.now())
     return json(relationship(request, me, kind, row))
 
 

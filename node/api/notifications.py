@@ -11,7 +11,8 @@ from node.web import node_of
 from storage import accounts, posts
 from storage.db import Row
 
-OUR_KINDS = {"mention": ["mention", "reply"], "favourite": ["like"]}
+OUR_KINDS = {"mention": ["mention", "reply"], "favourite": ["like"], "follow": ["follow"], "reblog": ["reblog"],
+             "status": ["status"]}
 
 
 def _entities(request: Request, me: Row, rows: list[Row]) -> list[dict]:
@@ -19,10 +20,10 @@ def _entities(request: Request, me: Row, rows: list[Row]) -> list[dict]:
     result = []
     for row in rows:
         sender = accounts.by_id(node.db, row["from_account"])
-        post = posts.by_id(node.db, row["post_id"])
-        if sender is None or post is None:
+        post = posts.by_id(node.db, row["post_id"]) if row["post_id"] else None
+        if sender is None or (row["post_id"] and post is None):
             continue
-        status = present.status(node, post, me) if not post["deleted_at"] else None
+        status = present.status(node, post, me) if post is not None and not post["deleted_at"] else None
         result.append(entities.notification(row, present.account(node, sender), status))
     return result
 

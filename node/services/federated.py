@@ -13,7 +13,7 @@ from federation.fetch import Fetcher, FetchError
 from node.services import outbound
 from node.services.context import Node
 from node.services.ingest import POST_TYPES, Ingest, origin, post_fields
-from storage import follows, groups, notifications, posts, search
+from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
 
 log = logging.getLogger("meent.federation")
@@ -71,8 +71,14 @@ class Federated:
         if not follower or not self._is_local_actor(target):
             return
         await self.actors.get(follower)  # its inbox, for the Accept and for deliveries
+        existing = follows.get(self.node.db, follower, str(target))
         follows.put(self.node.db, follower, str(target), "accepted", activity.get("id"), self.node.now())
         outbound.accept_follow(self.node, str(target), activity)
+        member = accounts.local_by_username(self.node.db, (ids.local_path(self.base, str(target)) or "")
+                                            .removeprefix("/users/"))
+        follower_row = await self._remote_account(follower)
+        if existing is None and member is not None and follower_row is not None:
+            notifications.add(self.node.db, member["id"], "follow", None, follower_row["id"], self.node.now())
 
     def _our_follow(self, activity: Activity) -> Row | None:
         inner = activity.get("object")
@@ -198,6 +204,13 @@ class Federated:
                 return
         if isinstance(inner, Mapping) and inner.get("type") in WRAPPED:
             await self._announced_activity(dict(inner), group)
+            return
+        ours = self.ingest.local_post(vocab.id_of(inner) or "")
+        if ours is not None:  # someone shared one of our posts
+            sharer = await self._remote_account(announcer)
+            if sharer is not None and not ours["author_uri"]:
+                notifications.add(self.node.db, ours["author_id"], "reblog", ours["id"], sharer["id"],
+                                  self.node.now())
             return
         obj = await self._object({"actor": announcer, "object": inner})
         if obj is not None and obj.get("type") in POST_TYPES:

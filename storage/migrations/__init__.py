@@ -2,9 +2,10 @@
 
 from sqlite_utils import Migrations
 
-from storage.migrations import m0001_initial, m0002_federation, m0003_client_api
+from storage.migrations import m0001_initial, m0002_federation, m0003_client_api, m0004_more_notifications
 
 MIGRATIONS = Migrations("meent")
 MIGRATIONS(name="0001_initial")(m0001_initial.apply)
 MIGRATIONS(name="0002_federation")(m0002_federation.apply)
 MIGRATIONS(name="0003_client_api")(m0003_client_api.apply)
+MIGRATIONS(name="0004_more_notifications")(m0004_more_notifications.apply)
