@@ -156,5 +156,7 @@ def test_follow_notifications(site: Site) -> None:
     assert [(n["type"], n["account"]["username"], n["status"]) for n in notes] == [("follow", "bram", None)]
     assert anne.get("/api/v1/notifications", **{"types[]": "favourite"}).json() == []
     assert "Bram volgt u nu" in _web_page_as(site, "anne", "/notifications")
+    bram_id = bram.get("/api/v1/accounts/verify_credentials").json()["id"]
+    anne.post(f"/api/v1/accounts/{bram_id}/follow")
     bram.post("/api/v1/statuses", {"status": "Van Bram"})
     assert anne.get("/api/v1/timelines/home").json()[0]["account"]["username"] == "bram"
