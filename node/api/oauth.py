@@ -41,6 +41,8 @@ def _authorize_request(request: Request, values: dict[str, str]) -> tuple[object
     tokens.check_request(app, redirect_uri, scopes)
     if values.get("response_type", "code") != "code":
         raise ApiError(400, "unsupported_response_type", "Only response_type=code is supported.")
+    if values.get("code_challenge") and values.get("code_challenge_method", "plain") != "S256":
+        raise ApiError(400, "invalid_request", "Only the S256 code challenge method is supported.")
     return app, redirect_uri, scopes
 
 

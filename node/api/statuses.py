@@ -10,16 +10,19 @@ from starlette.responses import Response
 
 from federation import ids, vocab
 from node.api import auth, present
+from node.api.instance import LIMITS
 from node.api.respond import ApiError, endpoint, json, params, path_id, strings, text
 from node.services import outbound
 from node.services import posts as post_service
 from node.services.context import Node
+from node.services.errors import ServiceError
 from node.web import node_of
 from storage import groups, posts, tokens
 from storage.db import Row
 
 MENTION = re.compile(r"(?<![\w/@])@([a-z0-9][a-z0-9_-]*)(?:@([a-z0-9.-]+(?::\d+)?))?", re.IGNORECASE)
 TITLE_MAX = 200
+MAX_CHARACTERS = LIMITS["max_characters"]  # what /api/v1/instance promises, for the whole status
 
 
 def _group_mentioned(node: Node, text_: str) -> tuple[Row, str] | None:
@@ -42,10 +45,23 @@ def _title_and_body(text_: str) -> tuple[str, str]:
 
 
 def _post(request: Request, viewer: Row | None) -> Row:
+    """The status in the path; deleted ones are gone for the API, as in Mastodon."""
     try:
-        return post_service.get(node_of(request), path_id(request), viewer)
-    except Exception as error:
+        post = post_service.get(node_of(request), path_id(request), viewer)
+    except ServiceError as error:
         raise ApiError(404, "Record not found") from error
+    if post["deleted_at"]:
+        raise ApiError(404, "Record not found")
+    return post
+
+
+def _status_text(values: dict[str, object]) -> str:
+    status_text = text(values, "status").replace("\r\n", "\n").strip()
+    if not status_text:
+        raise ApiError(422, "Validation failed: Text can't be blank")
+    if len(status_text) > MAX_CHARACTERS:
+        raise ApiError(422, f"Validation failed: Text character limit of {MAX_CHARACTERS} exceeded")
+    return status_text
 
 
 @endpoint
@@ -58,9 +74,7 @@ async def create(request: Request) -> Response:
         earlier = tokens.idempotent_post(node.db, me["id"], key)
         if earlier is not None and (found := posts.by_id(node.db, earlier)) is not None:
             return json(present.status(node, found, me))
-    status_text = text(values, "status").replace("\r\n", "\n").strip()
-    if not status_text:
-        raise ApiError(422, "Validation failed: Text can't be blank")
+    status_text = _status_text(values)
     if strings(values, "media_ids") or values.get("poll"):
         raise ApiError(422, "Validation failed: Meent posts have no media or polls")
     if text(values, "visibility", "public") not in ("public", "unlisted", ""):
@@ -118,9 +132,7 @@ async def edit(request: Request) -> Response:
     values = await params(request)
     node = node_of(request)
     post = _post(request, me)
-    status_text = text(values, "status").replace("\r\n", "\n").strip()
-    if not status_text:
-        raise ApiError(422, "Validation failed: Text can't be blank")
+    status_text = _status_text(values)
     if post["kind"] == "reply":
         updated = post_service.edit(node, me, post["id"], body=status_text)
     else:
