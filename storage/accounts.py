@@ -89,3 +89,17 @@ def upsert_remote(db: Database, *, uri: str, handle: str, domain: str, display_n
         (handle, display_name, about, now, domain, uri),
     )
     return int(cur.lastrowid or 0)
+
+
+def search_local(db: Database, text: str, limit: int) -> list[Row]:
+    """Members whose user name or name contains the text."""
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return db.all("SELECT * FROM accounts WHERE domain IS NULL AND disabled = 0 AND"
+                  " (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') ORDER BY username LIMIT ?",
+                  (like, like, limit))
+
+
+def moderator_usernames(db: Database) -> list[str]:
+    rows = db.all("SELECT username FROM accounts WHERE role IN ('moderator', 'admin') AND disabled = 0"
+                  " AND domain IS NULL ORDER BY username")
+    return [row["username"] for row in rows]

@@ -61,3 +61,15 @@ def follower_inboxes(db: Database, followee: str) -> list[Row]:
         " WHERE follows.followee = ? AND follows.state = 'accepted'",
         (followee,),
     )
+
+
+def count_following_groups(db: Database, follower: str) -> int:
+    """Follows of groups elsewhere (also counted among the member's followed groups)."""
+    return int(db.scalar("SELECT count(*) FROM follows f JOIN groups g ON g.actor_uri = f.followee"
+                         " WHERE f.follower = ?", (follower,)) or 0)
+
+
+def followed_actors(db: Database, follower: str) -> list[Row]:
+    """The remote actors someone follows, with the state of each follow."""
+    return db.all("SELECT follows.state, actors.* FROM follows JOIN actors ON actors.uri = follows.followee"
+                  " WHERE follows.follower = ? ORDER BY actors.name COLLATE NOCASE", (follower,))

@@ -88,3 +88,17 @@ def remote_followed_by(db: Database, account_id: int) -> list[Row]:
         " WHERE f.account_id = ? AND groups.domain IS NOT NULL ORDER BY groups.name COLLATE NOCASE",
         (account_id,),
     )
+
+
+def count_followed_by(db: Database, account_id: int) -> int:
+    return int(db.scalar("SELECT count(*) FROM group_follows WHERE account_id = ?", (account_id,)) or 0)
+
+
+def count_local_followers(db: Database, group_id: int) -> int:
+    return int(db.scalar("SELECT count(*) FROM group_follows WHERE group_id = ?", (group_id,)) or 0)
+
+
+def local_follower_usernames(db: Database, group_id: int) -> list[str]:
+    rows = db.all("SELECT a.username FROM group_follows f JOIN accounts a ON a.id = f.account_id"
+                  " WHERE f.group_id = ? AND a.domain IS NULL ORDER BY f.created_at", (group_id,))
+    return [row["username"] for row in rows]

@@ -37,3 +37,27 @@ def mark_read(db: Database, account_id: int, now: str) -> None:
     db.execute(
         "UPDATE notifications SET read_at = ? WHERE account_id = ? AND read_at IS NULL", (now, account_id)
     )
+
+
+def page(db: Database, account_id: int, *, kinds: list[str] | None, excluded: list[str], max_id: int | None,
+         since_id: int | None, min_id: int | None, limit: int) -> list[Row]:
+    """A member's notifications, newest first, filtered by kind and bounded by id (the client API)."""
+    clauses, args = ["account_id = ?"], [account_id]
+    if kinds is not None:
+        clauses.append(f"kind IN ({','.join('?' * len(kinds))})" if kinds else "0")
+        args += kinds
+    if excluded:
+        clauses.append(f"kind NOT IN ({','.join('?' * len(excluded))})")
+        args += excluded
+    for bound, op in ((max_id, "<"), (since_id, ">"), (min_id, ">")):
+        if bound is not None:
+            clauses.append(f"id {op} ?")
+            args.append(bound)
+    order = "ASC" if min_id is not None else "DESC"
+    rows = db.all(f"SELECT * FROM notifications WHERE {' AND '.join(clauses)} ORDER BY id {order} LIMIT ?",
+                  [*args, limit])
+    return list(reversed(rows)) if min_id is not None else rows
+
+
+def get(db: Database, notification_id: int, account_id: int) -> Row | None:
+    return db.one("SELECT * FROM notifications WHERE id = ? AND account_id = ?", (notification_id, account_id))

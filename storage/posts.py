@@ -207,7 +207,7 @@ def liker_uris(db: Database, post_id: int) -> list[Row]:
 
 def mentioned_accounts(db: Database, post_id: int) -> list[Row]:
     return db.all(
-        "SELECT a.username, a.actor_uri FROM post_mentions m JOIN accounts a ON a.id = m.account_id"
+        "SELECT a.* FROM post_mentions m JOIN accounts a ON a.id = m.account_id"
         " WHERE m.post_id = ?",
         (post_id,),
     )
@@ -219,3 +219,38 @@ def liked_by_account(db: Database, account_id: int, limit: int, offset: int = 0)
         " LIMIT ? OFFSET ?",
         (account_id, limit, offset),
     )
+
+
+def author_stats(db: Database, account_id: int) -> tuple[int, str | None]:
+    """How many visible posts an author has, and when the last was published."""
+    row = db.one("SELECT count(*) AS n, max(published_at) AS last FROM posts WHERE author_id = ?"
+                 " AND deleted_at IS NULL AND state = 'published'", (account_id,))
+    return (int(row["n"]), row["last"]) if row else (0, None)
+
+
+def count_in_group(db: Database, group_id: int) -> int:
+    return int(db.scalar("SELECT count(*) FROM posts WHERE group_id = ? AND deleted_at IS NULL", (group_id,)) or 0)
+
+
+def direct_reply_counts(db: Database, post_ids: list[int]) -> dict[int, int]:
+    if not post_ids:
+        return {}
+    rows = db.all(f"SELECT parent_id, count(*) AS n FROM posts WHERE parent_id IN ({','.join('?' * len(post_ids))})"
+                  " AND deleted_at IS NULL GROUP BY parent_id", post_ids)
+    return {row["parent_id"]: int(row["n"]) for row in rows}
+
+
+def count_liked_by(db: Database, account_id: int) -> int:
+    return int(db.scalar("SELECT count(*) FROM likes WHERE account_id = ?", (account_id,)) or 0)
+
+
+def tags_starting(db: Database, prefix: str, limit: int) -> list[str]:
+    rows = db.all("SELECT DISTINCT tag FROM post_tags WHERE tag LIKE ? ESCAPE '\\' ORDER BY tag LIMIT ?",
+                  (prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", limit))
+    return [row["tag"] for row in rows]
+
+
+def recent_remote_roots(db: Database, limit: int) -> list[Row]:
+    """The newest topics and posts that came from other servers (the network page)."""
+    return db.all(f"{SELECT} WHERE posts.uri IS NOT NULL AND posts.deleted_at IS NULL AND posts.id = posts.topic_id"
+                  " ORDER BY posts.id DESC LIMIT ?", (limit,))

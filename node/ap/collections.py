@@ -64,11 +64,8 @@ def _local_group_followers(request: Request) -> list[str]:
     group = _group(request) if "slug" in request.path_params else None
     if group is None:
         return []
-    db = node_of(request).db
     base_url = base(request)
-    rows = db.all("SELECT a.username FROM group_follows f JOIN accounts a ON a.id = f.account_id"
-                  " WHERE f.group_id = ? AND a.domain IS NULL ORDER BY f.created_at", (group["id"],))
-    return [ids.member(base_url, row["username"]) for row in rows]
+    return [ids.member(base_url, name) for name in groups.local_follower_usernames(node_of(request).db, group["id"])]
 
 
 async def followers(request: Request) -> Response:
@@ -106,7 +103,7 @@ async def liked(request: Request) -> Response:
         return not_found()
     db = node_of(request).db
     uri = f"{ids.member(base(request), member['username'])}/liked"
-    total = int(db.scalar("SELECT count(*) FROM likes WHERE account_id = ?", (member["id"],)) or 0)
+    total = posts.count_liked_by(db, member["id"])
     return _paged(request, uri, total, lambda limit, offset: [
         vocab.post_uri(base(request), row) for row in posts.liked_by_account(db, member["id"], limit, offset)])
 
@@ -116,9 +113,6 @@ async def moderators(request: Request) -> Response:
     if group is None:
         return not_found()
     base_url = base(request)
-    rows = node_of(request).db.all(
-        "SELECT username FROM accounts WHERE role IN ('moderator', 'admin') AND disabled = 0 AND domain IS NULL"
-        " ORDER BY username")
-    items = [ids.member(base_url, row["username"]) for row in rows]
+    items = [ids.member(base_url, name) for name in accounts.moderator_usernames(node_of(request).db)]
     return activity_json(vocab.ordered_collection(f"{ids.group(base_url, group['slug'])}/moderators", len(items),
                                                   items=items))

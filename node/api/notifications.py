@@ -8,7 +8,7 @@ from starlette.responses import Response
 from node.api import auth, entities, present
 from node.api.respond import ApiError, endpoint, json, limit, link_header, paging_id, params, path_id, strings
 from node.web import node_of
-from storage import accounts, posts
+from storage import accounts, notifications, posts
 from storage.db import Row
 
 OUR_KINDS = {"mention": ["mention", "reply"], "favourite": ["like"], "follow": ["follow"], "reblog": ["reblog"],
@@ -32,26 +32,12 @@ def _entities(request: Request, me: Row, rows: list[Row]) -> list[dict]:
 async def index(request: Request) -> Response:
     me = auth.member(request, "read")
     values = await params(request)
-    clauses, args = ["account_id = ?"], [me["id"]]
-    wanted = [kind for t in strings(values, "types") for kind in OUR_KINDS.get(t, [])]
+    kinds = [kind for t in strings(values, "types") for kind in OUR_KINDS.get(t, [])]
     excluded = [kind for t in strings(values, "exclude_types") for kind in OUR_KINDS.get(t, [])]
-    if strings(values, "types"):
-        clauses.append(f"kind IN ({','.join('?' * len(wanted))})" if wanted else "0")
-        args += wanted
-    if excluded:
-        clauses.append(f"kind NOT IN ({','.join('?' * len(excluded))})")
-        args += excluded
-    for name, op in (("max_id", "<"), ("since_id", ">"), ("min_id", ">")):
-        bound = paging_id(values, name)
-        if bound is not None:
-            clauses.append(f"id {op} ?")
-            args.append(bound)
-    order = "ASC" if paging_id(values, "min_id") is not None else "DESC"
-    rows = node_of(request).db.all(
-        f"SELECT * FROM notifications WHERE {' AND '.join(clauses)} ORDER BY id {order} LIMIT ?",
-        [*args, limit(values, 15, 30)])
-    if order == "ASC":
-        rows.reverse()
+    rows = notifications.page(node_of(request).db, me["id"], kinds=kinds if strings(values, "types") else None,
+                              excluded=excluded, max_id=paging_id(values, "max_id"),
+                              since_id=paging_id(values, "since_id"), min_id=paging_id(values, "min_id"),
+                              limit=limit(values, 15, 30))
     items = _entities(request, me, rows)
     return json(items, headers=link_header(request, items))
 
@@ -59,8 +45,7 @@ async def index(request: Request) -> Response:
 @endpoint
 async def show(request: Request) -> Response:
     me = auth.member(request, "read")
-    row = node_of(request).db.one("SELECT * FROM notifications WHERE id = ? AND account_id = ?",
-                                  (path_id(request), me["id"]))
+    row = notifications.get(node_of(request).db, path_id(request), me["id"])
     items = _entities(request, me, [row]) if row else []
     if not items:
         raise ApiError(404, "Record not found")
@@ -71,6 +56,5 @@ async def show(request: Request) -> Response:
 async def clear(request: Request) -> Response:
     me = auth.member(request, "write")
     node = node_of(request)
-    node.db.execute("UPDATE notifications SET read_at = ? WHERE account_id = ? AND read_at IS NULL",
-                    (node.now(), me["id"]))
+    notifications.mark_read(node.db, me["id"], node.now())
     return json({})

@@ -14,15 +14,12 @@ from storage.db import Row
 def account_counts(node: Node, row: Row) -> dict[str, Any]:
     db = node.db
     uri = row["actor_uri"] or ids.member(node.config.base_url, row["username"])
-    stats = db.one("SELECT count(*) AS n, max(published_at) AS last FROM posts WHERE author_id = ?"
-                   " AND deleted_at IS NULL AND state = 'published'", (row["id"],))
-    group_follows = int(db.scalar("SELECT count(*) FROM group_follows WHERE account_id = ?", (row["id"],)) or 0)
-    remote_following = follows.count_following(db, uri) - int(db.scalar(
-        "SELECT count(*) FROM follows f JOIN groups g ON g.actor_uri = f.followee WHERE f.follower = ?",
-        (uri,)) or 0)
-    return {"followers": follows.count_followers(db, uri), "following": group_follows + max(remote_following, 0),
-            "statuses": int(stats["n"]) if stats else 0,
-            "last_status_at": (stats["last"] or "")[:10] if stats and stats["last"] else None}
+    count, last = posts.author_stats(db, row["id"])
+    # follows of remote groups are also group follows: count them once
+    remote_following = follows.count_following(db, uri) - follows.count_following_groups(db, uri)
+    return {"followers": follows.count_followers(db, uri),
+            "following": groups.count_followed_by(db, row["id"]) + max(remote_following, 0),
+            "statuses": count, "last_status_at": last[:10] if last else None}
 
 
 def account(node: Node, row: Row, *, source: bool = False) -> dict:
@@ -33,11 +30,9 @@ def account(node: Node, row: Row, *, source: bool = False) -> dict:
 def group(node: Node, row: Row) -> dict:
     db = node.db
     uri = row["actor_uri"] or ids.group(node.config.base_url, row["slug"])
-    local_followers = int(db.scalar("SELECT count(*) FROM group_follows WHERE group_id = ?", (row["id"],)) or 0)
-    statuses = int(db.scalar("SELECT count(*) FROM posts WHERE group_id = ? AND deleted_at IS NULL",
-                             (row["id"],)) or 0)
     return entities.group_account(node.config.base_url, row, {
-        "followers": local_followers + follows.count_followers(db, uri), "statuses": statuses})
+        "followers": groups.count_local_followers(db, row["id"]) + follows.count_followers(db, uri),
+        "statuses": posts.count_in_group(db, row["id"])})
 
 
 def account_by_id(node: Node, api_id: str) -> dict | None:
@@ -60,10 +55,7 @@ def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
     post_ids = [row["id"] for row in rows]
     tags = posts.tags_of(node.db, post_ids)
     liked = posts.liked_by(node.db, viewer["id"], post_ids) if viewer else set()
-    marks = ",".join("?" * len(post_ids))
-    children = {r["parent_id"]: r["n"] for r in node.db.all(
-        f"SELECT parent_id, count(*) AS n FROM posts WHERE parent_id IN ({marks}) AND deleted_at IS NULL"
-        " GROUP BY parent_id", post_ids)}
+    children = posts.direct_reply_counts(node.db, post_ids)
     authors: dict[int, dict] = {}
     group_entities: dict[int, dict] = {}
     result = []
@@ -81,8 +73,7 @@ def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
             group_entity = group_entities[row["group_id"]]
         mentions = [{"id": str(m["id"]), "username": m["username"].split("@")[0],
                      "acct": m["username"], "url": m["actor_uri"] or f"{base}/users/{m['username']}"}
-                    for m in node.db.all("SELECT a.* FROM post_mentions pm JOIN accounts a ON a.id = pm.account_id"
-                                         " WHERE pm.post_id = ?", (row["id"],))]
+                    for m in posts.mentioned_accounts(node.db, row["id"])]
         replies = row["reply_count"] if row["id"] == row["topic_id"] else children.get(row["id"], 0)
         result.append(entities.status(base, row, authors[row["author_id"]], tags=tags[row["id"]],
                                       mentions=mentions, favourited=row["id"] in liked, replies=int(replies),

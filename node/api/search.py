@@ -34,9 +34,8 @@ async def v2(request: Request) -> Response:
                                              count=count)
     if wanted in ("", "hashtags"):
         tag = markup.normalise_tag(query)
-        rows = node.db.all("SELECT DISTINCT tag FROM post_tags WHERE tag LIKE ? ORDER BY tag LIMIT ?",
-                           (tag.replace("%", "") + "%", count)) if tag else []
-        result["hashtags"] = [entities.tag(node.config.base_url, row["tag"]) for row in rows]
+        names = posts.tags_starting(node.db, tag, count) if tag else []
+        result["hashtags"] = [entities.tag(node.config.base_url, name) for name in names]
     if wanted in ("", "statuses"):
         found = await _status_by_url(request, query) if flag(values, "resolve") and viewer is not None else None
         ids = [found["id"]] if found is not None else search.search(node.db, query, count)
@@ -74,11 +73,7 @@ async def _accounts(request: Request, query: str, *, resolve: bool, count: int) 
     if group is not None:
         found.append(present.group(node, group))
     if not found and local:
-        like = f"%{name.replace('%', '')}%"
-        for row in node.db.all("SELECT * FROM accounts WHERE domain IS NULL AND disabled = 0 AND"
-                               " (username LIKE ? OR display_name LIKE ?) ORDER BY username LIMIT ?",
-                               (like, like, count)):
-            found.append(present.account(node, row))
+        found += [present.account(node, row) for row in accounts.search_local(node.db, name, count)]
     return found[:count]
 
 

@@ -14,10 +14,7 @@ from storage import posts
 def _context(request: Request) -> dict[str, object]:
     node = node_of(request)
     account = require_account(request)
-    recent = node.db.all(
-        "SELECT id FROM posts WHERE uri IS NOT NULL AND deleted_at IS NULL AND id = topic_id ORDER BY id DESC"
-        " LIMIT 30")
-    return {"followed": network.followed(node, account), "recent": posts.by_ids(node.db, [r["id"] for r in recent])}
+    return {"followed": network.followed(node, account), "recent": posts.recent_remote_roots(node.db, 30)}
 
 
 async def show(request: Request) -> Response:

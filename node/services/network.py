@@ -68,12 +68,7 @@ def unfollow(node: Node, account: Row, actor_uri: str) -> None:
 
 def followed(node: Node, account: Row) -> list[Row]:
     """The remote actors a member follows, with the state of each follow."""
-    member = ids.member(node.config.base_url, account["username"])
-    return node.db.all(
-        "SELECT follows.state, actors.* FROM follows JOIN actors ON actors.uri = follows.followee"
-        " WHERE follows.follower = ? ORDER BY actors.name COLLATE NOCASE",
-        (member,),
-    )
+    return follows.followed_actors(node.db, ids.member(node.config.base_url, account["username"]))
 
 
 def is_following(node: Node, account: Row, actor_uri: str) -> bool:
