@@ -8,7 +8,6 @@ import re
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation import ids, vocab
 from node.api import auth, present
 from node.api.instance import LIMITS
 from node.api.respond import ApiError, endpoint, json, params, path_id, strings, text
@@ -183,23 +182,15 @@ async def unfavourite(request: Request) -> Response:
     return json(present.status(node, _post(request, me), me))
 
 
-def _share_id(node: Node, me: Row, post: Row) -> str:
-    """One stable id per (member, post), so an unshare can name the share it undoes."""
-    return ids.activity(node.config.base_url, f"share-{me['id']}-{post['id']}")
-
-
 @endpoint
 async def reblog(request: Request) -> Response:
     """Sharing announces the post to the member's followers elsewhere; Meent pages show no shares."""
     me = auth.member(request, "write")
     node = node_of(request)
     post = _post(request, me)
-    actor = ids.member(node.config.base_url, me["username"])
-    announce = vocab.activity("Announce", _share_id(node, me, post), actor, vocab.post_uri(node.config.base_url, post),
-                              [ids.PUBLIC], [ids.followers(actor)], node.now())
-    outbound.publish(node, announce, outbound.follower_inboxes(node, actor))
+    outbound.shared(node, me, post)
     original = present.status(node, post, me) | {"reblogged": True}
-    return json(original | {"id": original["id"], "reblog": original, "reblogged": True})
+    return json(original | {"reblog": original})
 
 
 @endpoint
@@ -207,8 +198,5 @@ async def unreblog(request: Request) -> Response:
     me = auth.member(request, "write")
     node = node_of(request)
     post = _post(request, me)
-    actor = ids.member(node.config.base_url, me["username"])
-    announce = vocab.activity("Announce", _share_id(node, me, post), actor, vocab.post_uri(node.config.base_url, post))
-    undo = vocab.activity("Undo", outbound.new_activity_id(node), actor, vocab.strip_context(announce))
-    outbound.publish(node, undo, outbound.follower_inboxes(node, actor))
+    outbound.unshared(node, me, post)
     return json(present.status(node, post, me))

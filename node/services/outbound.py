@@ -193,3 +193,23 @@ def group_announces(node: Node, post: Row, activity: dict[str, Any]) -> None:
     """A remote author's activity accepted into a local group is passed on to the group's followers."""
     _announce_in_group(node, post, activity, with_object=activity.get("type") == "Create"
                        and post["kind"] == "topic")
+
+
+def _share(node: Node, account: Row, post: Row) -> dict[str, Any]:
+    """A member's share of a post, with one stable id per (member, post) so an unshare can name it."""
+    base = node.config.base_url
+    actor = ids.member(base, account["username"])
+    share_id = ids.activity(base, f"share-{account['id']}-{post['id']}")
+    return vocab.activity("Announce", share_id, actor, vocab.post_uri(base, post), [PUBLIC],
+                          [ids.followers(actor)], node.now())
+
+
+def shared(node: Node, account: Row, post: Row) -> None:
+    share = _share(node, account, post)
+    publish(node, share, follower_inboxes(node, share["actor"]))
+
+
+def unshared(node: Node, account: Row, post: Row) -> None:
+    share = _share(node, account, post)
+    undo = vocab.activity("Undo", new_activity_id(node), share["actor"], vocab.strip_context(share))
+    publish(node, undo, follower_inboxes(node, share["actor"]))
