@@ -25,9 +25,13 @@ def pending(db: Database, max_attempts: int, limit: int) -> list[Row]:
     )
 
 
-def processed(db: Database, row_id: int, now: str) -> None:
-    db.execute("UPDATE inbox SET processed_at = ?, attempts = attempts + 1, error = NULL WHERE id = ?",
-               (now, row_id))
+def processed_many(db: Database, row_ids: list[int], now: str) -> None:
+    if row_ids:
+        db.execute(
+            f"UPDATE inbox SET processed_at = ?, attempts = attempts + 1, error = NULL"
+            f" WHERE id IN ({','.join('?' * len(row_ids))})",
+            [now, *row_ids],
+        )
 
 
 def failed(db: Database, row_id: int, error: str) -> None:

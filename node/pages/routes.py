@@ -53,15 +53,16 @@ def federation_routes() -> list[BaseRoute]:
         Route("/posts/{post_id:int}/context", objects.context),
         Route("/posts/{post_id:int}/replies", objects.replies),
         Route("/activities/{activity_id}", objects.activity),
-        Route("/inbox", federation_runtime.inbox, methods=["POST"]),
-        Route("/organisation/inbox", federation_runtime.inbox, methods=["POST"]),
-        Route("/users/{name}/inbox", federation_runtime.inbox, methods=["POST"]),
-        Route("/groups/{slug}/inbox", federation_runtime.inbox, methods=["POST"]),
     ]
 
 
 def routes(config: Config) -> list[BaseRoute]:
     return [
+        # first: the inbox is the busiest path, and these only match POSTs to their own paths
+        Route("/inbox", federation_runtime.inbox, methods=["POST"]),
+        Route("/organisation/inbox", federation_runtime.inbox, methods=["POST"]),
+        Route("/users/{name}/inbox", federation_runtime.inbox, methods=["POST"]),
+        Route("/groups/{slug}/inbox", federation_runtime.inbox, methods=["POST"]),
         *api_routes(),
         Route("/", home.home),
         Route("/login", auth.login_form, methods=["GET"]),
