@@ -257,7 +257,8 @@ def prepare(report: Report, workdir: Path, server: Server, reference: Reference,
     report.setup += [
         ("senders", f"{SENDERS} remote actors {origin}/users/sender0..{SENDERS - 1} (RSA-2048); their actor "
                     "documents served by a thread of this process"),
-        ("activities", f"{POOL} public Create(Note), cc {base}/users/{MEMBER} with a Mention, ids {origin}/activities/N; "
+        ("activities", f"{POOL} public Create(Note), cc {base}/users/{MEMBER} with a Mention, "
+                       f"ids {origin}/activities/N; "
                        f"signed beforehand (federation.signatures.sign) in {signing:.1f} s, "
                        f"{sorted(map(len, requests))[len(requests) // 2]} bytes a request (median)"),
     ]
