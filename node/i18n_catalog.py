@@ -329,5 +329,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.tag_format": {
         "nl": "Tags bestaan uit letters, cijfers, _ en -.", "en": "Tags consist of letters, digits, _ and -.",
     },
+    "error.too_many_attempts": {
+        "nl": "Te veel mislukte pogingen. Probeer het over een kwartier opnieuw.",
+        "en": "Too many failed attempts. Please try again in a quarter of an hour.",
+    },
     "error.login_required": {"nl": "Log eerst in.", "en": "Please log in first."},
 }

@@ -79,6 +79,12 @@ def require_account(request: Request) -> Row:
     return account
 
 
+def client_address(request: Request) -> str:
+    """The address a request came from, as uvicorn reports it (behind a proxy: run uvicorn with
+    --forwarded-allow-ips for the proxy, so this is the visitor's)."""
+    return request.client.host if request.client else ""
+
+
 def language(request: Request) -> str:
     if "language" not in request.state._state:
         account = current_account(request)

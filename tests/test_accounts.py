@@ -174,3 +174,27 @@ def test_profile_settings_and_password(site: Site) -> None:
     assert response.status_code == 303
     site.logout()
     site.login("anne", "new password 1")
+
+
+def test_password_guessing_is_slowed_down(site: Site) -> None:
+    site.member("anne")
+    for _ in range(10):
+        assert site.post("/login", {"username": "anne", "password": "wrong password"}).status_code == 401
+    response = site.post("/login", {"username": "anne", "password": PASSWORD})
+    assert response.status_code == 429 and "Te veel mislukte pogingen" in response.text
+    assert "Uitloggen" not in site.client.get("/").text
+    site.node.logins.failures.clear()  # a quarter of an hour later
+    site.login("anne")
+
+
+def test_throttle_counts_per_address_and_forgets_after_the_window() -> None:
+    from node.services.throttle import PER_ACCOUNT, WINDOW_SECONDS, LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for _ in range(PER_ACCOUNT):
+        throttle.failed("10.0.0.1", "anne")
+    assert not throttle.allowed("10.0.0.1", "anne")
+    assert throttle.allowed("10.0.0.2", "anne") and throttle.allowed("10.0.0.1", "bram")
+    now[0] += WINDOW_SECONDS + 1
+    assert throttle.allowed("10.0.0.1", "anne")

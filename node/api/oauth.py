@@ -11,7 +11,7 @@ from node.api import tokens
 from node.api.auth import app_token
 from node.api.respond import ApiError, json, params, strings, text
 from node.services import accounts
-from node.web import current_account, field, node_of, read_form, render, t
+from node.web import client_address, current_account, field, node_of, read_form, render, t
 from storage import tokens as token_store
 
 
@@ -65,7 +65,8 @@ async def authorize(request: Request) -> Response:
     node = node_of(request)
     account = current_account(request)
     if account is None:
-        account = await accounts.authenticate(node, field(form, "username"), field(form, "password"))
+        account = await accounts.authenticate(node, field(form, "username"), field(form, "password"),
+                                              client_address(request))
         if account is None:
             return render(request, "oauth_authorize.html", {
                 "app": app, "scopes": scopes, "query": values, "errors": {"_": t(request, "login.failed")},
@@ -101,7 +102,8 @@ async def token(request: Request) -> Response:
         result = tokens.exchange_code(node, app, text(values, "code"), text(values, "redirect_uri"),
                                       text(values, "code_verifier") or None)
     elif grant == "password":
-        account = await accounts.authenticate(node, text(values, "username"), text(values, "password"))
+        account = await accounts.authenticate(node, text(values, "username"), text(values, "password"),
+                                              client_address(request))
         result = tokens.password_grant(node, app, account, tokens.parse_scopes(text(values, "scope"), app["scopes"]))
     else:
         result = tokens.client_grant(node, app, tokens.parse_scopes(text(values, "scope"), "read"))

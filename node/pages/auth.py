@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from node.services import accounts
 from node.services.errors import ServiceError
-from node.web import field, form_errors, node_of, read_form, redirect, render, safe_next, t
+from node.web import client_address, field, form_errors, node_of, read_form, redirect, render, safe_next, t
 
 
 async def login_form(request: Request) -> Response:
@@ -17,7 +17,8 @@ async def login_form(request: Request) -> Response:
 async def login(request: Request) -> Response:
     form = await read_form(request)
     target = safe_next(field(form, "next"))
-    account = await accounts.authenticate(node_of(request), field(form, "username"), field(form, "password"))
+    account = await accounts.authenticate(node_of(request), field(form, "username"), field(form, "password"),
+                                          client_address(request))
     if account is None:
         return render(request, "login.html", {
             "next": target, "values": {"username": field(form, "username")},

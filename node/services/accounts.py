@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from federation.keys import generate_pem_pair
 from node.markup import clean_text
 from node.services.context import Node
-from node.services.errors import Conflict, Forbidden, Invalid, NotFound
+from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from storage import accounts, groups, keys, settings
 from storage.db import Row
 
@@ -158,18 +158,23 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     return stored_hash is not None
 
 
-async def authenticate(node: Node, username: str, password: str) -> Row | None:
-    """The enabled local member with this password, or None.
+async def authenticate(node: Node, username: str, password: str, address: str = "") -> Row | None:
+    """The enabled local member with this password, or None; TooManyAttempts after repeated failures.
 
     The argon2 check (about 80 ms and 64 MiB) runs in a worker thread, at most two at once,
     so log-ins neither stall the event loop nor pile up memory.
     """
-    account = accounts.local_by_username(node.db, username.strip().lower())
+    username = username.strip().lower()
+    if not node.logins.allowed(address, username):
+        raise TooManyAttempts("error.too_many_attempts")
+    account = accounts.local_by_username(node.db, username)
     stored = account["password_hash"] if account else None
     if not await anyio.to_thread.run_sync(verify_password, stored, password, limiter=_password_limiter()):
+        node.logins.failed(address, username)
         return None
     if account is None or account["disabled"]:
         return None
+    node.logins.succeeded(address, username)
     if _hasher.check_needs_rehash(account["password_hash"]):
         accounts.set_password_hash(node.db, account["id"], hash_password(password))
     return account

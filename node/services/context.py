@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from node.config import Config
+from node.services.throttle import LoginThrottle
 from storage import posts
 from storage.db import Database
 
@@ -26,6 +27,7 @@ class Node:
     views: Counter[int] = field(default_factory=Counter)
     # Set by the app when the delivery worker runs: new deliveries go out at once.
     wake_delivery: Callable[[], None] = lambda: None
+    logins: LoginThrottle = field(default_factory=LoginThrottle)
 
     def now(self) -> str:
         return utc_now()
