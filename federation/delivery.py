@@ -60,6 +60,10 @@ class UnknownSigner(Exception):
     """Raised by a signer function for an owner that has no key (any more); the row fails for good."""
 
 
+class BlockedByPolicy(Exception):
+    """The admin blocked the inbox's server after the row was queued; the row fails for good."""
+
+
 class BadInbox(Exception):
     """The inbox is not an http(s) URL we can sign and send to; the row fails for good."""
 
@@ -155,9 +159,10 @@ class DeliveryWorker:
     def __init__(
         self, db: Database, session: aiohttp.ClientSession, signer: Signer, *, concurrency: int = 32,
         per_host: int = 4, batch: int = 500, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        first_delay: timedelta = FIRST_DELAY,
+        first_delay: timedelta = FIRST_DELAY, allows: Callable[[str], bool] = lambda domain: True,
     ) -> None:
         self._db = db
+        self._allows = allows  # the federation policy now, not when the row was queued
         self._session = session
         self._signer = signer
         self._per_host = per_host
@@ -254,7 +259,9 @@ class DeliveryWorker:
             try:
                 url = _inbox_url(row["inbox"])
                 key_id, key = self._key(row["signer"])
-            except (BadInbox, UnknownSigner) as error:
+                if not self._allows(row["domain"]):
+                    raise BlockedByPolicy(f"{row['domain']} is blocked or not allowed by this node's policy")
+            except (BadInbox, UnknownSigner, BlockedByPolicy) as error:
                 self._settle(row, None, None, _describe(error), final=True)
                 return
             self._attempts += 1

@@ -57,7 +57,8 @@ class FederationRuntime:
         self.inbox_worker = InboxWorker(self.node.db, self.federated.process)
         self.inbox = Inbox(self.node.db, self.policy, self.actors, self.inbox_worker.wake)
         first_retry = timedelta(seconds=self.node.config["federation.retry_first_seconds"])
-        self.delivery = DeliveryWorker(self.node.db, self.session, self.signer, first_delay=first_retry)
+        self.delivery = DeliveryWorker(self.node.db, self.session, self.signer, first_delay=first_retry,
+                                       allows=self.policy.allows)
         self.node.wake_delivery = self.delivery.wake
         self.tasks = [asyncio.create_task(self.inbox_worker.run(self.stop_event)),
                       asyncio.create_task(self.delivery.run(self.stop_event))]

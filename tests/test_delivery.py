@@ -447,3 +447,17 @@ def test_a_database_error_ends_the_round_not_the_worker(
 
     play(scenario)
     assert deliveries.pending_count(db) == 0
+
+
+def test_a_server_blocked_after_queueing_gets_nothing(db: Database, clock: Clock, play: Play) -> None:
+    blocked_domains: set[str] = set()
+
+    async def scenario(worker: DeliveryWorker) -> None:
+        async with Receiver(clock) as blocked, Receiver(clock) as allowed:
+            enqueue(db, clock, [blocked.url(), allowed.url()])
+            blocked_domains.add(f"127.0.0.1:{blocked.port}")  # the admin blocks it after the post was queued
+            await worker.run_once()
+            assert blocked.requests == 0 and len(allowed.received) == 1
+            assert state(db, blocked.url())[0] == "failed" and "policy" in state(db, blocked.url())[3]
+
+    play(scenario, allows=lambda domain: domain not in blocked_domains)
