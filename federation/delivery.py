@@ -163,6 +163,7 @@ class DeliveryWorker:
     ) -> None:
         self._db = db
         self._allows = allows  # the federation policy now, not when the row was queued
+        self._policy_answers: dict[str, bool] = {}
         self._session = session
         self._signer = signer
         self._per_host = per_host
@@ -201,6 +202,7 @@ class DeliveryWorker:
         async with self._round_lock:
             self._attempts = 0
             self._keys.clear()  # keys are looked up once per round, so a rotated key is used soon
+            self._policy_answers.clear()
             start = iso(self._clock())
             try:
                 while rows := deliveries.due(self._db, start, self._batch):
@@ -259,7 +261,7 @@ class DeliveryWorker:
             try:
                 url = _inbox_url(row["inbox"])
                 key_id, key = self._key(row["signer"])
-                if not self._allows(row["domain"]):
+                if not self._allowed(row["domain"]):
                     raise BlockedByPolicy(f"{row['domain']} is blocked or not allowed by this node's policy")
             except (BadInbox, UnknownSigner, BlockedByPolicy) as error:
                 self._settle(row, None, None, _describe(error), final=True)
@@ -270,6 +272,11 @@ class DeliveryWorker:
             headers = await self._sign(row["inbox"], body, key_id, key, now)
             status, wait, error = await self._post(url, body, headers, now)
         self._settle(row, status, wait, error)
+
+    def _allowed(self, domain: str) -> bool:
+        if domain not in self._policy_answers:
+            self._policy_answers[domain] = self._allows(domain)
+        return self._policy_answers[domain]
 
     def _key(self, owner: str) -> tuple[str, RSAPrivateKey]:
         if owner not in self._keys:
