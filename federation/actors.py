@@ -22,12 +22,25 @@ class ActorUnavailable(Exception):
     """A remote actor could not be fetched or is not a usable actor."""
 
 
+def web_url(value: Any) -> bool:
+    """An http(s) URL with a host: the only kind we store as an address to fetch, link or deliver to."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
 def actor_record(doc: Mapping[str, Any], now: str) -> dict[str, Any]:
     """The cache row of an actor document. Pure; ValueError when it is not a usable actor."""
     uri = doc.get("id")
     inbox = doc.get("inbox")
-    if not isinstance(uri, str) or not isinstance(inbox, str) or doc.get("type") not in ACTOR_TYPES:
+    kind = doc.get("type")
+    if not isinstance(kind, str) or kind not in ACTOR_TYPES or not web_url(uri) or not web_url(inbox):
         raise ValueError("not an actor with an id and an inbox")
+    assert isinstance(uri, str) and isinstance(inbox, str)
     key = doc.get("publicKey")
     key = key[0] if isinstance(key, list) and key else key
     endpoints = doc.get("endpoints")
@@ -41,10 +54,12 @@ def actor_record(doc: Mapping[str, Any], now: str) -> dict[str, Any]:
         "name": vocab.text_of(doc, "name") or str(doc.get("preferredUsername") or ""),
         "inbox": inbox,
         # a shared inbox on another server would let one actor redirect others' deliveries
-        "shared_inbox": shared if isinstance(shared, str) and urlsplit(shared).netloc == owner_origin else None,
+        "shared_inbox": shared if web_url(shared) and urlsplit(shared).netloc == owner_origin else None,
         "followers": vocab.id_of(doc.get("followers")),
-        "url": vocab.id_of(doc.get("url")) or uri,
-        "key_id": key.get("id") if isinstance(key, Mapping) and key.get("owner") in (uri, None) else None,
+        "url": url if web_url(url := vocab.id_of(doc.get("url"))) else uri,
+        # a key id on another server could shadow that server's own actors' keys in our cache
+        "key_id": key.get("id") if isinstance(key, Mapping) and key.get("owner") in (uri, None)
+        and web_url(key.get("id")) and urlsplit(str(key.get("id"))).netloc == owner_origin else None,
         "public_key_pem": key.get("publicKeyPem") if isinstance(key, Mapping) else None,
         "raw": orjson.dumps(doc).decode(),
         "fetched_at": now,

@@ -21,5 +21,8 @@ def collapse(recipients: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def domain_of(url: str) -> str:
-    """The host[:port] a URL points at: the unit of blocking, allow-listing and back-off."""
-    return urlsplit(url).netloc.lower()
+    """The host[:port] a URL points at: the unit of blocking, allow-listing and back-off ("" if malformed)."""
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return ""

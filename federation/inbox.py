@@ -28,6 +28,7 @@ from storage.db import Database
 log = logging.getLogger("meent.federation")
 MAX_BODY = 1_048_576
 MAX_ATTEMPTS = 5
+PROCESS_SECONDS = 120  # one activity (with the fetches it needs) may not hold up the others longer
 # Types whose object must live on the sender's own server (an Announce carries others' objects).
 OWN_OBJECT_TYPES = {"Create", "Update", "Delete"}
 
@@ -42,7 +43,10 @@ class Refused(Exception):
 
 
 def _origin(uri: str) -> str:
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        raise Refused(400, f"not a URL: {uri[:100]}") from None
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
@@ -109,6 +113,8 @@ class Inbox:
             except ActorUnavailable as error:
                 raise Refused(401, f"cannot get the signing key: {error}") from None
             if owner["uri"] != actor:
+                if not refresh:
+                    continue  # the cache may be stale: ask the key's server once more
                 raise Refused(401, "the signing key belongs to another actor")
             if not owner["public_key_pem"]:
                 raise Refused(401, "the actor publishes no key")
@@ -155,7 +161,8 @@ class InboxWorker:
         done: list[int] = []
         for row in rows:
             try:
-                await self.process(orjson.loads(row["body"]))
+                async with asyncio.timeout(PROCESS_SECONDS):
+                    await self.process(orjson.loads(row["body"]))
             except Exception as error:  # one bad activity must not stop the others; its error is kept
                 log.warning("processing %s failed: %s", row["activity_id"], error, exc_info=True)
                 inbox.failed(self.db, row["id"], f"{type(error).__name__}: {error}")

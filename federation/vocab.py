@@ -75,7 +75,12 @@ def post_uri(base: str, post: Record) -> str:
 
 
 def author_uri(base: str, post: Record) -> str:
-    return str(post["author_uri"] or ids.member(base, post["author_username"]))
+    """Who a post is by: its remote author, the organisation for its own blog, else the member."""
+    if post["author_uri"]:
+        return str(post["author_uri"])
+    if post["kind"] == "blog" and post["blog_owner"] is None:
+        return ids.organisation(base)
+    return ids.member(base, post["author_username"])
 
 
 def group_uri(base: str, post: Record) -> str | None:
@@ -115,7 +120,7 @@ def post_object(
         "published": post["published_at"] or post["created_at"],
         "url": html_url,
         "to": to,
-        "cc": cc,
+        "cc": cc + [href for _, href in mentions if href not in cc and href not in to],
         "inReplyTo": post["parent_uri"] or (ids.post(base, post["parent_id"]) if post["parent_id"] else None),
         "context": topic_uri if post["topic_uri"] else ids.context(base, post["topic_id"]),
         "tag": [{"type": "Hashtag", "name": f"#{t}", "href": f"{base}/tags/{t}"} for t in tags]
@@ -143,6 +148,17 @@ def activity(kind: str, activity_id: str, actor: str, obj: Any, to: Sequence[str
     if published:
         result["published"] = published
     return result
+
+
+def redact(value: Any, object_id: str) -> Any:
+    """An activity with every embedded copy of one object replaced by a Tombstone (for deleted posts)."""
+    if isinstance(value, Mapping):
+        if value.get("id") == object_id and value.get("type") != "Tombstone":
+            return {"id": object_id, "type": "Tombstone"}
+        return {key: redact(item, object_id) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, object_id) for item in value]
+    return value
 
 
 def strip_context(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -325,6 +325,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.reply_to_deleted": {
         "nl": "U kunt niet reageren op een verwijderd bericht.", "en": "You cannot reply to a deleted post.",
     },
+    "error.reply_to_draft": {
+        "nl": "Op een concept kunt u nog niet reageren.", "en": "You cannot reply to a draft yet.",
+    },
     "error.too_many_tags": {"nl": "Hoogstens {max} tags.", "en": "At most {max} tags."},
     "error.tag_format": {
         "nl": "Tags bestaan uit letters, cijfers, _ en -.", "en": "Tags consist of letters, digits, _ and -.",

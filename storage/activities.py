@@ -37,3 +37,15 @@ def delivered_inboxes(db: Database, object_uri: str) -> list[str]:
         (object_uri, object_uri),
     )
     return [row["inbox"] for row in rows]
+
+
+def about_object(db: Database, object_uri: str) -> list[Row]:
+    """Our activities that carry an object: by its id, or wrapping an activity about it (a group's Announce)."""
+    return db.all(
+        "SELECT * FROM activities WHERE object = ? OR object IN (SELECT uri FROM activities WHERE object = ?)",
+        (object_uri, object_uri),
+    )
+
+
+def set_body(db: Database, uri: str, body: str) -> None:
+    db.execute("UPDATE activities SET body = ? WHERE uri = ?", (body, uri))

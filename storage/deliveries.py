@@ -133,3 +133,9 @@ def failures_of(db: Database, domains: Iterable[str]) -> dict[str, int]:
         (json.dumps(list(domains)),),
     )
     return {row["domain"]: int(row["failures"]) for row in rows}
+
+
+def cancel_pending(db: Database, activity_uri: str, reason: str) -> None:
+    """Stop an activity's pending deliveries for good (its object was deleted in the meantime)."""
+    db.execute("UPDATE deliveries SET state = 'failed', error = ? WHERE activity_uri = ? AND state = 'pending'",
+               (reason, activity_uri))

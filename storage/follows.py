@@ -73,3 +73,9 @@ def followed_actors(db: Database, follower: str) -> list[Row]:
     """The remote actors someone follows, with the state of each follow."""
     return db.all("SELECT follows.state, actors.* FROM follows JOIN actors ON actors.uri = follows.followee"
                   " WHERE follows.follower = ? ORDER BY actors.name COLLATE NOCASE", (follower,))
+
+
+def followed_here(db: Database, actor: str, base: str) -> bool:
+    """Whether any of our members follows this (remote) actor."""
+    return db.one("SELECT 1 FROM follows WHERE followee = ? AND follower LIKE ? AND state = 'accepted'",
+                  (actor, base + "/users/%")) is not None

@@ -10,7 +10,8 @@ SELECT = (
     "SELECT posts.*, a.username AS author_username, a.display_name AS author_name,"
     " a.job_title AS author_job_title, g.slug AS group_slug, g.name AS group_name,"
     " o.username AS blog_owner_username, o.display_name AS blog_owner_name,"
-    " root.title AS topic_title, root.kind AS topic_kind, root.uri AS topic_uri,"
+    " root.title AS topic_title, root.kind AS topic_kind, root.uri AS topic_uri, root.state AS topic_state,"
+    " root.deleted_at AS topic_deleted_at,"
     " a.actor_uri AS author_uri, a.domain AS author_domain, g.actor_uri AS group_uri, g.domain AS group_domain,"
     " parent.uri AS parent_uri, parent.author_id AS parent_author_id"
     " FROM posts"
@@ -70,7 +71,7 @@ def topics_in_group(db: Database, group_id: int, limit: int = 50) -> list[Row]:
 def recent(db: Database, kind: str, limit: int = 10) -> list[Row]:
     order = "posts.published_at" if kind == "blog" else "posts.created_at"
     return db.all(
-        f"{SELECT} WHERE posts.kind = ? AND {VISIBLE_ROOT}"
+        f"{SELECT} WHERE posts.kind = ? AND {VISIBLE_ROOT} AND posts.uri IS NULL"
         " AND (root.id IS NULL OR (root.deleted_at IS NULL AND root.state = 'published'))"
         f" ORDER BY {order} DESC LIMIT ?",
         (kind, limit),
@@ -254,3 +255,23 @@ def recent_remote_roots(db: Database, limit: int) -> list[Row]:
     """The newest topics and posts that came from other servers (the network page)."""
     return db.all(f"{SELECT} WHERE posts.uri IS NOT NULL AND posts.deleted_at IS NULL AND posts.id = posts.topic_id"
                   " ORDER BY posts.id DESC LIMIT ?", (limit,))
+
+
+def tombstone(db: Database, post_id: int, now: str) -> None:
+    """Empty a post but keep its place; a reply no longer counts among its topic's replies."""
+    with db.transaction() as conn:
+        row = conn.execute("SELECT kind, topic_id, deleted_at FROM posts WHERE id = ?", (post_id,)).fetchone()
+        if row is None or row["deleted_at"]:
+            return
+        conn.execute("UPDATE posts SET source = '', content = '', summary = '', deleted_at = ? WHERE id = ?",
+                     (now, post_id))
+        conn.execute("DELETE FROM post_tags WHERE post_id = ?", (post_id,))
+        conn.execute("DELETE FROM posts_fts WHERE rowid = ?", (post_id,))
+        if row["kind"] == "reply":
+            conn.execute("UPDATE posts SET reply_count = max(reply_count - 1, 0) WHERE id = ?", (row["topic_id"],))
+
+
+def is_visible(post: Row) -> bool:
+    """Published, not deleted, in a published thread that is not deleted (a row from SELECT)."""
+    return (post["deleted_at"] is None and post["state"] == "published" and post["topic_state"] == "published"
+            and post["topic_deleted_at"] is None)

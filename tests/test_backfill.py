@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from node.services.ingest import Ingest
-from storage import posts
+from storage import follows, posts
 from tests.helpers import make_site
 from tests.remote_actors import RemoteServer
 
@@ -13,6 +13,8 @@ def test_one_reply_brings_the_whole_thread(tmp_path: Path) -> None:
     with RemoteServer() as remote, site.client:
         eve = remote.add_person("eve")
         o = remote.origin
+        site.member("anne")  # who follows eve: unsolicited threads are not taken in
+        follows.put(site.node.db, "http://127.0.0.1:8000/users/anne", eve, "accepted", None, site.node.now())
 
         def note(path: str, text: str, parent: str | None, kind: str = "Note") -> dict[str, object]:
             doc: dict[str, object] = {"id": o + path, "type": kind, "attributedTo": eve, "content": f"<p>{text}</p>",

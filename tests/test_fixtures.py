@@ -144,6 +144,7 @@ class Env:
         doc = {"id": uri, "type": "Person", "preferredUsername": uri.rstrip("/").rsplit("/", 1)[-1],
                "inbox": f"{uri}/inbox"}
         actors.put(self.db, actor_record(doc, self.site.node.now()))
+        follows.put(self.db, f"{BASE}/users/reader", uri, "accepted", None, self.site.node.now())
         return doc
 
     def stored_uris(self) -> set[str]:
@@ -161,6 +162,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
         now = site.node.now()
         for doc in ACTOR_DOCS.values():
             actors.put(site.node.db, actor_record(doc, now))
+            # a member here follows them: standalone posts of actors nobody follows are not taken in
+            follows.put(site.node.db, f"{BASE}/users/reader", doc["id"], "accepted", None, now)
         yield Env(site, runtime, offline)
     site.node.db.close()
 

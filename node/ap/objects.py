@@ -12,7 +12,7 @@ from federation import ids, vocab
 from node import urls
 from node.ap.respond import activity_json, base, node_of, not_found
 from node.services.context import Node
-from storage import activities, posts
+from storage import accounts, activities, posts
 from storage.db import Row
 
 
@@ -29,6 +29,11 @@ def mentions_of(node: Node, post: Row) -> list[tuple[str, str]]:
             found.append((f"@{row['username']}@{domain}", ids.member(base_url, row["username"])))
     if post["group_domain"] and post["group_uri"]:
         found.append((f"@{post['group_slug']}", post["group_uri"]))
+    if post["parent_author_id"]:  # the person answered is told, as Mastodon does
+        parent_author = accounts.by_id(node.db, post["parent_author_id"])
+        if parent_author is not None and parent_author["actor_uri"] and all(
+                href != parent_author["actor_uri"] for _, href in found):
+            found.append((f"@{parent_author['username']}", parent_author["actor_uri"]))
     return found
 
 

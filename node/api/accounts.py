@@ -57,12 +57,12 @@ def relationship(request: Request, me: Row, kind: str, row: Row) -> dict:
 
 @endpoint
 async def verify_credentials(request: Request) -> Response:
-    return json(present.account(node_of(request), auth.member(request, "read"), source=True))
+    return json(present.account(node_of(request), auth.member(request, "read:accounts"), source=True))
 
 
 @endpoint
 async def update_credentials(request: Request) -> Response:
-    account = auth.member(request, "write")
+    account = auth.member(request, "write:accounts")
     values = await params(request)
     node = node_of(request)
     changes = {"display_name": text(values, "display_name", account["display_name"]),
@@ -75,7 +75,7 @@ async def update_credentials(request: Request) -> Response:
 
 @endpoint
 async def show(request: Request) -> Response:
-    auth.optional_member(request, "read")
+    auth.optional_member(request, "read:accounts")
     kind, row = _target(request)
     node = node_of(request)
     return json(present.group(node, row) if kind == "group" else present.account(node, row))
@@ -83,7 +83,7 @@ async def show(request: Request) -> Response:
 
 @endpoint
 async def lookup(request: Request) -> Response:
-    auth.optional_member(request, "read")
+    auth.optional_member(request, "read:accounts")
     node = node_of(request)
     acct = text(await params(request), "acct").strip().lstrip("@")
     name, _, domain = acct.partition("@")
@@ -99,7 +99,7 @@ async def lookup(request: Request) -> Response:
 
 @endpoint
 async def statuses(request: Request) -> Response:
-    viewer = auth.optional_member(request, "read")
+    viewer = auth.optional_member(request, "read:accounts")
     kind, row = _target(request)
     values = await params(request)
     node = node_of(request)
@@ -116,7 +116,7 @@ async def statuses(request: Request) -> Response:
 
 @endpoint
 async def relationships(request: Request) -> Response:
-    me = auth.member(request, "read")
+    me = auth.member(request, "read:follows")
     values = await params(request)
     found = []
     for api_id in strings(values, "id"):
@@ -131,7 +131,7 @@ async def relationships(request: Request) -> Response:
 
 @endpoint
 async def follow(request: Request) -> Response:
-    me = auth.member(request, "follow")
+    me = auth.member(request, "write:follows")
     kind, row = _target(request)
     node = node_of(request)
     if kind == "group":
@@ -152,7 +152,7 @@ async def follow(request: Request) -> Response:
 
 @endpoint
 async def unfollow(request: Request) -> Response:
-    me = auth.member(request, "follow")
+    me = auth.member(request, "write:follows")
     kind, row = _target(request)
     node = node_of(request)
     if kind == "group":
@@ -168,6 +168,6 @@ async def unfollow(request: Request) -> Response:
 @endpoint
 async def follow_lists(request: Request) -> Response:
     """Followers and following: not listed through the API yet; an empty page is a valid answer."""
-    auth.optional_member(request, "read")
+    auth.optional_member(request, "read:accounts")
     _target(request)
     return json([])

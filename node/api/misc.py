@@ -27,7 +27,7 @@ async def custom_emojis(request: Request) -> Response:
 
 @endpoint
 async def preferences(request: Request) -> Response:
-    account = auth.member(request, "read")
+    account = auth.member(request, "read:accounts")
     return json({"posting:default:visibility": "public", "posting:default:sensitive": False,
                  "posting:default:language": account["language"] or "nl", "posting:default:quote_policy": "public",
                  "reading:expand:media": "default", "reading:expand:spoilers": False,
@@ -42,7 +42,7 @@ def _markers(request: Request, account_id: int, timelines: list[str]) -> dict:
 
 @endpoint
 async def markers_get(request: Request) -> Response:
-    account = auth.member(request, "read")
+    account = auth.member(request, "read:statuses")
     values = await params(request)
     wanted = [t for t in strings(values, "timeline") if t in TIMELINES] or list(TIMELINES)
     return json(_markers(request, account["id"], wanted))
@@ -50,7 +50,7 @@ async def markers_get(request: Request) -> Response:
 
 @endpoint
 async def markers_set(request: Request) -> Response:
-    account = auth.member(request, "write")
+    account = auth.member(request, "write:statuses")
     values = await params(request)
     node = node_of(request)
     changed = []

@@ -30,7 +30,7 @@ def _entities(request: Request, me: Row, rows: list[Row]) -> list[dict]:
 
 @endpoint
 async def index(request: Request) -> Response:
-    me = auth.member(request, "read")
+    me = auth.member(request, "read:notifications")
     values = await params(request)
     kinds = [kind for t in strings(values, "types") for kind in OUR_KINDS.get(t, [])]
     excluded = [kind for t in strings(values, "exclude_types") for kind in OUR_KINDS.get(t, [])]
@@ -44,7 +44,7 @@ async def index(request: Request) -> Response:
 
 @endpoint
 async def show(request: Request) -> Response:
-    me = auth.member(request, "read")
+    me = auth.member(request, "read:notifications")
     row = notifications.get(node_of(request).db, path_id(request), me["id"])
     items = _entities(request, me, [row]) if row else []
     if not items:
@@ -54,7 +54,7 @@ async def show(request: Request) -> Response:
 
 @endpoint
 async def clear(request: Request) -> Response:
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:notifications")
     node = node_of(request)
     notifications.mark_read(node.db, me["id"], node.now())
     return json({})

@@ -20,7 +20,7 @@ TYPES = ("accounts", "hashtags", "statuses")
 
 @endpoint
 async def v2(request: Request) -> Response:
-    viewer = auth.optional_member(request, "read")
+    viewer = auth.optional_member(request, "read:search")
     values = await params(request)
     node = node_of(request)
     query = text(values, "q").strip()[:200]
@@ -39,7 +39,7 @@ async def v2(request: Request) -> Response:
     if wanted in ("", "statuses"):
         found = await _status_by_url(request, query) if flag(values, "resolve") and viewer is not None else None
         ids = [found["id"]] if found is not None else search.search(node.db, query, count)
-        rows = [row for row in posts.by_ids(node.db, ids) if not row["deleted_at"] and row["state"] == "published"]
+        rows = [row for row in posts.by_ids(node.db, ids) if posts.is_visible(row)]
         rows.sort(key=lambda row: ids.index(row["id"]))
         result["statuses"] = present.statuses(node, rows, viewer)
     return json(result)

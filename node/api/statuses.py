@@ -65,7 +65,7 @@ def _status_text(values: dict[str, object]) -> str:
 
 @endpoint
 async def create(request: Request) -> Response:
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:statuses")
     values = await params(request)
     node = node_of(request)
     key = request.headers.get("idempotency-key", "").strip()[:200]
@@ -97,7 +97,7 @@ async def create(request: Request) -> Response:
 
 @endpoint
 async def show(request: Request) -> Response:
-    viewer = auth.optional_member(request, "read")
+    viewer = auth.optional_member(request, "read:statuses")
     post = _post(request, viewer)
     if post["state"] != "published":
         raise ApiError(404, "Record not found")
@@ -110,14 +110,14 @@ def _source_text(post: Row) -> str:
 
 @endpoint
 async def source(request: Request) -> Response:
-    me = auth.member(request, "read")
+    me = auth.member(request, "read:statuses")
     post = _post(request, me)
     return json({"id": str(post["id"]), "text": _source_text(post), "spoiler_text": ""})
 
 
 @endpoint
 async def delete(request: Request) -> Response:
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:statuses")
     node = node_of(request)
     post = _post(request, me)
     entity = present.status(node, post, me) | {"text": _source_text(post)}
@@ -127,7 +127,7 @@ async def delete(request: Request) -> Response:
 
 @endpoint
 async def edit(request: Request) -> Response:
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:statuses")
     values = await params(request)
     node = node_of(request)
     post = _post(request, me)
@@ -137,13 +137,13 @@ async def edit(request: Request) -> Response:
     else:
         title, body = _title_and_body(status_text)
         tags = post_service.tags_for_form(node, post) if post["kind"] == "blog" else None
-        updated = post_service.edit(node, me, post["id"], body=body, title=title, summary="", tags=tags)
+        updated = post_service.edit(node, me, post["id"], body=body, title=title, summary=post["summary"], tags=tags)
     return json(present.status(node, updated, me))
 
 
 @endpoint
 async def context(request: Request) -> Response:
-    viewer = auth.optional_member(request, "read")
+    viewer = auth.optional_member(request, "read:statuses")
     node = node_of(request)
     post = _post(request, viewer)
     thread = [row for row in posts.thread(node.db, post["topic_id"]) if row["state"] == "published"]
@@ -168,7 +168,7 @@ async def context(request: Request) -> Response:
 
 @endpoint
 async def favourite(request: Request) -> Response:
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:favourites")
     node = node_of(request)
     post_service.like(node, me, _post(request, me)["id"])
     return json(present.status(node, _post(request, me), me))
@@ -176,7 +176,7 @@ async def favourite(request: Request) -> Response:
 
 @endpoint
 async def unfavourite(request: Request) -> Response:
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:favourites")
     node = node_of(request)
     post_service.unlike(node, me, _post(request, me)["id"])
     return json(present.status(node, _post(request, me), me))
@@ -185,7 +185,7 @@ async def unfavourite(request: Request) -> Response:
 @endpoint
 async def reblog(request: Request) -> Response:
     """Sharing announces the post to the member's followers elsewhere; Meent pages show no shares."""
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:statuses")
     node = node_of(request)
     post = _post(request, me)
     outbound.shared(node, me, post)
@@ -195,7 +195,7 @@ async def reblog(request: Request) -> Response:
 
 @endpoint
 async def unreblog(request: Request) -> Response:
-    me = auth.member(request, "write")
+    me = auth.member(request, "write:statuses")
     node = node_of(request)
     post = _post(request, me)
     outbound.unshared(node, me, post)

@@ -27,7 +27,7 @@ def _page(request: Request, values: dict[str, Any], viewer: Row | None, where: s
 
 @endpoint
 async def home(request: Request) -> Response:
-    me = auth.member(request, "read")
+    me = auth.member(request, "read:statuses")
     values = await params(request)
     where, args = timelines.home_where(me["id"], ids.member(node_of(request).config.base_url, me["username"]))
     return _page(request, values, me, where, args)
@@ -35,7 +35,7 @@ async def home(request: Request) -> Response:
 
 @endpoint
 async def public(request: Request) -> Response:
-    viewer = auth.optional_member(request, "read")
+    viewer = auth.optional_member(request, "read:statuses")
     values = await params(request)
     where = "1"
     if flag(values, "local"):
@@ -47,7 +47,7 @@ async def public(request: Request) -> Response:
 
 @endpoint
 async def tag(request: Request) -> Response:
-    viewer = auth.optional_member(request, "read")
+    viewer = auth.optional_member(request, "read:statuses")
     values = await params(request)
     name = markup.normalise_tag(str(request.path_params["tag"]))
     where = "tagged.tag = ?"

@@ -36,17 +36,19 @@ def parse_scopes(raw: str | list[str], default: str = "read") -> list[str]:
     return scopes
 
 
+# The deprecated "follow" scope, like read and write, still grants what it always did.
+IMPLIED_BY = {"write:follows": ("follow", "write"), "read:follows": ("follow", "read")}
+
+
 def allows(granted: str, needed: str) -> bool:
-    """Whether a token's scopes cover `needed`: "read", "write", "follow" or a sub-scope like "write:statuses"."""
+    """Whether a token's scopes cover `needed`, a scope such as "write:statuses".
+
+    "write" covers every write:* scope and "read" every read:*; a narrow scope never covers a broad one.
+    """
     have = set(granted.split())
-    top = needed.split(":")[0]
-    if needed in have or top in have:
+    if needed in have or needed.split(":")[0] in have:
         return True
-    if needed == "follow":
-        return "write:follows" in have
-    if ":" not in needed:  # a read or write level is covered by any of its sub-scopes
-        return any(scope.startswith(top + ":") for scope in have)
-    return False
+    return any(scope in have for scope in IMPLIED_BY.get(needed, ()))
 
 
 def valid_redirect(uri: str) -> bool:

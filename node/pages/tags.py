@@ -39,7 +39,5 @@ async def search(request: Request) -> Response:
         ids = search_store.search(db, query)
         found = {row["id"]: row for row in posts.by_ids(db, ids)}
         # Only what a visitor may see: published, not deleted, in a visible thread.
-        results = [
-            found[i] for i in ids if i in found and found[i]["deleted_at"] is None and found[i]["state"] == "published"
-        ]
+        results = [found[i] for i in ids if i in found and posts.is_visible(found[i])]
     return render(request, "search.html", {"q": query, "results": results})

@@ -12,7 +12,7 @@ from federation.actors import ActorUnavailable, RemoteActors
 from federation.fetch import Fetcher, FetchError
 from node.services import outbound
 from node.services.context import Node
-from node.services.ingest import POST_TYPES, Ingest, origin, post_fields
+from node.services.ingest import POST_TYPES, Ingest, first_actor, origin, post_fields
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
 
@@ -122,8 +122,9 @@ class Federated:
         """The activity's object: embedded when it comes from the actor's server, else fetched from its own."""
         obj = activity.get("object")
         actor = vocab.id_of(activity.get("actor")) or ""
-        if isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and origin(obj["id"]) == origin(actor):
-            return obj
+        if (isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and origin(obj["id"]) == origin(actor)
+                and (obj.get("type") not in POST_TYPES or first_actor(obj.get("attributedTo")) == actor)):
+            return obj  # what the sender says about its own object; anything else we ask its server
         uri = vocab.id_of(obj)
         if not uri:
             return None
@@ -137,8 +138,11 @@ class Federated:
         obj = await self._object(activity)
         if obj is None or obj.get("type") not in POST_TYPES:
             return
+        if first_actor(obj.get("attributedTo")) != vocab.id_of(activity.get("actor")):
+            return  # one may only create one's own posts
+        new = self.ingest.known_post(str(obj.get("id"))) is None
         post = await self.ingest.post(obj, group)
-        if post is not None and post["uri"]:
+        if new and post is not None and post["uri"]:  # a replayed Create is not passed on again
             self._group_announce(post, activity)
 
     async def update(self, activity: Activity) -> None:
@@ -150,7 +154,7 @@ class Federated:
             await self.actors.get(actor, refresh=True)
             return
         post = posts.by_uri(self.node.db, str(obj.get("id")))
-        if post is None or obj.get("type") not in POST_TYPES or post["author_uri"] != actor:
+        if post is None or post["deleted_at"] or obj.get("type") not in POST_TYPES or post["author_uri"] != actor:
             return
         fields = post_fields(obj)
         changes = {"content": fields["content"], "summary": fields["summary"], "source": fields["source"],
@@ -175,8 +179,7 @@ class Federated:
 
     def _tombstone(self, post: Row) -> None:
         with self.node.db.transaction():
-            posts.update(self.node.db, post["id"], {"source": "", "content": "", "summary": "",
-                                                   "deleted_at": self.node.now()})
+            posts.tombstone(self.node.db, post["id"], self.node.now())
             posts.set_tags(self.node.db, post["id"], [])
             search.unindex(self.node.db, post["id"])
 

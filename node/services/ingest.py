@@ -4,15 +4,16 @@ post on its author's page here; its HTML is sanitised before it is stored."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from federation import ids, vocab
-from federation.actors import ActorUnavailable, RemoteActors
+from federation.actors import ActorUnavailable, RemoteActors, iso, web_url
 from federation.fetch import Fetcher, FetchError
 from node import markup
 from node.services.context import Node
-from storage import accounts, groups, notifications, posts, search
+from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
 
 POST_TYPES = {"Note", "Article", "Page", "Question"}
@@ -37,6 +38,19 @@ def is_public(obj: Mapping[str, Any]) -> bool:
     return not audience or any(uri in PUBLIC_NAMES for uri in audience)
 
 
+def _time(value: Any) -> str | None:
+    """A remote timestamp in our format, never in the future (a post dated 9999 must not stay on top)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return iso(min(moment.astimezone(UTC), datetime.now(UTC)))
+
+
 def first_actor(value: Any) -> str | None:
     """attributedTo may be a list (Lemmy: [person, group]); the person is the author."""
     for item in vocab.as_list(value):
@@ -58,7 +72,7 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
     summary_source = vocab.text_of(obj, "summary")
     source = obj.get("source")
     language = next(iter(obj.get("contentMap") or {}), "") if isinstance(obj.get("contentMap"), Mapping) else ""
-    published = obj.get("published") if isinstance(obj.get("published"), str) else None
+    published = _time(obj.get("published"))
     return {
         "content": html,
         "title": title,
@@ -67,7 +81,7 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
         and source.get("mediaType") == "text/markdown" and isinstance(source.get("content"), str) else "",
         "language": language[:10] or "nl",
         "published": published,
-        "url": vocab.id_of(obj.get("url")) if isinstance(vocab.id_of(obj.get("url")), str) else None,
+        "url": url if web_url(url := vocab.id_of(obj.get("url"))) else None,
         "tags": sorted({markup.normalise_tag(t.get("name", "")) for t in vocab.as_list(obj.get("tag"))
                         if isinstance(t, Mapping) and t.get("type") == "Hashtag"
                         and markup.HASHTAG.fullmatch("#" + markup.normalise_tag(str(t.get("name", ""))))}),
@@ -89,8 +103,10 @@ class Ingest:
 
     def local_post(self, uri: str) -> Row | None:
         path = ids.local_path(self.base, uri) or ""
-        if path.startswith("/posts/") and path.removeprefix("/posts/").isdigit():
-            return posts.by_id(self.node.db, int(path.removeprefix("/posts/")))
+        if path.startswith("/posts/") and path.removeprefix("/posts/").isdigit() and len(path) < 30:
+            post = posts.by_id(self.node.db, int(path.removeprefix("/posts/")))
+            if post is not None and post["state"] == "published" and post["topic_state"] == "published":
+                return post
         return None
 
     def known_post(self, uri: str) -> Row | None:
@@ -154,7 +170,12 @@ class Ingest:
                 return {"kind": "topic", "group_id": known["id"]}
         if group is not None:
             return {"kind": "topic", "group_id": group["id"]}
-        return {"kind": "blog"}
+        author = first_actor(obj.get("attributedTo")) or ""
+        addressed = post_fields(obj)["mentions"] + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
+        to_us = any(ids.local_path(self.base, uri) for uri in addressed)
+        if follows.followed_here(self.node.db, author, self.base) or to_us:
+            return {"kind": "blog"}  # shown on the author's page here and on the network page
+        return None  # unsolicited: nobody here follows this author
 
     async def post(self, obj: Mapping[str, Any], group: Row | None = None, depth: int = 0,
                    backfill: bool = True) -> Row | None:

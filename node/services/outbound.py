@@ -103,6 +103,8 @@ def _post_activity(node: Node, kind: str, post: Row) -> None:
     to, cc = vocab.audience(base, post)
     activity = vocab.activity(kind, new_activity_id(node), actor, obj, to, cc, node.now())
     inboxes = follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post))
+    if kind == "Update":  # servers that saw the post only through its group need the Update itself
+        inboxes += activities.delivered_inboxes(node.db, obj["id"])
     publish(node, activity, inboxes)
     _announce_in_group(node, post, activity, with_object=kind == "Create" and post["kind"] == "topic")
 
@@ -130,6 +132,7 @@ def post_deleted(node: Node, post_id: int) -> None:
     tombstone = {"id": vocab.post_uri(base, post), "type": "Tombstone"}
     activity = vocab.activity("Delete", new_activity_id(node), actor, tombstone, to, cc, node.now())
     already_sent = activities.delivered_inboxes(node.db, tombstone["id"])
+    _forget(node, tombstone["id"])
     publish(node, activity, already_sent + follower_inboxes(node, actor) + _inboxes(node, _remote_parties(node, post)))
     _announce_in_group(node, post, activity)
 
@@ -213,3 +216,12 @@ def unshared(node: Node, account: Row, post: Row) -> None:
     share = _share(node, account, post)
     undo = vocab.activity("Undo", new_activity_id(node), share["actor"], vocab.strip_context(share))
     publish(node, undo, follower_inboxes(node, share["actor"]))
+
+
+def _forget(node: Node, object_id: str) -> None:
+    """A deleted post leaves no copy in our outbox, and what is still queued about it is not sent."""
+    with node.db.transaction():
+        for row in activities.about_object(node.db, object_id):
+            redacted = vocab.redact(orjson.loads(row["body"]), object_id)
+            activities.set_body(node.db, row["uri"], orjson.dumps(redacted).decode())
+            deliveries.cancel_pending(node.db, row["uri"], "the post was deleted")

@@ -92,6 +92,8 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
     parent = get(node, parent_id, author)
     if parent["deleted_at"]:
         raise Invalid("error.reply_to_deleted", "body")
+    if parent["topic_state"] != "published":
+        raise Invalid("error.reply_to_draft", "body")  # a draft has no conversation yet
     body = _check_body(node, body)
     rendered = _render(node, body)
     now = node.now()
@@ -183,7 +185,10 @@ def edit(
     with node.db.transaction():
         posts.update(node.db, post_id, fields)
         _after_write(node, post_id, rendered, extra_tags)
-        outbound.post_updated(node, post_id, newly_published=fields.get("state") == "published")
+        if fields.get("state") == "draft":  # unpublished: other servers are asked to forget it
+            outbound.post_deleted(node, post_id)
+        else:
+            outbound.post_updated(node, post_id, newly_published=fields.get("state") == "published")
     return get(node, post_id, actor)
 
 
@@ -192,9 +197,7 @@ def delete(node: Node, actor: Row, post_id: int) -> Row:
     post = get(node, post_id, actor)
     _check_may_change(post, actor)
     with node.db.transaction():
-        posts.update(node.db, post_id, {"source": "", "content": "", "summary": "", "deleted_at": node.now()})
-        posts.set_tags(node.db, post_id, [])
-        search.unindex(node.db, post_id)
+        posts.tombstone(node.db, post_id, node.now())
         if post["state"] == "published":
             outbound.post_deleted(node, post_id)
     return get(node, post_id, actor)
