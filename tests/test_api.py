@@ -160,3 +160,16 @@ def test_follow_notifications(site: Site) -> None:
     anne.post(f"/api/v1/accounts/{bram_id}/follow")
     bram.post("/api/v1/statuses", {"status": "Van Bram"})
     assert anne.get("/api/v1/timelines/home").json()[0]["account"]["username"] == "bram"
+
+
+def test_a_narrow_scope_stays_narrow(site: Site) -> None:
+    anne = Api(site, "anne")
+    topic = anne.post("/api/v1/statuses", {"status": "Titel @open-overheid\nTekst"}).json()
+    liker = Api(site, "bram", scopes="write:favourites read:statuses")
+    assert liker.post(f"/api/v1/statuses/{topic['id']}/favourite").status_code == 200
+    refused = liker.post("/api/v1/statuses", {"status": "Mag niet"})
+    assert refused.status_code == 403
+    assert liker.get("/api/v1/notifications").status_code == 403
+    writer = Api(site, "bram", scopes="read write")
+    group = anne.get("/api/v1/accounts/lookup", acct="open-overheid").json()
+    assert writer.post(f"/api/v1/accounts/{group['id']}/follow").status_code == 200  # write covers following

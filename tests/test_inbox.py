@@ -131,3 +131,20 @@ def test_malformed_activities(node: Site, body: bytes, status: int) -> None:
 
 def test_inbox_of_unknown_actor_is_404(node: Site) -> None:
     assert node.client.post("/users/nobody/inbox", content=b"{}").status_code == 404
+
+
+def test_nobody_posts_in_another_actors_name(node: Site, remote: RemoteServer) -> None:
+    eve, mallory = remote.add_person("eve"), remote.add_person("mallory")
+    forged = create(mallory, 7)
+    forged["object"]["attributedTo"] = eve  # type: ignore[index]
+    assert send(node, forged, f"{mallory}#main-key", remote.keys[mallory]).status_code == 202
+    honest = create(mallory, 8)
+    assert send(node, honest, f"{mallory}#main-key", remote.keys[mallory]).status_code == 202
+    eventually(lambda: posts.by_uri(node.node.db, f"{remote.origin}/notes/8"), what="the honest post")
+    assert posts.by_uri(node.node.db, f"{remote.origin}/notes/7") is None
+
+
+def test_malformed_ids_are_400(node: Site) -> None:
+    body = orjson.dumps({"id": "http://[x/a", "type": "Create", "actor": "http://[x/u"})
+    response = node.client.post("/inbox", content=body, headers={"Content-Type": "application/activity+json"})
+    assert response.status_code == 400

@@ -78,3 +78,31 @@ def test_reply_to_a_remote_author_goes_to_them(site: Site) -> None:
     creates = [(inbox, body) for inbox, kind, body in queued(site) if kind == "Create"]
     assert [inbox for inbox, _ in creates] == ["https://one.example/users/bob/inbox"]
     assert creates[0][1]["object"]["inReplyTo"] == "https://one.example/notes/1"  # type: ignore[index]
+
+
+def test_deleting_redacts_the_outbox_and_unpublishing_sends_a_delete(site: Site) -> None:
+    anne = f"{BASE}/users/anne"
+    remote_follower(site, "https://one.example/users/a", anne, None)
+    site.post("/blog/new", {"title": "Geheim plan", "body": "Tekst die weg moet", "action": "publish"},
+              site.csrf("/blog/new"))
+    assert "Tekst die weg moet" in site.client.get("/users/anne/outbox?page=1").text
+    site.post("/posts/1/edit", {"title": "Geheim plan", "body": "Tekst die weg moet", "action": "draft"})
+    assert "Tekst die weg moet" not in site.client.get("/users/anne/outbox?page=1").text
+    kinds = [kind for inbox, kind, _ in queued(site) if inbox == "https://one.example/users/a/inbox"]
+    assert kinds == ["Create", "Delete"]
+
+
+def test_a_follower_with_a_broken_inbox_does_not_stop_posting(site: Site) -> None:
+    doc = {"id": "https://one.example/users/x", "type": "Person", "inbox": "http://[bad/inbox"}
+    with pytest.raises(ValueError):
+        actor_record(doc, site.node.now())
+    assert site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"}).status_code == 303
+
+
+def test_deleted_replies_do_not_count(site: Site) -> None:
+    from storage import posts
+
+    site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
+    site.post("/posts/1/reply", {"body": "Eén"})
+    site.post("/posts/2/delete", {})
+    assert posts.by_id(site.node.db, 1)["reply_count"] == 0
