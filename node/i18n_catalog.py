@@ -253,7 +253,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "admin.mode": {"nl": "Wie mag een account aanmaken?", "en": "Who may sign up?"},
     "admin.mode.closed": {"nl": "Niemand (alleen de beheerder maakt accounts)", "en": "Nobody (admins create accounts)"},
     "admin.mode.invite": {"nl": "Alleen met een uitnodigingslink", "en": "Only with an invitation link"},
-    "admin.mode.domains": {"nl": "Iedereen met een e-mailadres van deze domeinen", "en": "Anyone with an address at these domains"},
+    "admin.mode.domains": {
+        "nl": "Iedereen met een e-mailadres van deze domeinen (het adres wordt nog niet per e-mail bevestigd)",
+        "en": "Anyone with an address at these domains (the address is not yet confirmed by e-mail)",
+    },
     "admin.domains": {"nl": "E-maildomeinen", "en": "E-mail domains"},
     "admin.domains_hint": {"nl": "Bijvoorbeeld utrecht.nl, gescheiden door spaties.", "en": "For example utrecht.nl, separated by spaces."},
     "admin.save": {"nl": "Opslaan", "en": "Save"},

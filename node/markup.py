@@ -21,7 +21,11 @@ ALLOWED_TAGS = {
     "p", "br", "a", "em", "strong", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
     "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "span",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title", "class"}, "span": {"class"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": set(), "th": {"align"}, "td": {"align"}}
+# Only the microformat classes other servers put on mentions and tags: a remote post must not borrow
+# our own interface classes (utrecht-button, ...) to look like part of the page.
+ALLOWED_CLASSES = {"a": {"mention", "hashtag", "u-url", "status-link", "unhandled-link"},
+                   "span": {"h-card", "invisible", "ellipsis"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 # A tag or mention starts at the beginning or after a space or opening punctuation,
@@ -53,6 +57,7 @@ def sanitise(fragment: str) -> str:
         fragment,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
     )

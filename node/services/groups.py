@@ -32,7 +32,8 @@ def create(node: Node, creator: Row | None, slug: str, name: str, description: s
         raise Invalid("error.too_long", "name", max=NAME_MAX)
     if len(description) > DESCRIPTION_MAX:
         raise Invalid("error.too_long", "description", max=DESCRIPTION_MAX)
-    if groups.by_slug(node.db, slug) is not None or accounts.local_by_username(node.db, slug) is not None:
+    if (groups.by_slug(node.db, slug) is not None or accounts.local_by_username(node.db, slug) is not None
+            or slug == node.config.organisation_handle):
         raise Conflict("error.slug_taken", "slug")  # members and groups share one fediverse name space
     public_pem, private_pem = generate_pem_pair()
     now = node.now()

@@ -192,7 +192,7 @@ class Ingest:
         """Fetch a thread's context collection and store the posts we miss, within bounds."""
         if ids.local_path(self.base, context_uri) is not None:
             return
-        items: list[Any] = []
+        items: list[tuple[Any, str]] = []  # (item, origin of the page that listed it)
         page: Any = context_uri
         for _ in range(BACKFILL_PAGES):
             if isinstance(page, str):
@@ -202,16 +202,17 @@ class Ingest:
                     return
             if not isinstance(page, Mapping):
                 return
-            items += vocab.as_list(page.get("orderedItems") or page.get("items"))
+            answered = origin(str(page.get("id") or context_uri))  # the fetcher checked id against the URL
+            items += [(item, answered) for item in vocab.as_list(page.get("orderedItems") or page.get("items"))]
             following = page.get("first") if page.get("type") in ("OrderedCollection", "Collection") else None
             page = following or page.get("next")
             if not page or len(items) >= BACKFILL_ITEMS:
                 break
-        for item in items[:BACKFILL_ITEMS]:
+        for item, answered in items[:BACKFILL_ITEMS]:
             uri = vocab.id_of(item)
             if not uri or self.known_post(uri) is not None:
                 continue
-            obj = item if isinstance(item, Mapping) and origin(uri) == origin(context_uri) else None
+            obj = item if isinstance(item, Mapping) and origin(uri) == answered else None
             if obj is None:
                 try:
                     obj = await self.fetcher.get_json(uri)
