@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +27,7 @@ from storage.db import Database
 
 log = logging.getLogger("meent.federation")
 MAX_BODY = 1_048_576
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8  # with retry_wait: tried again over about four hours
 PROCESS_SECONDS = 120  # one activity (with the fetches it needs) may not hold up the others longer
 # Types whose object must live on the sender's own server (an Announce carries others' objects).
 OWN_OBJECT_TYPES = {"Create", "Update", "Delete"}
@@ -40,6 +40,12 @@ class Refused(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """How long to wait after a failed processing: 1 min, 2, 4, ... (a sender's server that was down
+    for a moment, or a fetch that timed out, gets another chance). Pure."""
+    return timedelta(minutes=2 ** min(attempts - 1, 10))
 
 
 def _origin(uri: str) -> str:
@@ -157,7 +163,7 @@ class InboxWorker:
     async def run_once(self) -> int:
         """Process a batch; their "processed" marks share one commit (each commit is an fsync, and
         a crash before it only means processing again, which is idempotent)."""
-        rows = inbox.pending(self.db, MAX_ATTEMPTS, 100)
+        rows = inbox.pending(self.db, MAX_ATTEMPTS, 100, iso(datetime.now(UTC)))
         done: list[int] = []
         for row in rows:
             try:
@@ -165,7 +171,8 @@ class InboxWorker:
                     await self.process(orjson.loads(row["body"]))
             except Exception as error:  # one bad activity must not stop the others; its error is kept
                 log.warning("processing %s failed: %s", row["activity_id"], error, exc_info=True)
-                inbox.failed(self.db, row["id"], f"{type(error).__name__}: {error}")
+                retry_at = datetime.now(UTC) + retry_wait(int(row["attempts"]) + 1)
+                inbox.failed(self.db, row["id"], f"{type(error).__name__}: {error}", iso(retry_at))
             else:
                 done.append(row["id"])
             await asyncio.sleep(0)  # let requests in between: receiving must not wait for a whole batch

@@ -18,10 +18,11 @@ def store(db: Database, activity_id: str, actor: str, kind: str, body: str, now:
     return bool(cur.rowcount)
 
 
-def pending(db: Database, max_attempts: int, limit: int) -> list[Row]:
+def pending(db: Database, max_attempts: int, limit: int, now: str) -> list[Row]:
     return db.all(
-        "SELECT * FROM inbox WHERE processed_at IS NULL AND attempts < ? ORDER BY id LIMIT ?",
-        (max_attempts, limit),
+        "SELECT * FROM inbox WHERE processed_at IS NULL AND attempts < ?"
+        " AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY id LIMIT ?",
+        (max_attempts, now, limit),
     )
 
 
@@ -34,5 +35,6 @@ def processed_many(db: Database, row_ids: list[int], now: str) -> None:
         )
 
 
-def failed(db: Database, row_id: int, error: str) -> None:
-    db.execute("UPDATE inbox SET attempts = attempts + 1, error = ? WHERE id = ?", (error[:2000], row_id))
+def failed(db: Database, row_id: int, error: str, next_try_at: str) -> None:
+    db.execute("UPDATE inbox SET attempts = attempts + 1, error = ?, next_try_at = ? WHERE id = ?",
+               (error[:2000], next_try_at, row_id))

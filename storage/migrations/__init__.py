@@ -2,10 +2,17 @@
 
 from sqlite_utils import Migrations
 
-from storage.migrations import m0001_initial, m0002_federation, m0003_client_api, m0004_more_notifications
+from storage.migrations import (
+    m0001_initial,
+    m0002_federation,
+    m0003_client_api,
+    m0004_more_notifications,
+    m0005_inbox_retry,
+)
 
 MIGRATIONS = Migrations("meent")
 MIGRATIONS(name="0001_initial")(m0001_initial.apply)
 MIGRATIONS(name="0002_federation")(m0002_federation.apply)
 MIGRATIONS(name="0003_client_api")(m0003_client_api.apply)
 MIGRATIONS(name="0004_more_notifications")(m0004_more_notifications.apply)
+MIGRATIONS(name="0005_inbox_retry")(m0005_inbox_retry.apply)
