@@ -22,6 +22,9 @@ def choose(query: str | None, cookie: str | None, account_language: str, accept:
 
 
 def translate(language: str, key: str, **params: Any) -> str:
+    """The text for a key; with count=1, the key's ".one" form where the catalogue has one."""
+    if params.get("count") == 1 and f"{key}.one" in CATALOG:
+        key = f"{key}.one"
     entry = CATALOG.get(key)
     if entry is None:
         return key

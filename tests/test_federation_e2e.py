@@ -64,7 +64,7 @@ def test_three_nodes_share_a_discussion(nodes: tuple[Node, Node, Node]) -> None:
 
     # Likes, edits and deletes reach B.
     carla.submit(topic_on_c, _like_action(carla.get(topic_on_c)), {})
-    eventually(lambda: "1 waarderingen" in bob.get(topic_on_b), what="the like on B")
+    eventually(lambda: "1 waardering" in bob.get(topic_on_b), what="the like on B")
     anne.submit("/posts/1/edit", "/posts/1/edit", {"title": "Kunnen ambtenaren innovatoren zijn?",
                                                    "body": "Wat denkt u? Bijgewerkt. #innovatie"})
     eventually(lambda: "Bijgewerkt." in bob.get(topic_on_b), what="the edit on B")

@@ -144,3 +144,11 @@ def test_security_headers_on_pages_and_errors(site: Site) -> None:
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+
+
+def test_counts_of_one_are_singular(site: Site) -> None:
+    from node.i18n import translate
+
+    assert translate("nl", "topic.replies", count=1) == "1 reactie"
+    assert translate("nl", "topic.replies", count=2) == "2 reacties"
+    assert translate("en", "post.likes", count=1) == "1 like"
