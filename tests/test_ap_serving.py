@@ -61,10 +61,13 @@ def test_reply_is_a_note_in_the_thread(filled: Site) -> None:
     assert note["type"] == "Note" and note["inReplyTo"] == f"{BASE}/posts/2" and "name" not in note
     assert note["url"] == f"{BASE}/groups/open-overheid/topics/1#post-3"
     context = filled.client.get("/posts/1/context")
-    assert context.json()["orderedItems"] == [f"{BASE}/posts/1", f"{BASE}/posts/2", f"{BASE}/posts/3"]
-    again = filled.client.get("/posts/1/context", headers={"If-None-Match": context.headers["etag"]})
+    assert context.json()["totalItems"] == 3 and context.json()["first"] == f"{BASE}/posts/1/context?page=1"
+    page = filled.client.get("/posts/1/context?page=1")
+    assert page.json()["type"] == "OrderedCollectionPage"
+    assert page.json()["orderedItems"] == [f"{BASE}/posts/1", f"{BASE}/posts/2", f"{BASE}/posts/3"]
+    again = filled.client.get("/posts/1/context?page=1", headers={"If-None-Match": page.headers["etag"]})
     assert again.status_code == 304
-    replies = filled.client.get("/posts/1/replies").json()
+    replies = filled.client.get("/posts/1/replies?page=1").json()
     assert replies["orderedItems"] == [f"{BASE}/posts/2"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -10,21 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation import ids, vocab
-from node.ap.respond import PAGE_SIZE, activity_json, base, node_of, not_found, page_number
+from node.ap.respond import activity_json, base, node_of, not_found, paged
 from storage import accounts, activities, follows, groups, posts
 from storage.db import Row
-
-Items = Callable[[int, int], list[Any]]
-
-
-def _paged(request: Request, uri: str, total: int, items: Items) -> Response:
-    """The collection with a link to its first page, or the page asked for with ?page=N."""
-    page = page_number(request)
-    if page is None:
-        return activity_json(vocab.ordered_collection(uri, total, first=f"{uri}?page=1"))
-    found = items(PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    next_page = f"{uri}?page={page + 1}" if page * PAGE_SIZE < total else None
-    return activity_json(vocab.collection_page(f"{uri}?page={page}", uri, found, next_page))
 
 
 def _member(request: Request) -> Row | None:
@@ -57,7 +44,7 @@ async def outbox(request: Request) -> Response:
     def items(limit: int, offset: int) -> list[Any]:
         return [orjson.loads(row["body"]) for row in activities.of_actor(db, actor, limit, offset)]
 
-    return _paged(request, f"{actor}/outbox", activities.count_of_actor(db, actor), items)
+    return paged(request, f"{actor}/outbox", activities.count_of_actor(db, actor), items)
 
 
 def _local_group_followers(request: Request) -> list[str]:
@@ -80,7 +67,7 @@ async def followers(request: Request) -> Response:
         everyone = local + follows.followers(db, actor, limit + offset, 0)
         return everyone[offset:offset + limit]
 
-    return _paged(request, ids.followers(actor), len(local) + remote_total, items)
+    return paged(request, ids.followers(actor), len(local) + remote_total, items)
 
 
 async def following(request: Request) -> Response:
@@ -93,7 +80,7 @@ async def following(request: Request) -> Response:
                      if g["domain"] is None] if member else [])
     remote = follows.following(db, actor)
     everything = local_groups + [uri for uri in remote if uri not in local_groups]
-    return _paged(request, f"{actor}/following", len(everything),
+    return paged(request, f"{actor}/following", len(everything),
                   lambda limit, offset: everything[offset:offset + limit])
 
 
@@ -104,7 +91,7 @@ async def liked(request: Request) -> Response:
     db = node_of(request).db
     uri = f"{ids.member(base(request), member['username'])}/liked"
     total = posts.count_liked_by(db, member["id"])
-    return _paged(request, uri, total, lambda limit, offset: [
+    return paged(request, uri, total, lambda limit, offset: [
         vocab.post_uri(base(request), row) for row in posts.liked_by_account(db, member["id"], limit, offset)])
 
 

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from federation import ids, vocab
 from node import urls
-from node.ap.respond import activity_json, base, node_of, not_found
+from node.ap.respond import activity_json, base, node_of, not_found, paged
 from node.services.context import Node
 from storage import accounts, activities, posts
 from storage.db import Row
@@ -68,10 +68,9 @@ async def context(request: Request) -> Response:
         return not_found("no such thread")
     base_url = base(request)
     items = [vocab.post_uri(base_url, row) for row in posts.thread(node.db, root["id"])]
-    uri = ids.context(base_url, root["id"])
-    collection = vocab.ordered_collection(uri, len(items), items=items)
-    collection["attributedTo"] = vocab.group_uri(base_url, root) or vocab.author_uri(base_url, root)
-    return activity_json(collection, request=request, cacheable=True)
+    owner = vocab.group_uri(base_url, root) or vocab.author_uri(base_url, root)
+    return paged(request, ids.context(base_url, root["id"]), len(items),
+                 lambda limit, offset: items[offset:offset + limit], {"attributedTo": owner}, cacheable=True)
 
 
 async def replies(request: Request) -> Response:
@@ -83,7 +82,7 @@ async def replies(request: Request) -> Response:
     items = [vocab.post_uri(base_url, row) for row in posts.thread(node.db, parent["topic_id"])
              if row["parent_id"] == parent["id"]]
     uri = f"{ids.post(base_url, parent['id'])}/replies"
-    return activity_json(vocab.ordered_collection(uri, len(items), items=items), request=request, cacheable=True)
+    return paged(request, uri, len(items), lambda limit, offset: items[offset:offset + limit], cacheable=True)
 
 
 async def activity(request: Request) -> Response:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from federation import vocab
 from node.services.context import Node
 
 ACTIVITY_JSON = "application/activity+json"
@@ -51,3 +53,16 @@ def page_number(request: Request) -> int | None:
     if raw is None:
         return None
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+
+
+def paged(request: Request, uri: str, total: int, items: Callable[[int, int], list[Any]],
+          extra: dict[str, Any] | None = None, cacheable: bool = False) -> Response:
+    """A collection that links its first page, or the page asked for with ?page=N (OrderedCollectionPage)."""
+    page = page_number(request)
+    if page is None:
+        collection = vocab.ordered_collection(uri, total, first=f"{uri}?page=1") | (extra or {})
+        return activity_json(collection, request=request, cacheable=cacheable)
+    found = items(PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    next_page = f"{uri}?page={page + 1}" if page * PAGE_SIZE < total else None
+    return activity_json(vocab.collection_page(f"{uri}?page={page}", uri, found, next_page) | (extra or {}),
+                         request=request, cacheable=cacheable)
