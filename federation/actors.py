@@ -101,23 +101,41 @@ class RemoteActors:
         return found
 
     async def by_key_id(self, key_id: str, *, refresh: bool = False) -> Row:
-        """The actor owning a key: from the cache, else by fetching the key id without its fragment."""
+        """The actor owning a key: from the cache, else from the key's document.
+
+        Mastodon's key id is the actor's id with a #fragment, so the document is the actor itself;
+        others (GoToSocial, some forums) serve a key document or a stub that names the owner, whose
+        own actor document must then list this key.
+        """
         if not refresh:
             cached = actors.by_key_id(self.db, key_id)
             if cached is not None:
                 return cached
-        actor = await self.get(urldefrag(key_id).url, refresh=refresh)
-        if actor["key_id"] != key_id:
-            # keyId pointed at a key document (or elsewhere): ask for its owner
+        url = urldefrag(key_id).url
+        try:
+            doc = await self.fetcher.get_json(url)
+        except FetchError as error:
+            raise ActorUnavailable(f"{key_id}: {error}") from None
+        if doc.get("id") == url and doc.get("type") in ACTOR_TYPES:
             try:
-                doc = await self.fetcher.get_json(urldefrag(key_id).url)
-            except FetchError as error:
+                record = actor_record(doc, iso(self.clock()))
+            except ValueError as error:
                 raise ActorUnavailable(f"{key_id}: {error}") from None
-            owner = doc.get("owner") or vocab.id_of(doc.get("publicKey", {}).get("owner")
-                                                   if isinstance(doc.get("publicKey"), Mapping) else None)
-            if not isinstance(owner, str) or owner == actor["uri"]:
-                raise ActorUnavailable(f"{key_id}: the key has no known owner")
-            actor = await self.get(owner, refresh=refresh)
-            if actor["key_id"] != key_id:
-                raise ActorUnavailable(f"{key_id}: {owner} does not own this key")
+            actors.put(self.db, record)
+            owner = url
+        else:
+            owner = key_owner(doc)
+            if owner is None:
+                raise ActorUnavailable(f"{key_id}: the key document names no owner")
+        actor = await self.get(owner, refresh=owner != url)
+        if actor["key_id"] != key_id:
+            raise ActorUnavailable(f"{key_id}: {owner} does not list this key")
         return actor
+
+
+def key_owner(doc: Mapping[str, Any]) -> str | None:
+    """The owner a key document or actor stub names. Pure."""
+    key = doc.get("publicKey")
+    key = key[0] if isinstance(key, list) and key else key
+    owner = doc.get("owner") or (key.get("owner") if isinstance(key, Mapping) else None) or doc.get("id")
+    return owner if web_url(owner) else None

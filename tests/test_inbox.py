@@ -179,3 +179,17 @@ def test_a_failed_activity_is_tried_again_later(tmp_path: Path) -> None:
     assert db.one("SELECT processed_at FROM inbox")["processed_at"] is not None
     assert [retry_wait(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
     db.close()
+
+
+def test_a_key_served_apart_from_its_actor_is_followed_to_its_owner(node: Site, remote: RemoteServer) -> None:
+    """GoToSocial's key id is /users/x/main-key, which answers with a stub naming the owner."""
+    gts = remote.add_person("gts")
+    key_id = f"{gts}/main-key"
+    remote.documents["/users/gts"]["publicKey"]["id"] = key_id  # type: ignore[index]
+    remote.documents["/users/gts/main-key"] = {
+        "id": gts, "type": "Person", "preferredUsername": "gts",
+        "publicKey": {"id": key_id, "owner": gts,
+                      "publicKeyPem": remote.documents["/users/gts"]["publicKey"]["publicKeyPem"]},  # type: ignore[index]
+    }
+    assert send(node, create(gts), key_id, remote.keys[gts]).status_code == 202
+    assert stored(node) == [f"{gts}/activities/1"]
