@@ -63,13 +63,25 @@ def node_of(request: Request) -> Node:
 
 
 def current_account(request: Request) -> Row | None:
-    """The signed-in, enabled member, looked up once per request."""
+    """The signed-in, enabled member, looked up once per request; a session from before a password
+    change no longer counts."""
     if "account" not in request.state._state:
         account_id = request.session.get("account_id")
         account = accounts.by_id(node_of(request).db, account_id) if isinstance(account_id, int) else None
-        request.state.account = account if account is not None and not account["disabled"] else None
+        valid = (account is not None and not account["disabled"] and account["domain"] is None
+                 and request.session.get("session_version", 0) == account["session_version"])
+        request.state.account = account if valid else None
     account: Row | None = request.state.account
     return account
+
+
+def log_in(request: Request, account: Row) -> None:
+    """A fresh session for the member (no fixation); the CSRF token of the form in use stays valid."""
+    csrf = request.session.get("csrf")
+    request.session.clear()
+    request.session.update({"account_id": account["id"], "session_version": account["session_version"],
+                            "csrf": csrf})
+    request.state.account = account
 
 
 def require_account(request: Request) -> Row:

@@ -55,8 +55,10 @@ def update_profile(db: Database, account_id: int, fields: dict[str, str]) -> Non
     )
 
 
-def set_password_hash(db: Database, account_id: int, password_hash: str) -> None:
-    db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id))
+def set_password_hash(db: Database, account_id: int, password_hash: str, *, end_sessions: bool = False) -> None:
+    """A new hash; end_sessions also invalidates every session signed in before (a new password)."""
+    bump = ", session_version = session_version + 1" if end_sessions else ""
+    db.execute(f"UPDATE accounts SET password_hash = ?{bump} WHERE id = ?", (password_hash, account_id))
 
 
 def set_role(db: Database, account_id: int, role: str) -> None:

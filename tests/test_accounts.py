@@ -198,3 +198,18 @@ def test_throttle_counts_per_address_and_forgets_after_the_window() -> None:
     assert throttle.allowed("10.0.0.2", "anne") and throttle.allowed("10.0.0.1", "bram")
     now[0] += WINDOW_SECONDS + 1
     assert throttle.allowed("10.0.0.1", "anne")
+
+
+def test_a_new_password_ends_the_other_sessions(site: Site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    site.member("anne")
+    other = TestClient(site.client.app, base_url="http://127.0.0.1:8000")
+    csrf = other.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+    other.post("/login", data={"csrf": csrf, "username": "anne", "password": PASSWORD})
+    assert "Uitloggen" in other.get("/").text
+    site.login("anne")
+    site.post("/settings/password", {"current_password": PASSWORD, "new_password": "a new password"},
+              site.csrf("/settings"))
+    assert "Uitloggen" in site.client.get("/").text  # this session goes on
+    assert "Uitloggen" not in other.get("/").text  # the other one ended

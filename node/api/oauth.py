@@ -11,7 +11,7 @@ from node.api import tokens
 from node.api.auth import app_token
 from node.api.respond import ApiError, json, params, strings, text
 from node.services import accounts
-from node.web import client_address, current_account, field, node_of, read_form, render, t
+from node.web import client_address, current_account, field, log_in, node_of, read_form, render, t
 from storage import tokens as token_store
 
 
@@ -71,9 +71,7 @@ async def authorize(request: Request) -> Response:
             return render(request, "oauth_authorize.html", {
                 "app": app, "scopes": scopes, "query": values, "errors": {"_": t(request, "login.failed")},
                 "values": {"username": field(form, "username")}}, 401)
-        csrf = request.session.get("csrf")
-        request.session.clear()
-        request.session.update({"account_id": account["id"], "csrf": csrf})
+        log_in(request, account)
     if field(form, "decision") != "approve":
         return _back(redirect_uri, {"error": "access_denied", "state": values.get("state", "")})
     code = tokens.issue_code(node, app, account, redirect_uri, scopes, values.get("code_challenge") or None,

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from node.services import accounts
 from node.services.errors import ServiceError
-from node.web import client_address, field, form_errors, node_of, read_form, redirect, render, safe_next, t
+from node.web import client_address, field, form_errors, log_in, node_of, read_form, redirect, render, safe_next, t
 
 
 async def login_form(request: Request) -> Response:
@@ -24,9 +24,7 @@ async def login(request: Request) -> Response:
             "next": target, "values": {"username": field(form, "username")},
             "errors": {"_": t(request, "login.failed")},
         }, status=401)
-    csrf = request.session.get("csrf")
-    request.session.clear()  # a new session on log-in: no fixation
-    request.session.update({"account_id": account["id"], "csrf": csrf})
+    log_in(request, account)
     return redirect(target)
 
 
@@ -65,7 +63,5 @@ async def register(request: Request) -> Response:
         context = _register_context(request, invite)
         context.update(values=values, errors=form_errors(request, error))
         return render(request, "register.html", context, status=error.status)
-    csrf = request.session.get("csrf")
-    request.session.clear()
-    request.session.update({"account_id": account["id"], "csrf": csrf})
+    log_in(request, account)
     return redirect(f"/users/{account['username']}")

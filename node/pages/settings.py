@@ -7,7 +7,8 @@ from starlette.responses import Response
 
 from node.services import accounts
 from node.services.errors import ServiceError
-from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import field, flash, form_errors, log_in, node_of, read_form, redirect, render, require_account
+from storage import accounts as account_store
 
 PROFILE = ("display_name", "job_title", "department", "about", "language")
 
@@ -41,6 +42,9 @@ async def change_password(request: Request) -> Response:
     try:
         accounts.change_password(node_of(request), account, field(form, "current_password"),
                                  field(form, "new_password"))
+        fresh = account_store.by_id(node_of(request).db, account["id"])
+        assert fresh is not None
+        log_in(request, fresh)  # this session goes on; the others end
     except ServiceError as error:
         return render(request, "settings.html", {
             "values": {name: account[name] for name in PROFILE}, "errors": form_errors(request, error),

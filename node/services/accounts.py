@@ -186,7 +186,7 @@ def change_password(node: Node, account: Row, current: str, new: str) -> None:
     except (VerificationError, InvalidHashError):
         raise Invalid("error.password_wrong", "current_password") from None
     _check_password(new)
-    accounts.set_password_hash(node.db, account["id"], hash_password(new))
+    accounts.set_password_hash(node.db, account["id"], hash_password(new), end_sessions=True)
 
 
 def update_profile(node: Node, account: Row, fields: dict[str, str]) -> None:

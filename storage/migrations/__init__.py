@@ -8,6 +8,7 @@ from storage.migrations import (
     m0003_client_api,
     m0004_more_notifications,
     m0005_inbox_retry,
+    m0006_session_version,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -16,3 +17,4 @@ MIGRATIONS(name="0002_federation")(m0002_federation.apply)
 MIGRATIONS(name="0003_client_api")(m0003_client_api.apply)
 MIGRATIONS(name="0004_more_notifications")(m0004_more_notifications.apply)
 MIGRATIONS(name="0005_inbox_retry")(m0005_inbox_retry.apply)
+MIGRATIONS(name="0006_session_version")(m0006_session_version.apply)
