@@ -106,3 +106,24 @@ def test_deleted_replies_do_not_count(site: Site) -> None:
     site.post("/posts/1/reply", {"body": "Eén"})
     site.post("/posts/2/delete", {})
     assert posts.by_id(site.node.db, 1)["reply_count"] == 0
+
+
+def test_moderators_remove_but_do_not_rewrite_remote_posts(site: Site) -> None:
+    from node.services.ingest import Ingest
+    from storage import posts
+
+    doc = {"id": "https://one.example/users/bob", "type": "Person", "preferredUsername": "bob",
+           "inbox": "https://one.example/users/bob/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
+    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    note = {"id": "https://one.example/notes/9", "type": "Note", "attributedTo": doc["id"],
+            "content": "<p>Van elders</p>", "inReplyTo": f"{BASE}/posts/1"}
+    stored = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, note)
+    site.logout()
+    site.member("mod", role="moderator")
+    site.login("mod")
+    assert site.post(f"/posts/{stored['id']}/edit", {"body": "Herschreven"}).status_code == 403
+    assert "Van elders" in posts.by_id(site.node.db, stored["id"])["content"]
+    assert site.post(f"/posts/{stored['id']}/delete", {}).status_code == 303
+    assert posts.by_id(site.node.db, stored["id"])["deleted_at"] is not None

@@ -161,6 +161,8 @@ def edit(
 ) -> Row:
     post = get(node, post_id, actor)
     _check_may_change(post, actor)
+    if post["uri"]:
+        raise Forbidden("error.not_allowed")  # another server's post: moderators may remove it, not rewrite it
     body = _check_body(node, body)
     rendered = _render(node, body)
     now = node.now()
