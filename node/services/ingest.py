@@ -85,9 +85,14 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
         "tags": sorted({markup.normalise_tag(t.get("name", "")) for t in vocab.as_list(obj.get("tag"))
                         if isinstance(t, Mapping) and t.get("type") == "Hashtag"
                         and markup.HASHTAG.fullmatch("#" + markup.normalise_tag(str(t.get("name", ""))))}),
-        "mentions": [t.get("href") for t in vocab.as_list(obj.get("tag"))
-                     if isinstance(t, Mapping) and t.get("type") == "Mention" and isinstance(t.get("href"), str)],
+        "mentions": mention_hrefs(obj),
     }
+
+
+def mention_hrefs(obj: Mapping[str, Any]) -> list[str]:
+    """Whom a post mentions (its Mention tags). Pure."""
+    return [t["href"] for t in vocab.as_list(obj.get("tag"))
+            if isinstance(t, Mapping) and t.get("type") == "Mention" and isinstance(t.get("href"), str)]
 
 
 class Ingest:
@@ -171,7 +176,7 @@ class Ingest:
         if group is not None:
             return {"kind": "topic", "group_id": group["id"]}
         author = first_actor(obj.get("attributedTo")) or ""
-        addressed = post_fields(obj)["mentions"] + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
+        addressed = mention_hrefs(obj) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
         to_us = any(ids.local_path(self.base, uri) for uri in addressed)
         if follows.followed_here(self.node.db, author, self.base) or to_us:
             return {"kind": "blog"}  # shown on the author's page here and on the network page
