@@ -79,3 +79,14 @@ def followed_here(db: Database, actor: str, base: str) -> bool:
     """Whether any of our members follows this (remote) actor."""
     return db.one("SELECT 1 FROM follows WHERE followee = ? AND follower LIKE ? AND state = 'accepted'",
                   (actor, base + "/users/%")) is not None
+
+
+def set_notify(db: Database, follower: str, followee: str, notify: bool) -> None:
+    db.execute("UPDATE follows SET notify = ? WHERE follower = ? AND followee = ?", (int(notify), follower, followee))
+
+
+def members_to_notify(db: Database, followee: str, base: str) -> list[str]:
+    """User names of our members who asked to be told of the followee's new posts."""
+    rows = db.all("SELECT follower FROM follows WHERE followee = ? AND notify = 1 AND state = 'accepted'"
+                  " AND follower LIKE ?", (followee, base + "/users/%"))
+    return [row["follower"].removeprefix(base + "/users/") for row in rows]

@@ -173,3 +173,16 @@ def test_a_narrow_scope_stays_narrow(site: Site) -> None:
     writer = Api(site, "bram", scopes="read write")
     group = anne.get("/api/v1/accounts/lookup", acct="open-overheid").json()
     assert writer.post(f"/api/v1/accounts/{group['id']}/follow").status_code == 200  # write covers following
+
+
+def test_the_bell_notifies_of_new_posts(site: Site) -> None:
+    anne, bram = Api(site, "anne"), Api(site, "bram")
+    anne_id = anne.get("/api/v1/accounts/verify_credentials").json()["id"]
+    relation = bram.post(f"/api/v1/accounts/{anne_id}/follow", {"notify": True}).json()
+    assert relation["following"] is True and relation["notifying"] is True
+    post = anne.post("/api/v1/statuses", {"status": "Nieuw van Anne"}).json()
+    notes = bram.get("/api/v1/notifications", **{"types[]": "status"}).json()
+    assert [(n["type"], n["status"]["id"]) for n in notes] == [("status", post["id"])]
+    bram.post(f"/api/v1/accounts/{anne_id}/follow", {"notify": False})
+    anne.post("/api/v1/statuses", {"status": "Nog een"})
+    assert len(bram.get("/api/v1/notifications", **{"types[]": "status"}).json()) == 1

@@ -7,7 +7,19 @@ from starlette.responses import Response
 
 from federation import ids
 from node.api import auth, entities, present
-from node.api.respond import ApiError, endpoint, json, limit, link_header, paging_id, params, path_id, strings, text
+from node.api.respond import (
+    ApiError,
+    endpoint,
+    flag,
+    json,
+    limit,
+    link_header,
+    paging_id,
+    params,
+    path_id,
+    strings,
+    text,
+)
 from node.services import accounts as account_service
 from node.services import groups as group_service
 from node.services import network
@@ -48,7 +60,8 @@ def relationship(request: Request, me: Row, kind: str, row: Row) -> dict:
         following = groups.follows(node.db, row["id"], me["id"])
     followed_by = follows.get(node.db, uri, my_uri)
     api_id = str(entities.GROUP_OFFSET + row["id"]) if kind == "group" else str(row["id"])
-    return {"id": api_id, "following": following, "showing_reblogs": True, "notifying": False,
+    return {"id": api_id, "following": following, "showing_reblogs": True,
+            "notifying": follow is not None and bool(follow["notify"]),
             "languages": None, "followed_by": followed_by is not None and followed_by["state"] == "accepted",
             "blocking": False, "blocked_by": False, "muting": False, "muting_notifications": False,
             "muting_expires_at": None, "requested": follow is not None and follow["state"] == "pending",
@@ -133,6 +146,7 @@ async def relationships(request: Request) -> Response:
 async def follow(request: Request) -> Response:
     me = auth.member(request, "write:follows")
     kind, row = _target(request)
+    values = await params(request)
     node = node_of(request)
     if kind == "group":
         group_service.follow(node, me, row["slug"])
@@ -147,6 +161,9 @@ async def follow(request: Request) -> Response:
         if follows.get(node.db, me_uri, them) is None:
             follows.put(node.db, me_uri, them, "accepted", None, node.now())
             notifications.add(node.db, row["id"], "follow", None, me["id"], node.now())
+    if kind == "account" and "notify" in values:  # the bell: hear of each new post
+        follows.set_notify(node.db, ids.member(node.config.base_url, me["username"]), _uri(request, kind, row),
+                           flag(values, "notify"))
     return json(relationship(request, me, kind, row))
 
 

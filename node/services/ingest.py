@@ -12,6 +12,7 @@ from federation import ids, vocab
 from federation.actors import ActorUnavailable, RemoteActors, iso, web_url
 from federation.fetch import Fetcher, FetchError
 from node import markup
+from node.services import subscriptions
 from node.services.context import Node
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
@@ -270,6 +271,7 @@ class Ingest:
             search.index(db, post_id, title, markup.plain_text(fields["content"]), fields["tags"])
             for account_id in mentioned:
                 notifications.add(db, account_id, "mention", post_id, author["id"], now)
+            subscriptions.tell_subscribers(self.node, post_id)
             stored = posts.by_id(db, post_id)
             assert stored is not None
             if stored["parent_author_id"] and stored["parent_author_id"] not in mentioned:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from node import markup
-from node.services import outbound
+from node.services import outbound, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -85,6 +85,7 @@ def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> R
         })
         _after_write(node, post_id, rendered, [])
         outbound.post_created(node, post_id)
+        subscriptions.tell_subscribers(node, post_id)
     return get(node, post_id)
 
 
@@ -109,6 +110,7 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
         if parent["author_id"] != author["id"] and parent["author_id"] not in already_told:
             notifications.add(node.db, parent["author_id"], "reply", post_id, author["id"], now)
         outbound.post_created(node, post_id)
+        subscriptions.tell_subscribers(node, post_id)
     return get(node, post_id)
 
 
@@ -145,6 +147,7 @@ def write_blog_post(
         })
         _after_write(node, post_id, rendered, tag_list)
         outbound.post_created(node, post_id)
+        subscriptions.tell_subscribers(node, post_id)
     return get(node, post_id, author)
 
 
@@ -191,6 +194,8 @@ def edit(
             outbound.post_deleted(node, post_id)
         else:
             outbound.post_updated(node, post_id, newly_published=fields.get("state") == "published")
+            if fields.get("state") == "published":
+                subscriptions.tell_subscribers(node, post_id)
     return get(node, post_id, actor)
 
 

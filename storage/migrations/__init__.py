@@ -9,6 +9,7 @@ from storage.migrations import (
     m0004_more_notifications,
     m0005_inbox_retry,
     m0006_session_version,
+    m0007_follow_notify,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -18,3 +19,4 @@ MIGRATIONS(name="0003_client_api")(m0003_client_api.apply)
 MIGRATIONS(name="0004_more_notifications")(m0004_more_notifications.apply)
 MIGRATIONS(name="0005_inbox_retry")(m0005_inbox_retry.apply)
 MIGRATIONS(name="0006_session_version")(m0006_session_version.apply)
+MIGRATIONS(name="0007_follow_notify")(m0007_follow_notify.apply)

@@ -1,0 +1,18 @@
+"""Members who follow someone with notify=true (the bell in Mastodon apps) hear of each new post."""
+
+from __future__ import annotations
+
+from federation import vocab
+from node.services.context import Node
+from storage import accounts, follows, notifications, posts
+
+
+def tell_subscribers(node: Node, post_id: int) -> None:
+    post = posts.by_id(node.db, post_id)
+    if post is None or post["state"] != "published":
+        return
+    base = node.config.base_url
+    for username in follows.members_to_notify(node.db, vocab.author_uri(base, post), base):
+        member = accounts.local_by_username(node.db, username)
+        if member is not None and member["id"] != post["author_id"]:
+            notifications.add(node.db, member["id"], "status", post_id, post["author_id"], node.now())
