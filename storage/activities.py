@@ -49,3 +49,9 @@ def about_object(db: Database, object_uri: str) -> list[Row]:
 
 def set_body(db: Database, uri: str, body: str) -> None:
     db.execute("UPDATE activities SET body = ? WHERE uri = ?", (body, uri))
+
+
+def latest(db: Database, kind: str, actor: str, object_uri: str) -> Row | None:
+    """The newest activity of a kind by an actor about an object (e.g. a member's last share of a post)."""
+    return db.one("SELECT * FROM activities WHERE type = ? AND actor = ? AND object = ? ORDER BY id DESC LIMIT 1",
+                  (kind, actor, object_uri))

@@ -127,3 +127,19 @@ def test_moderators_remove_but_do_not_rewrite_remote_posts(site: Site) -> None:
     assert "Van elders" in posts.by_id(site.node.db, stored["id"])["content"]
     assert site.post(f"/posts/{stored['id']}/delete", {}).status_code == 303
     assert posts.by_id(site.node.db, stored["id"])["deleted_at"] is not None
+
+
+def test_sharing_again_after_unsharing_is_sent_again(site: Site) -> None:
+    from node.services import outbound
+    from storage import accounts, posts
+
+    anne_uri = f"{BASE}/users/anne"
+    remote_follower(site, "https://one.example/users/a", anne_uri, None)
+    site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
+    anne, post = accounts.by_username(site.node.db, "anne"), posts.by_id(site.node.db, 1)
+    outbound.shared(site.node, anne, post)
+    outbound.unshared(site.node, anne, post)
+    outbound.shared(site.node, anne, post)
+    sent = [(kind, body) for inbox, kind, body in queued(site) if kind in ("Announce", "Undo")]
+    assert [kind for kind, _ in sent] == ["Announce", "Undo", "Announce"]
+    assert sent[1][1]["object"]["id"] == sent[0][1]["id"] != sent[2][1]["id"]  # type: ignore[index]

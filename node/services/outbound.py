@@ -198,24 +198,25 @@ def group_announces(node: Node, post: Row, activity: dict[str, Any]) -> None:
                        and post["kind"] == "topic")
 
 
-def _share(node: Node, account: Row, post: Row) -> dict[str, Any]:
-    """A member's share of a post, with one stable id per (member, post) so an unshare can name it."""
+def shared(node: Node, account: Row, post: Row) -> None:
+    """A member shares a post: an Announce to their followers (each share its own, so sharing again
+    after an unshare is sent again)."""
     base = node.config.base_url
     actor = ids.member(base, account["username"])
-    share_id = ids.activity(base, f"share-{account['id']}-{post['id']}")
-    return vocab.activity("Announce", share_id, actor, vocab.post_uri(base, post), [PUBLIC],
-                          [ids.followers(actor)], node.now())
-
-
-def shared(node: Node, account: Row, post: Row) -> None:
-    share = _share(node, account, post)
-    publish(node, share, follower_inboxes(node, share["actor"]))
+    share = vocab.activity("Announce", new_activity_id(node), actor, vocab.post_uri(base, post), [PUBLIC],
+                           [ids.followers(actor)], node.now())
+    publish(node, share, follower_inboxes(node, actor))
 
 
 def unshared(node: Node, account: Row, post: Row) -> None:
-    share = _share(node, account, post)
-    undo = vocab.activity("Undo", new_activity_id(node), share["actor"], vocab.strip_context(share))
-    publish(node, undo, follower_inboxes(node, share["actor"]))
+    """Undo the member's latest share of the post, naming it by its id as receivers expect."""
+    base = node.config.base_url
+    actor = ids.member(base, account["username"])
+    latest = activities.latest(node.db, "Announce", actor, vocab.post_uri(base, post))
+    if latest is None:
+        return
+    undo = vocab.activity("Undo", new_activity_id(node), actor, vocab.strip_context(orjson.loads(latest["body"])))
+    publish(node, undo, follower_inboxes(node, actor))
 
 
 def _forget(node: Node, object_id: str) -> None:
