@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import urls
-from node.services import accounts, posts
-from node.services.errors import Forbidden, NotFound, ServiceError
+from node.services import posts
+from node.services.errors import NotFound, ServiceError
 from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
 from storage.db import Row
 
@@ -44,17 +44,10 @@ async def reply(request: Request) -> Response:
     return redirect(urls.post(post))
 
 
-def _check_owner(post: Row, account: Row) -> None:
-    if post["deleted_at"]:
-        raise NotFound("error.post_not_found")
-    if post["author_id"] != account["id"] and not accounts.can_moderate(account):
-        raise Forbidden("error.not_allowed")
-
-
 async def edit_form(request: Request) -> Response:
     account = require_account(request)
     post = _post(request, account)
-    _check_owner(post, account)
+    posts.check_may_change(post, account)
     tags = posts.tags_for_form(node_of(request), post)
     return render(request, "post_edit.html", {
         "post": post, "values": {"title": post["title"], "summary": post["summary"], "body": post["source"],

@@ -151,7 +151,8 @@ def write_blog_post(
     return get(node, post_id, author)
 
 
-def _check_may_change(post: Row, actor: Row) -> None:
+def check_may_change(post: Row, actor: Row) -> None:
+    """Only the author, or a moderator, may edit or delete a post; a deleted one is gone."""
     if post["deleted_at"]:
         raise NotFound("error.post_not_found")
     if post["author_id"] != actor["id"] and not can_moderate(actor):
@@ -163,7 +164,7 @@ def edit(
     summary: str | None = None, tags: str | None = None, publish: bool | None = None,
 ) -> Row:
     post = get(node, post_id, actor)
-    _check_may_change(post, actor)
+    check_may_change(post, actor)
     if post["uri"]:
         raise Forbidden("error.not_allowed")  # another server's post: moderators may remove it, not rewrite it
     body = _check_body(node, body)
@@ -202,7 +203,7 @@ def edit(
 def delete(node: Node, actor: Row, post_id: int) -> Row:
     """Leave a tombstone: the post keeps its place in the thread, its text is gone."""
     post = get(node, post_id, actor)
-    _check_may_change(post, actor)
+    check_may_change(post, actor)
     with node.db.transaction():
         posts.tombstone(node.db, post_id, node.now())
         if post["state"] == "published":
