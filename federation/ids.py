@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
@@ -49,4 +51,22 @@ def local_path(base: str, uri: str) -> str | None:
     """The path of one of our URIs, or None for another server's."""
     if uri == base or uri.startswith(base + "/"):
         return uri[len(base):] or "/"
+    return None
+
+
+ACTOR_NAME = re.compile(r"[a-z0-9_-]{1,50}")  # what usernames and group slugs are made of
+
+
+def parse_actor(base: str, uri: str) -> tuple[str, str] | None:
+    """("organisation", ""), ("member", name) or ("group", slug) for exactly one of our actor ids, else
+    None: a longer path, a query, a fragment or a trailing slash is not an actor id."""
+    path = local_path(base, uri)
+    if path is None:
+        return None
+    if path == "/organisation":
+        return "organisation", ""
+    for prefix, kind in (("/users/", "member"), ("/groups/", "group")):
+        name = path.removeprefix(prefix)
+        if name != path and ACTOR_NAME.fullmatch(name):
+            return kind, name
     return None

@@ -107,6 +107,10 @@ def test_collections_are_paged(filled: Site) -> None:
     ("acct:organisatie@127.0.0.1:8000", "/organisation"),
     ("acct:127.0.0.1:8000@127.0.0.1:8000", "/organisation"),
     (BASE + "/", "/organisation"),
+    (BASE, "/organisation"),
+    (f"{BASE}/organisation", "/organisation"),
+    (f"{BASE}/groups/open-overheid", "/groups/open-overheid"),
+    ("ACCT:anne@127.0.0.1:8000", "/users/anne"),
 ])
 def test_webfinger(filled: Site, resource: str, actor: str) -> None:
     response = filled.client.get("/.well-known/webfinger", params={"resource": resource})
@@ -118,6 +122,13 @@ def test_webfinger(filled: Site, resource: str, actor: str) -> None:
 
 @pytest.mark.parametrize(("resource", "status"), [
     ("acct:nobody@127.0.0.1:8000", 404), ("acct:anne@elsewhere.example", 404), ("", 400), ("garbage", 400),
+    # only our actor ids exactly, not any path that ends in a name
+    (f"{BASE}/any/path/anne", 404), (f"{BASE}/users/anne/outbox", 404), (f"{BASE}/users/anne/", 404),
+    (f"{BASE}/users/anne?x=1", 404), (f"{BASE}/posts/1", 404), ("https://elsewhere.example/users/anne", 404),
+    (f"{BASE}/groups/nothing", 404),
+    # RFC 7033: a malformed resource is 400, a well-formed one we do not serve is 404
+    ("=acct:anne@127.0.0.1:8000", 400), ("acct:anne", 400), ("acct:", 400), ("acct:a b@127.0.0.1:8000", 400),
+    ("foo://127.0.0.1:8000/users/anne", 404), ("mailto:anne@127.0.0.1:8000", 404),
 ])
 def test_webfinger_errors_are_json(filled: Site, resource: str, status: int) -> None:
     response = filled.client.get("/.well-known/webfinger", params={"resource": resource})
@@ -131,3 +142,15 @@ def test_host_meta_and_nodeinfo(filled: Site) -> None:
     assert info["software"]["name"] == "meent" and info["protocols"] == ["activitypub"]
     assert info["usage"]["users"]["total"] == 2 and info["usage"]["localPosts"] == 2
     assert info["openRegistrations"] is False
+
+
+@pytest.mark.parametrize(("uri", "parsed"), [
+    (f"{BASE}/users/anne", ("member", "anne")), (f"{BASE}/groups/open-overheid", ("group", "open-overheid")),
+    (f"{BASE}/organisation", ("organisation", "")), (f"{BASE}/users/anne/inbox", None), (f"{BASE}/users/", None),
+    (f"{BASE}/users/Anne", None), (f"{BASE}/x/users/anne", None), ("https://elsewhere.example/users/anne", None),
+    (f"{BASE}/groups/a%2Fb", None), (f"{BASE}/users/anne#main-key", None),
+])
+def test_our_actor_ids_parse_exactly(uri: str, parsed: tuple[str, str] | None) -> None:
+    from federation import ids
+
+    assert ids.parse_actor(BASE, uri) == parsed
