@@ -143,3 +143,18 @@ def test_sharing_again_after_unsharing_is_sent_again(site: Site) -> None:
     sent = [(kind, body) for inbox, kind, body in queued(site) if kind in ("Announce", "Undo")]
     assert [kind for kind, _ in sent] == ["Announce", "Undo", "Announce"]
     assert sent[1][1]["object"]["id"] == sent[0][1]["id"] != sent[2][1]["id"]  # type: ignore[index]
+
+
+def test_undo_like_names_the_like_it_undoes(site: Site) -> None:
+    anne_uri = f"{BASE}/users/anne"
+    remote_follower(site, "https://one.example/users/a", f"{BASE}/groups/open-overheid", None)
+    site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
+    site.post("/posts/1/like", {})
+    site.post("/posts/1/unlike", {})
+    site.post("/posts/1/like", {})
+    sent = [body for _, kind, body in queued(site) if kind == "Announce" and isinstance(body["object"], dict)
+            and body["object"]["type"] in ("Like", "Undo")]  # type: ignore[index]
+    like, undo, again = (body["object"] for body in sent)
+    assert like["type"] == "Like" and like["actor"] == anne_uri  # type: ignore[index]
+    assert undo["type"] == "Undo" and undo["object"]["id"] == like["id"]  # type: ignore[index]
+    assert undo["object"]["type"] == "Like" and again["id"] != like["id"]  # type: ignore[index]

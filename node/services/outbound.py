@@ -159,7 +159,9 @@ def unliked(node: Node, account: Row, post_id: int) -> None:
         return
     base = node.config.base_url
     actor = ids.member(base, account["username"])
-    like = vocab.strip_context(_like_activity(node, account, post))
+    # name the Like we sent by its id, as receivers look it up; mint one only if we never sent it
+    sent = activities.latest(node.db, "Like", actor, vocab.post_uri(base, post))
+    like = vocab.strip_context(orjson.loads(sent["body"]) if sent is not None else _like_activity(node, account, post))
     undo = vocab.activity("Undo", new_activity_id(node), actor, like)
     parties = _remote_parties(node, post) + ([post["author_uri"]] if post["author_uri"] else [])
     publish(node, undo, _inboxes(node, parties))
