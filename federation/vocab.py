@@ -98,6 +98,14 @@ def audience(base: str, post: Record) -> tuple[list[str], list[str]]:
     return to, [ids.followers(author_uri(base, post))]
 
 
+def thread_context(base: str, post: Record) -> str:
+    """The thread's context (FEP-7888): ours, or the one a remote thread's opening post named, else
+    (a remote thread that named none) that opening post's id."""
+    if not post["topic_uri"]:
+        return ids.context(base, post["topic_id"])
+    return str(post["topic_context"] or post["topic_uri"])
+
+
 def post_object(
     base: str, post: Record, html_url: str, tags: Sequence[str], mentions: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
@@ -107,7 +115,6 @@ def post_object(
         return {"@context": CONTEXT, "id": uri, "type": "Tombstone", "deleted": post["deleted_at"],
                 "formerType": "Note" if post["kind"] == "reply" else "Article"}
     to, cc = audience(base, post)
-    topic_uri = str(post["topic_uri"] or ids.post(base, post["topic_id"]))
     obj: dict[str, Any] = {
         "@context": CONTEXT,
         "id": uri,
@@ -122,7 +129,7 @@ def post_object(
         "to": to,
         "cc": cc + [href for _, href in mentions if href not in cc and href not in to],
         "inReplyTo": post["parent_uri"] or (ids.post(base, post["parent_id"]) if post["parent_id"] else None),
-        "context": topic_uri if post["topic_uri"] else ids.context(base, post["topic_id"]),
+        "context": thread_context(base, post),
         "tag": [{"type": "Hashtag", "name": f"#{t}", "href": f"{base}/tags/{t}"} for t in tags]
         + [{"type": "Mention", "name": name, "href": href} for name, href in mentions],
         "sensitive": False,

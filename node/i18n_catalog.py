@@ -127,6 +127,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "post.likes.one": {"nl": "1 waardering", "en": "1 like"},
     "post.by": {"nl": "door {name}", "en": "by {name}"},
     "post.permalink": {"nl": "Vaste link", "en": "Permalink"},
+    "post.view_original": {"nl": "origineel bekijken", "en": "view original"},
+    "post.view_original_on": {"nl": "op {domain}", "en": "on {domain}"},
     "post.in_reply_to": {"nl": "Reactie op {name}", "en": "In reply to {name}"},
     "post.edit_title": {"nl": "Bericht bewerken", "en": "Edit post"},
     "post.cancel": {"nl": "Annuleren", "en": "Cancel"},

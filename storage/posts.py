@@ -11,7 +11,7 @@ SELECT = (
     " a.job_title AS author_job_title, g.slug AS group_slug, g.name AS group_name,"
     " o.username AS blog_owner_username, o.display_name AS blog_owner_name,"
     " root.title AS topic_title, root.kind AS topic_kind, root.uri AS topic_uri, root.state AS topic_state,"
-    " root.deleted_at AS topic_deleted_at,"
+    " root.deleted_at AS topic_deleted_at, root.context_uri AS topic_context,"
     " a.actor_uri AS author_uri, a.domain AS author_domain, g.actor_uri AS group_uri, g.domain AS group_domain,"
     " parent.uri AS parent_uri, parent.author_id AS parent_author_id"
     " FROM posts"
@@ -55,9 +55,15 @@ def by_id(db: Database, post_id: int) -> Row | None:
     return db.one(f"{SELECT} WHERE posts.id = ?", (post_id,))
 
 
+# When a post was written: a remote post's own `published`, not when it reached us (a backfilled reply
+# arrives after newer ones). Local posts are published when they are created, so their order is unchanged.
+WRITTEN = "coalesce(posts.published_at, posts.created_at)"
+
+
 def thread(db: Database, topic_id: int) -> list[Row]:
-    """Every post of a thread, root first, in creation order."""
-    return db.all(f"{SELECT} WHERE posts.topic_id = ? ORDER BY posts.id", (topic_id,))
+    """Every post of a thread, root first, then in the order they were written."""
+    return db.all(f"{SELECT} WHERE posts.topic_id = ? ORDER BY posts.id != posts.topic_id, {WRITTEN}, posts.id",
+                  (topic_id,))
 
 
 def topics_in_group(db: Database, group_id: int, limit: int = 50) -> list[Row]:

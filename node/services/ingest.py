@@ -23,6 +23,7 @@ MAX_CONTENT = 200_000
 BACKFILL_ITEMS = 200  # at most this many posts fetched to complete one thread
 BACKFILL_PAGES = 5
 TITLE_MAX = 200
+MAX_URL = 2000
 
 
 def origin(uri: str) -> str:
@@ -63,6 +64,12 @@ def first_actor(value: Any) -> str | None:
     return None
 
 
+def bounded_url(value: Any) -> str | None:
+    """The id of a link or object when it is a web URL of sane length (we store it). Pure."""
+    found = vocab.id_of(value)
+    return found if found is not None and len(found) <= MAX_URL and web_url(found) else None
+
+
 def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of a remote post we keep, cleaned. Pure."""
     content = vocab.text_of(obj, "content")[:MAX_CONTENT]
@@ -83,6 +90,7 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
         "language": language[:10] or "nl",
         "published": published,
         "url": url if web_url(url := vocab.id_of(obj.get("url"))) else None,
+        "context": bounded_url(obj.get("context")),
         "tags": sorted({markup.normalise_tag(t.get("name", "")) for t in vocab.as_list(obj.get("tag"))
                         if isinstance(t, Mapping) and t.get("type") == "Hashtag"
                         and markup.HASHTAG.fullmatch("#" + markup.normalise_tag(str(t.get("name", ""))))}),
@@ -263,6 +271,7 @@ class Ingest:
                 **place, "author_id": author["id"], "title": title if place["kind"] != "reply" else "",
                 "summary": fields["summary"], "source": fields["source"], "content": fields["content"],
                 "language": fields["language"], "uri": uri, "url": fields["url"] or uri,
+                "context_uri": fields["context"],
                 "created_at": now, "published_at": fields["published"] or now, "last_activity_at": now,
             })
             posts.set_tags(db, post_id, fields["tags"])

@@ -1,0 +1,108 @@
+"""Remote threads as their authors wrote them: their own context, their own times and order, a link to
+the original."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from node import urls
+from node.services.ingest import Ingest
+from storage import follows, posts
+from tests.helpers import Site, make_site
+from tests.remote_actors import RemoteServer
+
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[Site, RemoteServer]]:
+    site = make_site(tmp_path, federation={"allow_private_addresses": True})
+    with RemoteServer() as remote, site.client:
+        site.member("anne")  # who follows eve: her threads are taken in
+        follows.put(site.node.db, f"{BASE}/users/anne", remote.add_person("eve"), "accepted", None, site.node.now())
+        site.login("anne")
+        yield site, remote
+    site.node.db.close()
+
+
+def note(remote: RemoteServer, path: str, text: str, parent: str | None = None, **extra: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": remote.origin + path, "type": "Note" if parent else "Article",
+                           "attributedTo": f"{remote.origin}/users/eve", "content": f"<p>{text}</p>", **extra}
+    if parent:
+        doc["inReplyTo"] = remote.origin + parent
+    else:
+        doc["name"] = "Een draad elders"
+    remote.documents[path] = doc
+    return doc
+
+
+def ingest(site: Site, obj: dict[str, Any]) -> Any:
+    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    return site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, obj)
+
+
+def sent_creates(site: Site) -> list[dict[str, Any]]:
+    rows = site.node.db.all("SELECT body FROM deliveries ORDER BY id")
+    return [body for row in rows if (body := orjson.loads(row["body"]))["type"] == "Create"]
+
+
+def test_a_reply_in_a_remote_thread_names_that_threads_context(world: tuple[Site, RemoteServer]) -> None:
+    site, remote = world
+    o = remote.origin
+    root = ingest(site, note(remote, "/topic/1", "Met context", context=f"{o}/topic/1/context"))
+    bare = ingest(site, note(remote, "/topic/2", "Zonder context"))
+    assert root["context_uri"] == f"{o}/topic/1/context" and bare["context_uri"] is None
+    site.post(f"/posts/{root['id']}/reply", {"body": "Mijn antwoord"})
+    reply = posts.thread(site.node.db, root["id"])[-1]
+    assert reply["topic_context"] == f"{o}/topic/1/context" and reply["uri"] is None
+    site.post(f"/posts/{bare['id']}/reply", {"body": "Nog een antwoord"})
+    contexts = [create["object"]["context"] for create in sent_creates(site)]
+    assert contexts == [f"{o}/topic/1/context", f"{o}/topic/2"]  # no context named: the opening post's id
+
+
+@pytest.mark.parametrize("context", ["javascript:alert(1)", "https://x.example/" + "a" * 3000, {"no": "id"}, 7])
+def test_a_context_we_would_not_fetch_is_not_kept(world: tuple[Site, RemoteServer], context: Any) -> None:
+    site, remote = world
+    assert ingest(site, note(remote, "/topic/3", "Vreemde context", context=context))["context_uri"] is None
+
+
+def test_a_backfilled_older_reply_comes_before_a_newer_one(world: tuple[Site, RemoteServer]) -> None:
+    site, remote = world
+    o = remote.origin
+    context = {"context": f"{o}/context/1"}
+    note(remote, "/topic/1", "Het begin", published="2026-01-05T09:00:00Z", **context)
+    older = note(remote, "/notes/2", "Eerder geschreven", "/topic/1", published="2026-01-05T10:10:00Z", **context)
+    newer = note(remote, "/notes/3", "Later geschreven", "/topic/1", published="2026-01-05T10:30:00Z", **context)
+    remote.documents["/context/1"] = {"id": f"{o}/context/1", "type": "OrderedCollection", "totalItems": 3,
+                                      "orderedItems": [o + "/topic/1", older["id"], newer["id"]]}
+    stored = ingest(site, newer)  # the newer reply arrives first; the older comes with the backfill
+    thread = posts.thread(site.node.db, stored["topic_id"])
+    assert [row["uri"] for row in thread] == [o + "/topic/1", older["id"], newer["id"]]
+    assert thread[1]["id"] > thread[2]["id"]  # arrived later, yet shown first
+    page = site.client.get(urls.thread(thread[0])).text
+    assert page.index("Eerder geschreven") < page.index("Later geschreven")
+    assert '<time datetime="2026-01-05T10:10:00.000Z">2026-01-05 10:10</time>' in page
+    status = site.client.get(f"/api/v1/statuses/{thread[1]['id']}").json()
+    assert status["created_at"] == "2026-01-05T10:10:00.000Z"
+    descendants = site.client.get(f"/api/v1/statuses/{thread[0]['id']}/context").json()["descendants"]
+    assert [d["id"] for d in descendants] == [str(thread[1]["id"]), str(thread[2]["id"])]
+    site.post(f"/posts/{thread[0]['id']}/reply", {"body": "Van hier"})  # local posts: written when created
+    mine = posts.thread(site.node.db, stored["topic_id"])[-1]
+    assert mine["uri"] is None and mine["published_at"] == mine["created_at"]
+
+
+def test_remote_posts_link_to_their_original(world: tuple[Site, RemoteServer]) -> None:
+    site, remote = world
+    o = remote.origin
+    root = ingest(site, note(remote, "/topic/1", "Het begin", url=f"{o}/topic/1/een-draad"))
+    ingest(site, note(remote, "/notes/2", "Een antwoord", "/topic/1"))
+    site.post(f"/posts/{root['id']}/reply", {"body": "Van hier"})
+    page = site.client.get(urls.thread(root)).text
+    assert f'href="{o}/topic/1/een-draad" rel="nofollow noopener noreferrer">origineel bekijken' in page
+    assert f'href="{o}/notes/2" rel="nofollow noopener noreferrer">origineel bekijken' in page
+    assert page.count("origineel bekijken") == 2  # our own reply has no original elsewhere
+    english = site.client.get(urls.thread(root), headers={"Accept-Language": "en"}).text
+    assert "view original" in english
