@@ -1,6 +1,6 @@
 """Markdown to safe HTML, and the #hashtags and @mentions in a text. Pure, no I/O.
 
-markdown-it-py renders CommonMark with raw HTML switched off; nh3 (Ammonia)
+markdown-it-py renders CommonMark with raw HTML switched off and bare URLs linked; nh3 (Ammonia)
 then sanitises the result, so what reaches a page or another server is an
 allow-list of tags and attributes whatever the author typed.
 """
@@ -10,12 +10,30 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import nh3
+from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_md.enable("strikethrough").enable("table")
+# Bare URLs become links: those with http(s) or mailto, and domains without a scheme only under the few
+# top-level domains our texts name, so that a file such as plan.py or README.md stays text.
+FUZZY_TLDS = ["nl", "eu", "be", "com", "org", "net", "gov", "int", "info"]
+
+
+class _Linkify(LinkifyIt):  # type: ignore[misc]  # linkify-it-py has no type hints
+    def normalize(self, match: Any) -> None:
+        """A domain written without a scheme (www.utrecht.nl) links over https, not http."""
+        had_scheme = bool(match.schema)
+        super().normalize(match)
+        if not had_scheme:
+            match.url = "https://" + match.url.removeprefix("http://")
+
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+_md.enable("strikethrough").enable("table").enable("linkify")
+_md.linkify = _Linkify(options={"fuzzy_email": False, "fuzzy_ip": False}).add("ftp:", None).add("//", None)
+_md.linkify.tlds(FUZZY_TLDS, False)
 
 ALLOWED_TAGS = {
     "p", "br", "a", "em", "strong", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",

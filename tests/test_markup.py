@@ -39,3 +39,19 @@ def test_sanitise_keeps_safe_links_with_rel() -> None:
     assert 'href="https://overheid.nl"' in cleaned
     assert "onclick" not in cleaned
     assert "noopener" in cleaned
+
+
+def test_bare_urls_become_links_the_sanitiser_keeps() -> None:
+    html = markup.render("Zie https://example.org/a?b=1&c=2, www.utrecht.nl en utrecht.nl. "
+                         "Niet plan.py, README.md of ftp://x.example of javascript:alert(1).").html
+    for href in ("https://example.org/a?b=1&amp;c=2", "https://www.utrecht.nl", "https://utrecht.nl"):
+        assert f'<a href="{href}" rel="nofollow noopener noreferrer">' in html
+    assert html.count("<a ") == 3 and "javascript" in html and 'href="javascript' not in html
+
+
+def test_links_tags_and_mentions_do_not_meet() -> None:
+    html = markup.render("@anne zie https://x.example/@anne/pagina#woo, [al](https://y.example) en "
+                         "`https://in.code` #woo", members={"anne"}).html
+    assert 'href="https://x.example/@anne/pagina#woo"' in html and 'href="/users/anne"' in html
+    assert html.count('href="https://y.example"') == 1 and "<code>https://in.code</code>" in html
+    assert html.count('href="/tags/woo"') == 1

@@ -1,5 +1,5 @@
 """Remote threads as their authors wrote them: their own context, their own times and order, a link to
-the original."""
+the original; and what remote people and groups say about themselves."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,3 +106,25 @@ def test_remote_posts_link_to_their_original(world: tuple[Site, RemoteServer]) -
     assert page.count("origineel bekijken") == 2  # our own reply has no original elsewhere
     english = site.client.get(urls.thread(root), headers={"Accept-Language": "en"}).text
     assert "view original" in english
+
+
+SUMMARY = '<p>Adviseur <script>alert(1)</script><a href="https://eve.example" onclick="x()">site</a></p>' + "x" * 9000
+
+
+def test_remote_people_and_groups_keep_their_summary(world: tuple[Site, RemoteServer]) -> None:
+    site, remote = world
+    o = remote.origin
+    remote.documents["/users/eve"]["summary"] = SUMMARY
+    group_uri = remote.add_person("forum")
+    remote.documents["/users/forum"] |= {"type": "Group", "summaryMap": {"nl": "<p>Over <em>Woo</em></p>"}}
+    ingest(site, note(remote, "/topic/1", "Het begin"))
+    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    group = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).remote_group, group_uri)
+    eve = site.node.db.one("SELECT * FROM accounts WHERE actor_uri = ?", (f"{o}/users/eve",))
+    assert eve["about"].startswith('<p>Adviseur <a href="https://eve.example" rel="nofollow noopener noreferrer">')
+    assert "script" not in eve["about"] and "onclick" not in eve["about"] and len(eve["about"]) < 5200
+    profile = site.client.get(f"/users/{eve['username']}").text
+    assert '<div class="utrecht-rich-text meent-about"><p>Adviseur <a href="https://eve.example"' in profile
+    assert site.client.get(f"/api/v1/accounts/{eve['id']}").json()["note"] == eve["about"]
+    assert group["description"] == "<p>Over <em>Woo</em></p>"
+    assert "<p>Over <em>Woo</em></p>" in site.client.get(urls.group(group["slug"])).text

@@ -43,7 +43,7 @@ def account(base: str, domain: str, row: Record, counts: Mapping[str, int], *, s
         "locked": False, "bot": False, "discoverable": True, "indexable": True, "group": False,
         "hide_collections": False, "noindex": False,
         "created_at": api_time(row["created_at"]),
-        "note": _note(row["about"]),
+        "note": row["about"] if remote else _note(row["about"]),  # a remote summary is sanitised HTML
         "url": profile,
         "uri": row["actor_uri"] or ids.member(base, row["username"]),
         "avatar": f"{base}/avatars/default.png", "avatar_static": f"{base}/avatars/default.png",
@@ -76,7 +76,7 @@ def group_account(base: str, row: Record, counts: Mapping[str, int]) -> dict:
         "locked": False, "bot": False, "discoverable": True, "indexable": True, "group": True,
         "hide_collections": False, "noindex": False,
         "created_at": api_time(row["created_at"]),
-        "note": _note(row["description"]),
+        "note": row["description"] if remote else _note(row["description"]),
         "url": uri if remote else f"{base}{urls.group(row['slug'])}",
         "uri": uri,
         "avatar": f"{base}/avatars/default.png", "avatar_static": f"{base}/avatars/default.png",

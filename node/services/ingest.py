@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from federation import ids, vocab
 from federation.actors import ActorUnavailable, RemoteActors, iso, web_url
 from federation.fetch import Fetcher, FetchError
@@ -24,6 +26,7 @@ BACKFILL_ITEMS = 200  # at most this many posts fetched to complete one thread
 BACKFILL_PAGES = 5
 TITLE_MAX = 200
 MAX_URL = 2000
+SUMMARY_MAX = 5000  # of a remote actor's profile text or a group's description, before sanitising
 
 
 def origin(uri: str) -> str:
@@ -98,6 +101,16 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def actor_summary(actor: Row) -> str:
+    """A remote actor's summary (a person's profile text, a group's description) as sanitised HTML,
+    read from its cached document. Pure."""
+    try:
+        doc = orjson.loads(actor["raw"] or "{}")
+    except orjson.JSONDecodeError:
+        return ""
+    return markup.sanitise(vocab.text_of(doc, "summary")[:SUMMARY_MAX]) if isinstance(doc, Mapping) else ""
+
+
 def mention_hrefs(obj: Mapping[str, Any]) -> list[str]:
     """Whom a post mentions (its Mention tags). Pure."""
     return [t["href"] for t in vocab.as_list(obj.get("tag"))
@@ -132,7 +145,7 @@ class Ingest:
         if accounts.by_username(self.node.db, handle) is not None and accounts.by_actor_uri(self.node.db, uri) is None:
             handle = uri  # two actors claim one handle: the id is unique
         account_id = accounts.upsert_remote(self.node.db, uri=uri, handle=handle, domain=actor["domain"],
-                                            display_name=actor["name"][:100] or handle, about="",
+                                            display_name=actor["name"][:100] or handle, about=actor_summary(actor),
                                             now=self.node.now())
         row = accounts.by_id(self.node.db, account_id)
         assert row is not None
@@ -144,7 +157,7 @@ class Ingest:
             return None
         group_id = groups.upsert_remote(self.node.db, uri=uri, handle=f"{actor['username']}@{actor['domain']}",
                                         domain=actor["domain"], name=actor["name"][:100] or actor["username"],
-                                        description="", now=self.node.now())
+                                        description=actor_summary(actor), now=self.node.now())
         return groups.by_id(self.node.db, group_id)
 
     async def find_or_fetch(self, uri: str, depth: int) -> Row | None:
