@@ -184,6 +184,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "network.recent": {"nl": "Nieuw uit het netwerk", "en": "New from the network"},
     "network.now_following": {"nl": "U volgt nu {name}.", "en": "You now follow {name}."},
     "network.group": {"nl": "groep", "en": "group"},
+    "network.look_up_title": {"nl": "Opzoeken", "en": "Look up"},
+    "network.address": {"nl": "Adres van een bericht, persoon of groep", "en": "Address of a post, person or group"},
+    "network.address_hint": {
+        "nl": "Een https-adres van een andere server, of een naam als @anne@amsterdam.example",
+        "en": "An https address on another server, or a handle such as @anne@amsterdam.example",
+    },
+    "network.look_up": {"nl": "Opzoeken", "en": "Look up"},
     "network.person": {"nl": "persoon", "en": "person"},
     "error.handle_format": {
         "nl": "Geef een naam als @groep@organisatie.nl of een https-adres.",

@@ -11,9 +11,9 @@ from node.api import auth, entities, present
 from node.api.respond import endpoint, flag, json, limit, params, text
 from node.services import network
 from node.services.errors import ServiceError
-from node.services.ingest import Ingest
 from node.web import node_of
 from storage import accounts, groups, posts, search
+from storage.db import Row
 
 TYPES = ("accounts", "hashtags", "statuses")
 
@@ -47,6 +47,8 @@ async def v2(request: Request) -> Response:
 
 async def _accounts(request: Request, query: str, *, resolve: bool, count: int) -> list[dict]:
     node = node_of(request)
+    if query.startswith(("https://", "http://")):
+        return await _account_by_url(request, query, resolve=resolve)
     found: list[dict] = []
     try:
         name, domain = discovery.parse_handle(query)
@@ -57,17 +59,7 @@ async def _accounts(request: Request, query: str, *, resolve: bool, count: int) 
     account = accounts.local_by_username(node.db, name) if local else accounts.by_username(node.db, handle)
     group = groups.local_by_slug(node.db, name) if local else groups.by_slug(node.db, handle)
     if account is None and group is None and not local and resolve:
-        runtime = request.app.state.federation
-        try:
-            actor = await network.resolve(node, runtime.fetcher, runtime.actors, query)
-        except ServiceError:
-            actor = None
-        if actor is not None:
-            ingest = Ingest(node, runtime.actors, runtime.fetcher)
-            if actor["type"] == "Group":
-                group = await ingest.remote_group(actor["uri"])
-            else:
-                account = await ingest.remote_account(actor["uri"])
+        account, group = await _resolved(request, query)
     if account is not None and not account["disabled"]:
         found.append(present.account(node, account))
     if group is not None:
@@ -77,14 +69,37 @@ async def _accounts(request: Request, query: str, *, resolve: bool, count: int) 
     return found[:count]
 
 
-async def _status_by_url(request: Request, query: str) -> dict | None:
-    """A post's URL: ours, one we have, or fetched from its server and stored."""
-    if not query.startswith(("https://", "http://")):
-        return None
+async def _resolved(request: Request, query: str) -> tuple[Row | None, Row | None]:
+    """(account, group) of a remote actor, fetched by its handle or URL and stored here."""
     node = node_of(request)
     runtime = request.app.state.federation
-    ingest = Ingest(node, runtime.actors, runtime.fetcher)
-    row = ingest.known_post(query)
-    if row is None:
-        row = await ingest.find_or_fetch(query, depth=0)
+    try:
+        actor = await network.resolve(node, runtime.fetcher, runtime.actors, query)
+    except ServiceError:
+        return None, None
+    kind, row = await network.store_actor(node, runtime.fetcher, runtime.actors, actor)
+    return (row, None) if kind == "person" else (None, row)
+
+
+async def _account_by_url(request: Request, url: str, *, resolve: bool) -> list[dict]:
+    """An actor by its URL: one of ours, one we know, or (resolve) fetched from its server."""
+    node = node_of(request)
+    local = network.local_actor(node, url)
+    if local is not None:
+        account, group = (local[1], None) if local[0] == "person" else (None, local[1])
+    else:
+        account, group = accounts.by_actor_uri(node.db, url), groups.by_actor_uri(node.db, url)
+    if account is None and group is None and resolve and local is None:
+        account, group = await _resolved(request, url)
+    if account is not None and not account["disabled"]:
+        return [present.account(node, account)]
+    return [present.group(node, group)] if group is not None else []
+
+
+async def _status_by_url(request: Request, query: str) -> dict | None:
+    """A post's URL: ours, one we have, or fetched from its server and stored with its thread."""
+    if not query.startswith(("https://", "http://")):
+        return None
+    runtime = request.app.state.federation
+    row = await network.resolve_post(node_of(request), runtime.fetcher, runtime.actors, query)
     return dict(row) if row is not None else None

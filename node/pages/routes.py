@@ -104,6 +104,7 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/network", network.show, methods=["GET"]),
         Route("/network/follow", network.follow, methods=["POST"]),
         Route("/network/unfollow", network.unfollow, methods=["POST"]),
+        Route("/network/look-up", network.look_up, methods=["POST"]),
         Route("/notifications", notices.index, methods=["GET"]),
         Route("/notifications/read", notices.mark_read, methods=["POST"]),
         Route("/settings", settings.show, methods=["GET"]),

@@ -160,7 +160,7 @@ class Ingest:
                                         description=actor_summary(actor), now=self.node.now())
         return groups.by_id(self.node.db, group_id)
 
-    async def find_or_fetch(self, uri: str, depth: int) -> Row | None:
+    async def find_or_fetch(self, uri: str, depth: int, solicited: bool = False) -> Row | None:
         known = self.known_post(uri)
         if known is not None or depth > MAX_DEPTH or ids.local_path(self.base, uri) is not None:
             return known
@@ -168,7 +168,17 @@ class Ingest:
             obj = await self.fetcher.get_json(uri)
         except FetchError:
             return None
-        return await self.post(obj, depth=depth, backfill=False)
+        return await self.post(obj, depth=depth, backfill=False, solicited=solicited)
+
+    async def _audience_group(self, obj: Mapping[str, Any]) -> Row | None:
+        """The remote group a post names as its audience (FEP-1b12), fetched when we do not know it yet."""
+        for uri in vocab.ids_of(obj.get("audience"))[:1]:
+            if ids.local_path(self.base, uri) is None:
+                try:
+                    return await self.remote_group(uri)
+                except ActorUnavailable:
+                    return None
+        return None
 
     def _local_group(self, obj: Mapping[str, Any]) -> Row | None:
         for uri in vocab.ids_of(obj.get("audience")) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc")):
@@ -179,11 +189,13 @@ class Ingest:
                     return found
         return None
 
-    async def _place(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> dict[str, Any] | None:
-        """Where a post goes: under its parent, as a topic in a group, or on its author's page."""
+    async def _place(self, obj: Mapping[str, Any], group: Row | None, depth: int,
+                     solicited: bool = False) -> dict[str, Any] | None:
+        """Where a post goes: under its parent, as a topic in a group, or on its author's page.
+        A solicited post (someone here asked for it by its URL) is placed even where nobody here follows."""
         parent_uri = vocab.id_of(obj.get("inReplyTo"))
         if parent_uri:
-            parent = await self.find_or_fetch(parent_uri, depth + 1)
+            parent = await self.find_or_fetch(parent_uri, depth + 1, solicited)
             if parent is None or parent["deleted_at"]:
                 return None
             return {"kind": "reply", "group_id": parent["group_id"], "blog_owner": parent["blog_owner"],
@@ -195,20 +207,22 @@ class Ingest:
             known = groups.by_actor_uri(self.node.db, uri)
             if known is not None:
                 return {"kind": "topic", "group_id": known["id"]}
+        if group is None and solicited:
+            group = await self._audience_group(obj)
         if group is not None:
             return {"kind": "topic", "group_id": group["id"]}
         author = first_actor(obj.get("attributedTo")) or ""
         addressed = mention_hrefs(obj) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
         to_us = any(ids.local_path(self.base, uri) for uri in addressed)
-        if follows.followed_here(self.node.db, author, self.base) or to_us:
+        if follows.followed_here(self.node.db, author, self.base) or to_us or solicited:
             return {"kind": "blog"}  # shown on the author's page here and on the network page
         return None  # unsolicited: nobody here follows this author
 
     async def post(self, obj: Mapping[str, Any], group: Row | None = None, depth: int = 0,
-                   backfill: bool = True) -> Row | None:
+                   backfill: bool = True, solicited: bool = False) -> Row | None:
         """Store a remote post once (idempotent on its id), completing its thread from its context
         collection the first time we see that thread (FEP-f228); None when it cannot be placed."""
-        stored = await self._post(obj, group, depth)
+        stored = await self._post(obj, group, depth, solicited)
         context = vocab.id_of(obj.get("context"))
         if backfill and stored is not None and context and stored["topic_id"] not in self._backfilled:
             self._backfilled.add(stored["topic_id"])
@@ -247,7 +261,8 @@ class Ingest:
                     continue
             await self.post(obj, group, backfill=False)
 
-    async def _post(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> Row | None:
+    async def _post(self, obj: Mapping[str, Any], group: Row | None, depth: int,
+                    solicited: bool = False) -> Row | None:
         uri = obj.get("id")
         if not isinstance(uri, str) or obj.get("type") not in POST_TYPES:
             return None
@@ -263,7 +278,7 @@ class Ingest:
             author = await self.remote_account(author_uri)
         except ActorUnavailable:
             return None
-        place = await self._place(obj, group, depth)
+        place = await self._place(obj, group, depth, solicited)
         if place is None:
             return None
         fields = post_fields(obj)

@@ -1,10 +1,11 @@
-"""Following people and groups on other servers, by handle (@open-overheid@amsterdam.example) or URL."""
+"""Following people and groups on other servers, by handle (@open-overheid@amsterdam.example) or URL, and
+looking up a post or an actor by its URL."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from federation import discovery, ids
+from federation import discovery, ids, vocab
 from federation.actors import ActorUnavailable, RemoteActors
 from federation.fetch import Fetcher, FetchError
 from federation.policy import FederationPolicy, normalise_host
@@ -12,7 +13,7 @@ from node.services import outbound
 from node.services.context import Node
 from node.services.errors import Invalid
 from node.services.ingest import Ingest
-from storage import follows, groups
+from storage import accounts, follows, groups, posts
 from storage.db import Row
 
 
@@ -38,23 +39,82 @@ async def resolve(node: Node, fetcher: Fetcher, actors: RemoteActors, text: str)
             raise Invalid("error.remote_not_found", "handle")
         if ids.local_path(node.config.base_url, uri) is not None:
             raise Invalid("error.remote_is_local", "handle")
-        return await actors.get(uri, refresh=True)
+        return await _actor_at(fetcher, actors, uri)
     except discovery.BadHandle:
         raise Invalid("error.handle_format", "handle") from None
     except (FetchError, ActorUnavailable):
         raise Invalid("error.remote_not_found", "handle") from None
 
 
-async def follow(node: Node, fetcher: Fetcher, actors: RemoteActors, account: Row, text: str) -> Row:
-    """Follow a remote person or group; a group also becomes one of the member's followed groups."""
-    actor = await resolve(node, fetcher, actors, text)
+async def _actor_at(fetcher: Fetcher, actors: RemoteActors, url: str) -> Row:
+    """The actor a URL names: its id, or a page that serves the actor's document under another id (a
+    profile URL such as https://mastodon.example/@anne); the fetcher holds that id to the page's origin."""
+    try:
+        return await actors.get(url, refresh=True)
+    except ActorUnavailable:
+        actor_id = vocab.id_of((await fetcher.get_json(url)).get("id"))
+        if not actor_id or actor_id == url:
+            raise
+        return await actors.get(actor_id, refresh=True)
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+async def resolve_post(node: Node, fetcher: Fetcher, actors: RemoteActors, url: str) -> Row | None:
+    """A post by its URL: ours, one we have, or fetched and stored with its thread, also where nobody here
+    follows its author or group (someone asked for it); None when the URL names no post we can show."""
+    ingest = Ingest(node, actors, fetcher)
+    found = ingest.known_post(url)
+    if found is None and _is_url(url) and ids.local_path(node.config.base_url, url) is None:
+        try:
+            found = await ingest.post(await fetcher.get_json(url), solicited=True)
+        except FetchError:
+            return None
+    return found if found is not None and posts.is_visible(found) else None
+
+
+async def store_actor(node: Node, fetcher: Fetcher, actors: RemoteActors, actor: Row) -> tuple[str, Row]:
+    """A resolved remote actor's row here: ("group", group row) or ("person", account row)."""
     ingest = Ingest(node, actors, fetcher)
     if actor["type"] == "Group":
         group = await ingest.remote_group(actor["uri"])
         assert group is not None
-        groups.follow(node.db, group["id"], account["id"], node.now())
-    else:
-        await ingest.remote_account(actor["uri"])
+        return "group", group
+    return "person", await ingest.remote_account(actor["uri"])
+
+
+def local_actor(node: Node, uri: str) -> tuple[str, Row] | None:
+    """One of our own members or groups by its actor URL."""
+    parsed = ids.parse_actor(node.config.base_url, uri)
+    kind, name = parsed or ("", "")
+    row = (accounts.local_by_username(node.db, name) if kind == "member"
+           else groups.local_by_slug(node.db, name) if kind == "group" else None)
+    if row is None or (kind == "member" and row["disabled"]):
+        return None
+    return ("person" if kind == "member" else "group"), row
+
+
+async def look_up(node: Node, fetcher: Fetcher, actors: RemoteActors, text: str) -> tuple[str, Row]:
+    """What a handle or URL names, stored here: ("post", row), ("group", row) or ("person", account row)."""
+    text = text.strip()
+    if _is_url(text):
+        post = await resolve_post(node, fetcher, actors, text)
+        if post is not None:
+            return "post", post
+        local = local_actor(node, text)
+        if local is not None:
+            return local
+    return await store_actor(node, fetcher, actors, await resolve(node, fetcher, actors, text))
+
+
+async def follow(node: Node, fetcher: Fetcher, actors: RemoteActors, account: Row, text: str) -> Row:
+    """Follow a remote person or group; a group also becomes one of the member's followed groups."""
+    actor = await resolve(node, fetcher, actors, text)
+    kind, row = await store_actor(node, fetcher, actors, actor)
+    if kind == "group":
+        groups.follow(node.db, row["id"], account["id"], node.now())
     outbound.follow(node, ids.member(node.config.base_url, account["username"]), actor)
     return actor
 
