@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -104,8 +105,13 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
 def actor_summary(actor: Row) -> str:
     """A remote actor's summary (a person's profile text, a group's description) as sanitised HTML,
     read from its cached document. Pure."""
+    return _summary_of(actor["raw"] or "{}")
+
+
+@lru_cache(maxsize=512)  # the same actor document is read for every activity of its actor
+def _summary_of(raw: str) -> str:
     try:
-        doc = orjson.loads(actor["raw"] or "{}")
+        doc = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return ""
     return markup.sanitise(vocab.text_of(doc, "summary")[:SUMMARY_MAX]) if isinstance(doc, Mapping) else ""
