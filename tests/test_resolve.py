@@ -10,7 +10,8 @@ import httpx2 as httpx
 import pytest
 
 from tests.federation_helpers import Node
-from tests.helpers import PASSWORD, Site
+from tests.helpers import PASSWORD, Site, make_site
+from tests.remote_actors import RemoteServer
 
 
 @pytest.fixture
@@ -97,3 +98,16 @@ def test_a_look_up_that_finds_nothing_says_so(site: Site) -> None:
     for address in ("geen adres", "https://127.0.0.1:1/users/nobody"):
         answer = site.post("/network/look-up", {"address": address}, site.csrf("/network"))
         assert answer.status_code == 422 and 'id="error-address"' in answer.text
+
+
+def test_a_profile_url_leads_to_its_actor(tmp_path: Path) -> None:
+    site = make_site(tmp_path, federation={"allow_private_addresses": True})
+    with RemoteServer() as remote, site.client:
+        eve = remote.add_person("eve")
+        remote.documents["/@eve"] = remote.documents["/users/eve"]  # Mastodon serves the actor on its page too
+        site.member("anne")
+        site.login("anne")
+        answer = site.post("/network/look-up", {"address": f"{remote.origin}/@eve"}, site.csrf("/network"))
+        assert answer.status_code == 303 and answer.headers["location"] == f"/users/eve@{remote.origin[7:]}"
+        assert site.node.db.one("SELECT 1 FROM accounts WHERE actor_uri = ?", (eve,)) is not None
+    site.node.db.close()
