@@ -128,3 +128,19 @@ def test_remote_people_and_groups_keep_their_summary(world: tuple[Site, RemoteSe
     assert site.client.get(f"/api/v1/accounts/{eve['id']}").json()["note"] == eve["about"]
     assert group["description"] == "<p>Over <em>Woo</em></p>"
     assert "<p>Over <em>Woo</em></p>" in site.client.get(urls.group(group["slug"])).text
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "activities"
+CAPTURED = ["nodebb/objects/page.json", "lemmy/objects/page.json", "discourse/objects/page.json",
+            "pleroma/objects/note.json"]
+
+
+@pytest.mark.parametrize("name", CAPTURED)
+def test_the_context_of_captured_posts_is_kept(name: str) -> None:
+    """Real posts (../shared/fixtures): NodeBB's context is its topic, not the opening post's id."""
+    from node.services.ingest import post_fields
+
+    if not (FIXTURES / name).is_file():
+        pytest.skip(f"the shared fixtures are missing: expected {FIXTURES / name}")
+    obj = orjson.loads((FIXTURES / name).read_bytes())
+    assert post_fields(obj)["context"] == obj["context"] != obj["id"]
