@@ -109,6 +109,8 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/settings", settings.show, methods=["GET"]),
         Route("/settings", settings.save_profile, methods=["POST"]),
         Route("/settings/password", settings.change_password, methods=["POST"]),
+        Route("/settings/sessions/end", settings.end_session, methods=["POST"]),
+        Route("/settings/sessions/others", settings.end_other_sessions, methods=["POST"]),
         Route("/admin", admin.show, methods=["GET"]),
         Route("/admin/registration", admin.registration, methods=["POST"]),
         Route("/admin/invites", admin.invite, methods=["POST"]),
