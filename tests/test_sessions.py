@@ -18,7 +18,8 @@ from node.services.throttle import PER_ACCOUNT
 from tests.helpers import CSRF, PASSWORD, Site, make_site
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-SAFARI = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"
+SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0"
+          " Mobile/15E148 Safari/604.1")
 
 
 def browser(site: Site, address: str = "10.0.0.2", agent: str = FIREFOX) -> TestClient:
