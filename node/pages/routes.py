@@ -110,6 +110,8 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/settings", settings.show, methods=["GET"]),
         Route("/settings", settings.save_profile, methods=["POST"]),
         Route("/settings/password", settings.change_password, methods=["POST"]),
+        Route("/settings/sessions/end", settings.end_session, methods=["POST"]),
+        Route("/settings/sessions/others", settings.end_other_sessions, methods=["POST"]),
         Route("/admin", admin.show, methods=["GET"]),
         Route("/admin/federation", admin_federation.show, methods=["GET"]),
         Route("/admin/federation", admin_federation.act, methods=["POST"]),
