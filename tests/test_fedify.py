@@ -123,11 +123,13 @@ def test_a_fedify_peer_follows_a_group_and_replies_in_its_thread(meent_and_peer:
     assert article["attributedTo"] == f"{node.url}/users/anne"
     assert article["id"] in [activity["object"] for activity in announces if isinstance(activity["object"], str)]
 
-    # The peer replies to the topic's post, addressed to the group and the public; it lands in the thread.
+    # The peer replies to the topic's post, addressed to the group and the public; it lands in the thread,
+    # on the topic page and in the thread's collection as Fedify reads it.
     replied = peer.control("reply", inReplyTo=article["id"], content=f"<p>{REPLY}</p>", to=group)
     topic_page = "/groups/open-overheid/topics/1"
     eventually(lambda: REPLY in anne.get(topic_page), what="the peer's reply in the thread on the node")
     assert "Fedify peer" in anne.get(topic_page)
+    assert peer.control("thread", context=article["context"])["items"] == [article["id"], replied["note"]]
 
     # The group passes the reply on to its followers, the peer among them (FEP-1b12).
     passed_on = eventually(lambda: [a for a in _received(peer, "Announce") if replied["note"] in _carried(a)],

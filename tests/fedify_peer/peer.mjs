@@ -7,6 +7,7 @@
 // steers it over a tiny JSON control API on the same server:
 //   POST /control/follow {target}                -> {actor, follow}   Follow an acct: handle or URL
 //   POST /control/reply  {inReplyTo, content, to} -> {note, create}    Create(Note) to `to` and Public
+//   POST /control/thread {context}               -> {items: [id, ...]} read a thread's collection
 //   GET  /control/inbox                           -> [activity, ...]   what arrived, as JSON-LD
 // It prints "listening <url>" on stdout once it serves. Loopback only; for tests only.
 
@@ -14,7 +15,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
-import { Activity, Create, Endpoints, Follow, Note, Person, PUBLIC_COLLECTION } from "@fedify/vocab";
+import { Activity, Collection, Create, Endpoints, Follow, Note, Person, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
 import { configure, getConsoleSink } from "@logtape/logtape";
 
@@ -125,6 +126,15 @@ async function reply(ctx, { inReplyTo, content, to }) {
   return { note: note.id.href, create: activity.id.href };
 }
 
+// A thread's context collection (FEP-7888), page by page; each item is fetched and parsed, not just named.
+async function thread(ctx, { context }) {
+  const collection = await ctx.lookupObject(context);
+  if (!(collection instanceof Collection)) throw new ControlError(404, `${context} is not a collection`);
+  const items = [];
+  for await (const item of ctx.traverseCollection(collection)) items.push(item.id?.href ?? null);
+  return { items };
+}
+
 class ControlError extends Error {
   constructor(status, message) {
     super(message);
@@ -136,6 +146,7 @@ class ControlError extends Error {
 const CONTROL = {
   "POST /control/follow": [follow, ["target"]],
   "POST /control/reply": [reply, ["inReplyTo", "content", "to"]],
+  "POST /control/thread": [thread, ["context"]],
 };
 
 async function control(request) {
