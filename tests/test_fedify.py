@@ -1,9 +1,10 @@
 """Interop with an independent implementation: a peer built on Fedify (tests/fedify_peer) and a real node.
 
 The peer follows a group through WebFinger, gets the Accept, receives the group's Announces of a new
-topic, and replies to it; the reply appears in the thread. Every request in both directions carries a
-real HTTP signature that the other side verifies with keys it fetched itself (Fedify first knocks
-with RFC 9421 and falls back to draft-cavage, which is what we speak).
+topic, and replies to it; the reply appears in the thread. Then it likes the topic and unfollows.
+Every request in both directions carries a real HTTP signature that the other side verifies with
+keys it fetched itself (Fedify first knocks with RFC 9421 and falls back to draft-cavage, which is
+what we speak).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def meent_and_peer(tmp_path: Path) -> Iterator[tuple[Node, FedifyPeer]]:
             print("Fedify peer log (PEER_DEBUG=1 for Fedify's debug log):\n" + peer.log.read_text()[-5000:])
 
 
-def test_a_fedify_peer_follows_a_group_and_replies_in_its_thread(meent_and_peer: tuple[Node, FedifyPeer]) -> None:
+def test_a_fedify_peer_follows_a_group_replies_likes_and_unfollows(meent_and_peer: tuple[Node, FedifyPeer]) -> None:
     node, peer = meent_and_peer
     node.cli("group", "add", "open-overheid", "--name", "Open Overheid")
     node.cli("user", "add", "anne", "--password", "correct horse battery", "--display-name", "Anne")
@@ -135,6 +136,14 @@ def test_a_fedify_peer_follows_a_group_and_replies_in_its_thread(meent_and_peer:
     passed_on = eventually(lambda: [a for a in _received(peer, "Announce") if replied["note"] in _carried(a)],
                            what="the group's Announce of the reply on the peer")
     assert {activity["actor"] for activity in passed_on} == {group}
+
+    # The peer likes the topic (sent to its author), then unfollows the group with Undo(Follow).
+    peer.control("like", object=article["id"], to=article["attributedTo"])
+    eventually(lambda: "1 waardering" in anne.get(topic_page), what="the peer's like on the node")
+    followers = "/groups/open-overheid/followers?page=1"
+    assert peer.actor in anne.get(followers)
+    peer.control("unfollow", follow=followed["follow"])
+    eventually(lambda: peer.actor not in anne.get(followers), what="the Undo(Follow) on the node")
 
 
 def test_both_sides_refuse_an_unsigned_activity(meent_and_peer: tuple[Node, FedifyPeer]) -> None:

@@ -5,17 +5,21 @@
 // One actor, http://127.0.0.1:PORT/users/peer (acct:peer@127.0.0.1:PORT), with WebFinger, an
 // inbox that records every activity whose HTTP signature Fedify verified, and its notes. The test
 // steers it over a tiny JSON control API on the same server:
-//   POST /control/follow {target}                -> {actor, follow}   Follow an acct: handle or URL
-//   POST /control/reply  {inReplyTo, content, to} -> {note, create}    Create(Note) to `to` and Public
-//   POST /control/thread {context}               -> {items: [id, ...]} read a thread's collection
-//   GET  /control/inbox                           -> [activity, ...]   what arrived, as JSON-LD
+//   POST /control/follow   {target}                 -> {actor, follow}    Follow an acct: handle or URL
+//   POST /control/unfollow {follow}                 -> {undo}             Undo(Follow) of a Follow we sent
+//   POST /control/like     {object, to}             -> {like}             Like an object, sent to actor `to`
+//   POST /control/reply    {inReplyTo, content, to} -> {note, create}     Create(Note) to `to` and Public
+//   POST /control/thread   {context}                -> {items: [id, ...]} read a thread's collection
+//   GET  /control/inbox                             -> [activity, ...]    what arrived, as JSON-LD
 // It prints "listening <url>" on stdout once it serves. Loopback only; for tests only.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
-import { Activity, Collection, Create, Endpoints, Follow, Note, Person, PUBLIC_COLLECTION } from "@fedify/vocab";
+import {
+  Activity, Collection, Create, Endpoints, Follow, Like, Note, Person, PUBLIC_COLLECTION, Undo,
+} from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
 import { configure, getConsoleSink } from "@logtape/logtape";
 
@@ -56,6 +60,7 @@ globalThis.fetch = (input, init) => {
 const keyPairs = [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")];
 const received = []; // every verified incoming activity, in order of arrival, as JSON-LD
 const notes = new Map(); // our notes by id, so that others can fetch them
+const follows = new Map(); // the Follows we sent, by id, to undo them
 
 const federation = createFederation({
   kv: new MemoryKvStore(),
@@ -91,21 +96,41 @@ federation
     received.push(await activity.toJsonLd({ format: "compact" }));
   });
 
+// Fedify resolves an acct: handle through WebFinger and any URL by fetching it.
+async function actorOf(ctx, reference) {
+  const actor = await ctx.lookupObject(reference);
+  if (actor?.id == null || actor.inboxId == null) throw new ControlError(404, `no actor found for ${reference}`);
+  return actor;
+}
+
+const activityId = () => new URL(`/activities/${randomUUID()}`, ORIGIN);
+
 async function follow(ctx, { target }) {
-  const actor = await ctx.lookupObject(target);
-  if (actor?.id == null || actor.inboxId == null) throw new ControlError(404, `no actor found for ${target}`);
-  const activity = new Follow({
-    id: new URL(`/activities/${randomUUID()}`, ORIGIN),
-    actor: ctx.getActorUri(ME),
-    object: actor.id,
-  });
+  const actor = await actorOf(ctx, target);
+  const activity = new Follow({ id: activityId(), actor: ctx.getActorUri(ME), object: actor.id });
+  follows.set(activity.id.href, activity);
   await ctx.sendActivity({ identifier: ME }, actor, activity);
   return { actor: actor.id.href, follow: activity.id.href };
 }
 
+// Undo(Follow) carries the Follow it takes back, as Mastodon and Fedify's own servers send it.
+async function unfollow(ctx, { follow: followId }) {
+  const original = follows.get(followId);
+  if (original == null) throw new ControlError(404, `we sent no Follow ${followId}`);
+  const actor = await actorOf(ctx, original.objectId.href);
+  const activity = new Undo({ id: activityId(), actor: ctx.getActorUri(ME), object: original });
+  await ctx.sendActivity({ identifier: ME }, actor, activity);
+  return { undo: activity.id.href };
+}
+
+async function like(ctx, { object, to }) {
+  const activity = new Like({ id: activityId(), actor: ctx.getActorUri(ME), object: new URL(object) });
+  await ctx.sendActivity({ identifier: ME }, await actorOf(ctx, to), activity);
+  return { like: activity.id.href };
+}
+
 async function reply(ctx, { inReplyTo, content, to }) {
-  const recipient = await ctx.lookupObject(to);
-  if (recipient?.id == null || recipient.inboxId == null) throw new ControlError(404, `no actor found for ${to}`);
+  const recipient = await actorOf(ctx, to);
   const id = randomUUID();
   const note = new Note({
     id: ctx.getObjectUri(Note, { id }),
@@ -116,12 +141,7 @@ async function reply(ctx, { inReplyTo, content, to }) {
     published: Temporal.Now.instant(),
   });
   notes.set(id, note);
-  const activity = new Create({
-    id: new URL(`/activities/${randomUUID()}`, ORIGIN),
-    actor: ctx.getActorUri(ME),
-    object: note,
-    tos: note.toIds,
-  });
+  const activity = new Create({ id: activityId(), actor: ctx.getActorUri(ME), object: note, tos: note.toIds });
   await ctx.sendActivity({ identifier: ME }, recipient, activity);
   return { note: note.id.href, create: activity.id.href };
 }
@@ -145,6 +165,8 @@ class ControlError extends Error {
 // Each control route: its action and the string fields its JSON body must have.
 const CONTROL = {
   "POST /control/follow": [follow, ["target"]],
+  "POST /control/unfollow": [unfollow, ["follow"]],
+  "POST /control/like": [like, ["object", "to"]],
   "POST /control/reply": [reply, ["inReplyTo", "content", "to"]],
   "POST /control/thread": [thread, ["context"]],
 };
