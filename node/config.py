@@ -77,6 +77,8 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "federation.allow_private_addresses": (bool, False, None),
     "federation.remote_posts_in_groups": (bool, True, None),
     "federation.retry_first_seconds": (int, 60, _positive),
+    "federation.keep_done_days": (int, 7, _positive),
+    "federation.keep_failed_days": (int, 30, _positive),
 }
 
 

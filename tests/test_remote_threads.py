@@ -11,10 +11,12 @@ import pytest
 from node import urls
 from node.services.ingest import Ingest
 from storage import follows, posts
+from tests.federation_helpers import eventually
 from tests.helpers import Site, make_site
-from tests.remote_actors import RemoteServer
+from tests.remote_actors import RemoteServer, signed_post
 
 BASE = "http://127.0.0.1:8000"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
 @pytest.fixture
@@ -69,17 +71,29 @@ def test_a_context_we_would_not_fetch_is_not_kept(world: tuple[Site, RemoteServe
     assert ingest(site, note(remote, "/topic/3", "Vreemde context", context=context))["context_uri"] is None
 
 
+def deliver(site: Site, remote: RemoteServer, obj: dict[str, Any]) -> None:
+    """A signed Create of the object to our shared inbox, as eve's server sends it."""
+    author = obj["attributedTo"]
+    activity = {"@context": "https://www.w3.org/ns/activitystreams", "id": obj["id"] + "/create",
+                "type": "Create", "actor": author, "object": obj, "to": [PUBLIC]}
+    body = orjson.dumps(activity)
+    headers = signed_post(f"{BASE}/inbox", body, f"{author}#main-key", remote.keys[author])
+    assert site.client.post("/inbox", content=body, headers=headers).status_code == 202
+
+
 def test_a_backfilled_older_reply_comes_before_a_newer_one(world: tuple[Site, RemoteServer]) -> None:
     site, remote = world
     o = remote.origin
-    context = {"context": f"{o}/context/1"}
+    context = {"context": f"{o}/context/1", "to": [PUBLIC]}
     note(remote, "/topic/1", "Het begin", published="2026-01-05T09:00:00Z", **context)
     older = note(remote, "/notes/2", "Eerder geschreven", "/topic/1", published="2026-01-05T10:10:00Z", **context)
     newer = note(remote, "/notes/3", "Later geschreven", "/topic/1", published="2026-01-05T10:30:00Z", **context)
     remote.documents["/context/1"] = {"id": f"{o}/context/1", "type": "OrderedCollection", "totalItems": 3,
                                       "orderedItems": [o + "/topic/1", older["id"], newer["id"]]}
-    stored = ingest(site, newer)  # the newer reply arrives first; the older comes with the backfill
-    thread = posts.thread(site.node.db, stored["topic_id"])
+    deliver(site, remote, newer)  # the newer reply arrives first; the older comes with the backfill
+    root = eventually(lambda: posts.by_uri(site.node.db, o + "/topic/1"), what="the thread's opening post")
+    thread = eventually(lambda: len(rows := posts.thread(site.node.db, root["id"])) == 3 and rows,
+                        what="the backfilled reply")
     assert [row["uri"] for row in thread] == [o + "/topic/1", older["id"], newer["id"]]
     assert thread[1]["id"] > thread[2]["id"]  # arrived later, yet shown first
     page = site.client.get(urls.thread(thread[0])).text
@@ -90,7 +104,7 @@ def test_a_backfilled_older_reply_comes_before_a_newer_one(world: tuple[Site, Re
     descendants = site.client.get(f"/api/v1/statuses/{thread[0]['id']}/context").json()["descendants"]
     assert [d["id"] for d in descendants] == [str(thread[1]["id"]), str(thread[2]["id"])]
     site.post(f"/posts/{thread[0]['id']}/reply", {"body": "Van hier"})  # local posts: written when created
-    mine = posts.thread(site.node.db, stored["topic_id"])[-1]
+    mine = posts.thread(site.node.db, root["id"])[-1]
     assert mine["uri"] is None and mine["published_at"] == mine["created_at"]
 
 
@@ -130,17 +144,15 @@ def test_remote_people_and_groups_keep_their_summary(world: tuple[Site, RemoteSe
     assert "<p>Over <em>Woo</em></p>" in site.client.get(urls.group(group["slug"])).text
 
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "activities"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "activities"
 CAPTURED = ["nodebb/objects/page.json", "lemmy/objects/page.json", "discourse/objects/page.json",
             "pleroma/objects/note.json"]
 
 
 @pytest.mark.parametrize("name", CAPTURED)
 def test_the_context_of_captured_posts_is_kept(name: str) -> None:
-    """Real posts (../shared/fixtures): NodeBB's context is its topic, not the opening post's id."""
+    """Real posts (tests/fixtures): NodeBB's context is its topic, not the opening post's id."""
     from node.services.ingest import post_fields
 
-    if not (FIXTURES / name).is_file():
-        pytest.skip(f"the shared fixtures are missing: expected {FIXTURES / name}")
     obj = orjson.loads((FIXTURES / name).read_bytes())
     assert post_fields(obj)["context"] == obj["context"] != obj["id"]

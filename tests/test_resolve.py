@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from tests.federation_helpers import Node
+from tests.federation_helpers import Node, eventually
 from tests.helpers import PASSWORD, Site, make_site
 from tests.remote_actors import RemoteServer
 
@@ -64,8 +64,10 @@ def test_a_post_by_its_url_brings_its_thread_and_actors_are_found_by_url(nodes: 
     context = httpx.get(f"{b.url}/api/v1/statuses/{found[0]['id']}/context", headers=headers).json()
     assert ["Een draad op A" in str(s["content"]) for s in context["ancestors"]] == [True, False]
     root_id = context["ancestors"][0]["id"]
-    replies = httpx.get(f"{b.url}/api/v1/statuses/{root_id}/context", headers=headers).json()["descendants"]
-    assert len(replies) == 3 and "Tweede antwoord" in str(replies[-1]["content"])  # from the context collection
+    replies = eventually(lambda: len(found := httpx.get(f"{b.url}/api/v1/statuses/{root_id}/context",
+                                                         headers=headers).json()["descendants"]) == 3 and found,
+                         what="the thread completed from its context collection")
+    assert "Tweede antwoord" in str(replies[-1]["content"])
 
     group = search(f"{a.url}/groups/open-overheid", "accounts")
     assert [(g["acct"], g["group"]) for g in group] == [(f"open-overheid@{a.domain}", True)]
@@ -83,8 +85,9 @@ def test_the_network_page_looks_up_posts_and_people_by_address(nodes: tuple[Node
     answer = carla.submit("/network", "/network/look-up", {"address": f"{a.url}/posts/1"})
     thread = answer.headers["location"]
     assert re.fullmatch(rf"/groups/open-overheid@{re.escape(a.domain)}/topics/\d+", thread), thread
-    page = carla.get(thread)
-    for text in ("Een draad op A", "Eerste antwoord", "Antwoord op het antwoord", "Tweede antwoord"):
+    page = eventually(lambda: "Tweede antwoord" in (seen := carla.get(thread)) and seen,
+                      what="the thread completed on B")
+    for text in ("Een draad op A", "Eerste antwoord", "Antwoord op het antwoord"):
         assert text in page
     assert page.count("origineel bekijken") == 4
     person = carla.submit("/network", "/network/look-up", {"address": f"{a.url}/users/anne"})

@@ -77,7 +77,7 @@ async def _resolved(request: Request, query: str) -> tuple[Row | None, Row | Non
         actor = await network.resolve(node, runtime.fetcher, runtime.actors, query)
     except ServiceError:
         return None, None
-    kind, row = await network.store_actor(node, runtime.fetcher, runtime.actors, actor)
+    kind, row = await network.store_actor(runtime.federated.ingest, actor)
     return (row, None) if kind == "person" else (None, row)
 
 
@@ -100,6 +100,5 @@ async def _status_by_url(request: Request, query: str) -> dict | None:
     """A post's URL: ours, one we have, or fetched from its server and stored with its thread."""
     if not query.startswith(("https://", "http://")):
         return None
-    runtime = request.app.state.federation
-    row = await network.resolve_post(node_of(request), runtime.fetcher, runtime.actors, query)
+    row = await network.resolve_post(request.app.state.federation.federated.ingest, query)
     return dict(row) if row is not None else None

@@ -44,7 +44,7 @@ async def look_up(request: Request) -> Response:
     runtime = request.app.state.federation
     address = field(form, "address")
     try:
-        kind, row = await network.look_up(node_of(request), runtime.fetcher, runtime.actors, address)
+        kind, row = await network.look_up(runtime.federated.ingest, address)
     except ServiceError as error:
         message = next(iter(form_errors(request, error).values()))
         context = _context(request) | {"values": {"address": address}, "errors": {"address": message}}

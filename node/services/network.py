@@ -62,22 +62,18 @@ def _is_url(text: str) -> bool:
     return text.startswith(("https://", "http://"))
 
 
-async def resolve_post(node: Node, fetcher: Fetcher, actors: RemoteActors, url: str) -> Row | None:
-    """A post by its URL: ours, one we have, or fetched and stored with its thread, also where nobody here
-    follows its author or group (someone asked for it); None when the URL names no post we can show."""
-    ingest = Ingest(node, actors, fetcher)
+async def resolve_post(ingest: Ingest, url: str) -> Row | None:
+    """A post by its URL: ours, one we have, or fetched and stored with the parents it needs, also where
+    nobody here follows its author or group (someone asked for it), its thread completed by a queued
+    backfill; None when the URL names no post we can show. `ingest` is the runtime's, which queues jobs."""
     found = ingest.known_post(url)
-    if found is None and _is_url(url) and ids.local_path(node.config.base_url, url) is None:
-        try:
-            found = await ingest.post(await fetcher.get_json(url), solicited=True)
-        except FetchError:
-            return None
+    if found is None and _is_url(url):
+        found = await ingest.find_or_fetch(url)
     return found if found is not None and posts.is_visible(found) else None
 
 
-async def store_actor(node: Node, fetcher: Fetcher, actors: RemoteActors, actor: Row) -> tuple[str, Row]:
+async def store_actor(ingest: Ingest, actor: Row) -> tuple[str, Row]:
     """A resolved remote actor's row here: ("group", group row) or ("person", account row)."""
-    ingest = Ingest(node, actors, fetcher)
     if actor["type"] == "Group":
         group = await ingest.remote_group(actor["uri"])
         assert group is not None
@@ -96,23 +92,24 @@ def local_actor(node: Node, uri: str) -> tuple[str, Row] | None:
     return ("person" if kind == "member" else "group"), row
 
 
-async def look_up(node: Node, fetcher: Fetcher, actors: RemoteActors, text: str) -> tuple[str, Row]:
+async def look_up(ingest: Ingest, text: str) -> tuple[str, Row]:
     """What a handle or URL names, stored here: ("post", row), ("group", row) or ("person", account row)."""
     text = text.strip()
     if _is_url(text):
-        post = await resolve_post(node, fetcher, actors, text)
+        post = await resolve_post(ingest, text)
         if post is not None:
             return "post", post
-        local = local_actor(node, text)
+        local = local_actor(ingest.node, text)
         if local is not None:
             return local
-    return await store_actor(node, fetcher, actors, await resolve(node, fetcher, actors, text))
+    actor = await resolve(ingest.node, ingest.fetcher, ingest.actors, text)
+    return await store_actor(ingest, actor)
 
 
 async def follow(node: Node, fetcher: Fetcher, actors: RemoteActors, account: Row, text: str) -> Row:
     """Follow a remote person or group; a group also becomes one of the member's followed groups."""
     actor = await resolve(node, fetcher, actors, text)
-    kind, row = await store_actor(node, fetcher, actors, actor)
+    kind, row = await store_actor(Ingest(node, actors, fetcher), actor)
     if kind == "group":
         groups.follow(node.db, row["id"], account["id"], node.now())
     outbound.follow(node, ids.member(node.config.base_url, account["username"]), actor)

@@ -17,8 +17,8 @@ import orjson
 
 from federation import audience, ids, vocab
 from federation.policy import FederationPolicy
-from node.ap.objects import object_of
 from node.services.context import Node
+from node.services.post_objects import object_of
 from storage import accounts, activities, deliveries, follows, posts
 from storage import actors as actor_cache
 from storage.db import Row
