@@ -79,6 +79,10 @@ class BadInbox(Exception):
     """The inbox is not an http(s) URL we can sign and send to; the row fails for good."""
 
 
+class ActivityGone(Exception):
+    """The row's activity is no longer stored; the row fails for good."""
+
+
 # --- policy (pure) --------------------------------------------------------------------------------
 
 
@@ -291,7 +295,9 @@ class DeliveryWorker:
                 key_id, key = self._key(row["signer"])
                 if not self._allowed(row["domain"]):
                     raise BlockedByPolicy(f"{row['domain']} is blocked or not allowed by this node's policy")
-            except (BadInbox, UnknownSigner, BlockedByPolicy) as error:
+                if row["body"] is None:
+                    raise ActivityGone(f"{row['activity_uri']} is no longer stored")
+            except (BadInbox, UnknownSigner, BlockedByPolicy, ActivityGone) as error:
                 self._settle(row, None, None, _describe(error), final=True)
                 return
             self._attempts += 1
