@@ -12,6 +12,7 @@ import secrets
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from node import __version__, cli_federation
 from node.config import Config, ConfigError, load, to_toml, validate
@@ -52,7 +53,7 @@ def init_node(data_dir: Path, domain: str, admin: str, password: str, name: str,
     config_path = data_dir / "config.toml"
     if config_path.exists():
         raise CliError(f"{config_path} already exists: this folder holds a node already", 2)
-    tables = {
+    tables: dict[str, dict[str, Any]] = {
         "node": {"domain": domain, "name": name, "secret_key": secrets.token_urlsafe(48),
                  "https": not _is_loopback(domain), "default_language": "nl", "contact_email": email},
         "server": {"host": "127.0.0.1", "port": int(domain.rsplit(":", 1)[1]) if ":" in domain else 8000},
