@@ -240,8 +240,13 @@ class DeliveryWorker:
             self._keys.clear()
             self._policy_answers.clear()
         rows = deliveries.due(self._db, iso(self._clock()), self._batch, per_domain=LANE_ROWS)
-        self._failing = {domain: datetime.fromisoformat(since) for domain, since in
-                         deliveries.failing_since_of(self._db, {row["domain"] for row in rows}).items()}
+        domains = {row["domain"] for row in rows}
+        failing = deliveries.failing_since_of(self._db, domains)
+        for domain in domains:  # what the table says now (written by the last flush, or by an admin)
+            if domain in failing:
+                self._failing[domain] = datetime.fromisoformat(failing[domain])
+            else:
+                self._failing.pop(domain, None)
         for row in rows:
             lane = self._lanes.setdefault(row["domain"], _Lane())
             if row["id"] in self._in_flight or len(lane.queue) >= LANE_ROWS:
