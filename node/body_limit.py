@@ -76,26 +76,22 @@ class CountedReceive:
         self.complete = False
         self.response_started = False
 
-    def refuse(self) -> Exception:
-        self.refused = True
-        return BodyTooLarge() if self.family.refusal is not None else FormBodyTooLarge()
-
     async def __call__(self) -> Message:
         if self.refused:
-            return await self._after_refusal()
+            return self._refusal()
         message = await self.receive()
         if message["type"] == "http.request":
             self.size += len(message.get("body", b""))
             if self.size > self.family.limit:
-                return await self._after_refusal()
+                self.refused = True
+                return self._refusal()
             self.complete = not message.get("more_body", False)
         return message
 
-    async def _after_refusal(self) -> Message:
-        self.refused = True
+    def _refusal(self) -> Message:
         if self.response_started:  # e.g. a streaming answer listening for the client to leave
             return {"type": "http.disconnect"}
-        raise self.refuse()
+        raise BodyTooLarge() if self.family.refusal is not None else FormBodyTooLarge()
 
 
 class BodyLimit:
