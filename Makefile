@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup assets browser lint clean
+.PHONY: run test setup assets browser fedify-peer lint clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,6 +19,15 @@ setup: $(STAMP) node_modules/.installed
 
 assets: node_modules/.installed
 
+# The Fedify peer of tests/test_fedify.py: Fedify and Node 22 (the npm package `node`) from the npm
+# registry, in their own folder so the served assets stay small. Without npm the test is skipped.
+PEER := tests/fedify_peer
+$(PEER)/node_modules/.installed: $(PEER)/package.json
+	@if command -v npm >/dev/null 2>&1 && npm install --prefix $(PEER) --no-audit --no-fund --loglevel=error; \
+	then touch $@; else echo "note: could not install the Fedify peer; tests/test_fedify.py will be skipped"; fi
+
+fedify-peer: $(PEER)/node_modules/.installed
+
 # Debian's Chromium for the browser test; skipped (the test then says why) where apt cannot run.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -32,9 +41,10 @@ run: setup
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check node federation storage tests bench
+	$(VENV)/bin/mypy
 
-test: setup browser lint
+test: setup browser fedify-peer lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) node_modules demo-data
+	rm -rf $(VENV) node_modules $(PEER)/node_modules demo-data

@@ -19,7 +19,12 @@ ACTOR_TYPES = {"Person", "Group", "Organization", "Service", "Application"}
 
 
 class ActorUnavailable(Exception):
-    """A remote actor could not be fetched or is not a usable actor."""
+    """A remote actor could not be fetched or is not a usable actor; `temporary` when asking again
+    later may help (its server did not answer, or answered 5xx)."""
+
+    def __init__(self, reason: str, *, temporary: bool = False) -> None:
+        super().__init__(reason)
+        self.temporary = temporary
 
 
 def web_url(value: Any) -> bool:
@@ -92,7 +97,7 @@ class RemoteActors:
         except (FetchError, ValueError) as error:
             if cached is not None and not refresh:
                 return cached  # a server that is down now still has its last known actor
-            raise ActorUnavailable(f"{uri}: {error}") from None
+            raise ActorUnavailable(f"{uri}: {error}", temporary=_temporary(error)) from None
         if record["uri"] != uri:
             raise ActorUnavailable(f"{uri}: the document's id is {record['uri']}")
         actors.put(self.db, record)
@@ -115,22 +120,26 @@ class RemoteActors:
         try:
             doc = await self.fetcher.get_json(url)
         except FetchError as error:
-            raise ActorUnavailable(f"{key_id}: {error}") from None
+            raise ActorUnavailable(f"{key_id}: {error}", temporary=error.temporary) from None
         if doc.get("id") == url and doc.get("type") in ACTOR_TYPES:
             try:
                 record = actor_record(doc, iso(self.clock()))
             except ValueError as error:
                 raise ActorUnavailable(f"{key_id}: {error}") from None
             actors.put(self.db, record)
-            owner = url
+            owner: str | None = url
         else:
             owner = key_owner(doc)
-            if owner is None:
-                raise ActorUnavailable(f"{key_id}: the key document names no owner")
+        if owner is None:
+            raise ActorUnavailable(f"{key_id}: the key document names no owner")
         actor = await self.get(owner, refresh=owner != url)
         if actor["key_id"] != key_id:
             raise ActorUnavailable(f"{key_id}: {owner} does not list this key")
         return actor
+
+
+def _temporary(error: Exception) -> bool:
+    return isinstance(error, FetchError) and error.temporary
 
 
 def key_owner(doc: Mapping[str, Any]) -> str | None:

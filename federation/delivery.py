@@ -5,8 +5,14 @@ good, and everything that matters lives in the tables (storage/deliveries.py), s
 nothing. Delivery is at least once: a crash between a POST and the write of its result sends that
 row again, and receivers dedupe on the activity id.
 
-The policy is pure and table-tested: next_delay (back-off), outcome (what an answer means),
-retry_after (the server's own wish) and retry_delay (the three together).
+Each server has a lane of its own that moves on its own: a dispatcher hands due rows to the lanes
+(at most LANE_ROWS waiting per server) and never waits for them, so a slow server slows only itself
+and a new row starts at once. A server that fails gets one connection instead of `per_host`; one
+that has failed without a break for UNREACHABLE_AFTER (hours, not a number of POSTs) is only probed
+now and then; and the first success after failures makes all its waiting rows due at once.
+
+The policy is pure and table-tested: the back-off (federation/backoff.py, shared with the inbox),
+outcome (what an answer means), retry_after (the server's own wish) and retry_delay (the three).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -26,6 +32,7 @@ import aiohttp
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from yarl import URL
 
+from federation.backoff import DELIVERY
 from federation.signatures import sign
 from storage import deliveries
 from storage.db import Database, Row
@@ -35,12 +42,16 @@ log = logging.getLogger("meent.delivery")
 Outcome = Literal["done", "retry", "failed"]
 Signer = Callable[[str], tuple[str, RSAPrivateKey]]
 
-FIRST_DELAY = timedelta(minutes=1)
-MAX_DELAY = timedelta(hours=12)
-RETRY_FOR = timedelta(days=3)
-UNREACHABLE_AFTER = 10  # failures in a row (no answer or 5xx)
-UNREACHABLE_DELAY = timedelta(hours=1)
+FIRST_DELAY = DELIVERY.first
+MAX_DELAY = DELIVERY.longest
+RETRY_FOR = DELIVERY.give_up_after
+# A server counts as unreachable after failing without a break for this long (Mastodon: a week of
+# failures); until then its rows keep their own back-off. Then it gets one probe per PROBE_EVERY.
+UNREACHABLE_AFTER = timedelta(hours=6)
+PROBE_EVERY = timedelta(minutes=30)
+UNREACHABLE_DELAY = PROBE_EVERY
 POLL_SECONDS = 1.0
+LANE_ROWS = 64  # rows handed to one server's lane per dispatch, at most
 # Results are written in groups: every commit is an fsync (synchronous=FULL), and a crash can only
 # resend this many rows.
 FLUSH_EVERY = 64
@@ -50,7 +61,7 @@ FLUSH_EVERY = 64
 # (concurrency 16: ~5 ms, 64: ~17 ms). A signing thread (`cryptography` releases the GIL) gave ~4 ms
 # but ~8 % fewer POSTs/s there: the GIL then changes hands twice per signature.
 SIGN_BURST_SECONDS = 0.002
-REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=20, sock_connect=5)
 MAX_ANSWER = 64 * 1024
 MAX_ERROR = 500
 CONTENT_TYPE = "application/activity+json"
@@ -68,28 +79,23 @@ class BadInbox(Exception):
     """The inbox is not an http(s) URL we can sign and send to; the row fails for good."""
 
 
+class ActivityGone(Exception):
+    """The row's activity is no longer stored; the row fails for good."""
+
+
 # --- policy (pure) --------------------------------------------------------------------------------
 
 
 def next_delay(tries: int, first: timedelta = FIRST_DELAY) -> timedelta | None:
-    """The wait after `tries` failed attempts (from 1); None when it is time to give up.
-
-    `first`, then doubling up to 12 h, while the waits so far add up to less than 3 days: from
-    1 min, 16 attempts spread over about 77 hours. (`first` is the node's retry_first_seconds.)
-    """
-    if tries < 1:
-        raise ValueError("next_delay counts failed attempts, from 1")
-    waited = sum((_step(n, first) for n in range(1, tries)), timedelta())
-    return None if waited >= RETRY_FOR else _step(tries, first)
-
-
-def _step(tries: int, first: timedelta) -> timedelta:
-    return min(first * 2 ** min(tries - 1, 30), MAX_DELAY)
+    """The wait after `tries` failed attempts (from 1); None when it is time to give up: the shared
+    back-off with the node's retry_first_seconds as `first` (from 1 min, 16 tries over ~77 hours)."""
+    return DELIVERY.with_first(first).delay(tries)
 
 
 def outcome(status: int | None) -> Outcome:
-    """2xx is done; no answer, 408, 429 and 5xx are worth another try; any other answer is final."""
-    if status is None or status in (408, 429) or 500 <= status <= 599:
+    """2xx is done; no answer, 401 and 403 (often a proxy in front of a server being fixed), 408, 429
+    and 5xx are worth another try; any other answer (404, 410, 400, a redirect) is final."""
+    if status is None or status in (401, 403, 408, 429) or 500 <= status <= 599:
         return "retry"
     if 200 <= status <= 299:
         return "done"
@@ -148,6 +154,14 @@ class _Result:
     next_try_at: str | None
 
 
+@dataclass
+class _Lane:
+    """One server's rows waiting to be sent, and how many of its senders are running."""
+
+    queue: deque[Row] = field(default_factory=deque)
+    running: int = 0
+
+
 class DeliveryWorker:
     """Sends every due row; one per process, in the app's event loop (lifespan starts `run`).
 
@@ -157,8 +171,8 @@ class DeliveryWorker:
     """
 
     def __init__(
-        self, db: Database, session: aiohttp.ClientSession, signer: Signer, *, concurrency: int = 32,
-        per_host: int = 4, batch: int = 500, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        self, db: Database, session: aiohttp.ClientSession, signer: Signer, *, concurrency: int = 64,
+        per_host: int = 4, batch: int = 1000, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         first_delay: timedelta = FIRST_DELAY, allows: Callable[[str], bool] = lambda domain: True,
     ) -> None:
         self._db = db
@@ -172,83 +186,106 @@ class DeliveryWorker:
         self._first_delay = first_delay
         self._slots = asyncio.Semaphore(concurrency)
         self._woken = asyncio.Event()
-        self._round_lock = asyncio.Lock()  # two rounds at once would send the same rows twice
-        self._failures: dict[str, int] = {}  # failures in a row per server, as in the table
+        self._lanes: dict[str, _Lane] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()  # handed to a lane and not yet written back
+        self._failing: dict[str, datetime] = {}  # servers failing without a break, since when
         # The last network attempt at each unreachable server: in memory only, so after a restart
         # each one is probed once more at most.
         self._probed: dict[str, datetime] = {}
         self._keys: dict[str, tuple[str, RSAPrivateKey]] = {}
         self._results: list[_Result] = []
-        self._events: list[tuple[str, bool, str]] = []  # (domain, answered well, when), in order
+        self._events: list[tuple[str, bool, str, str | None]] = []  # (domain, answered well, when, error)
         self._burst_began = 0.0
         self._attempts = 0
 
     def wake(self) -> None:
-        """Something was queued: start a round now instead of at the next poll."""
+        """Something was queued: dispatch now instead of at the next poll."""
         self._woken.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._woken.clear()
             try:
-                await self.run_once()
-            except* sqlite3.Error:  # also from inside the round's task groups
+                self._flush()
+                self._dispatch()
+            except sqlite3.Error:
                 # A full disk or a locked file may pass; the rows wait in the table meanwhile.
-                log.exception("delivery round failed; trying again at the next poll")
+                log.exception("delivery dispatch failed; trying again at the next poll")
             await _first_of(self._woken, stop, timeout=POLL_SECONDS)
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=5)
+            for task in late:
+                task.cancel()
+        self._flush()
 
     async def run_once(self) -> int:
-        """Attempt every row due now; returns how many POSTs were made."""
-        async with self._round_lock:
-            self._attempts = 0
-            self._keys.clear()  # keys are looked up once per round, so a rotated key is used soon
+        """Send every row due now, and what that makes due (a server that came back), to the end;
+        returns how many POSTs were made."""
+        self._attempts = 0
+        self._keys.clear()  # keys are looked up once per run, so a rotated key is used soon
+        self._policy_answers.clear()
+        while True:
+            self._dispatch()
+            if not self._tasks:
+                break
+            await asyncio.wait(set(self._tasks))
+            self._flush()
+        self._flush()
+        return self._attempts
+
+    def _dispatch(self) -> None:
+        """Hand due rows to their servers' lanes and start the lanes that have room; never waits."""
+        if not self._tasks:
+            self._keys.clear()
             self._policy_answers.clear()
-            start = iso(self._clock())
-            try:
-                while rows := deliveries.due(self._db, start, self._batch):
-                    await self._round(rows)
-                    self._flush(servers=True)
-                    if len(rows) < self._batch:
-                        break
-            finally:
-                self._flush(servers=True)
-            return self._attempts
-
-    async def _round(self, rows: list[Row]) -> None:
-        by_host: dict[str, deque[Row]] = {}
+        rows = deliveries.due(self._db, iso(self._clock()), self._batch, per_domain=LANE_ROWS)
+        domains = {row["domain"] for row in rows}
+        failing = deliveries.failing_since_of(self._db, domains)
+        for domain in domains:  # what the table says now (written by the last flush, or by an admin)
+            if domain in failing:
+                self._failing[domain] = datetime.fromisoformat(failing[domain])
+            else:
+                self._failing.pop(domain, None)
         for row in rows:
-            by_host.setdefault(row["domain"], deque()).append(row)
-        self._failures = deliveries.failures_of(self._db, by_host)
-        async with asyncio.TaskGroup() as group:
-            for domain, queue in by_host.items():
-                group.create_task(self._host(domain, queue))
+            lane = self._lanes.setdefault(row["domain"], _Lane())
+            if row["id"] in self._in_flight or len(lane.queue) >= LANE_ROWS:
+                continue
+            self._in_flight.add(row["id"])
+            lane.queue.append(row)
+        for domain, lane in list(self._lanes.items()):
+            wanted = min(len(lane.queue), 1 if domain in self._failing else self._per_host)
+            for _ in range(wanted - lane.running):
+                lane.running += 1
+                task = asyncio.create_task(self._lane(domain, lane))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            if not lane.queue and not lane.running:
+                del self._lanes[domain]
 
-    async def _host(self, domain: str, queue: deque[Row]) -> None:
-        if self._unreachable(domain):
-            # One probe, at most once an hour; until it succeeds the other rows wait without a POST.
-            now = self._clock()
-            last = self._probed.get(domain)
-            if last is not None and now - last < UNREACHABLE_DELAY:
-                self._defer(domain, queue)
-                return
-            self._probed[domain] = now
-            await self._attempt(queue.popleft())
-            if self._unreachable(domain):
-                self._defer(domain, queue)
-                return
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(self._per_host, len(queue))):
-                group.create_task(self._lane(domain, queue))
-
-    async def _lane(self, domain: str, queue: deque[Row]) -> None:
-        while queue:
-            if self._unreachable(domain):  # it failed enough during this round
-                self._defer(domain, queue)
-                return
-            await self._attempt(queue.popleft())
+    async def _lane(self, domain: str, lane: _Lane) -> None:
+        try:
+            while lane.queue:
+                if self._unreachable(domain):
+                    if not self._probe_due(domain):
+                        self._defer(domain, lane.queue)
+                        break
+                    self._probed[domain] = self._clock()  # this row is the probe
+                elif domain in self._failing and lane.running > 1:
+                    break  # a failing server gets one connection
+                await self._attempt(lane.queue.popleft())
+        finally:
+            lane.running -= 1
+            if not lane.queue:
+                self._woken.set()  # the lane is empty: dispatch can hand it more
 
     def _unreachable(self, domain: str) -> bool:
-        return self._failures.get(domain, 0) >= UNREACHABLE_AFTER
+        since = self._failing.get(domain)
+        return since is not None and self._clock() - since >= UNREACHABLE_AFTER
+
+    def _probe_due(self, domain: str) -> bool:
+        last = self._probed.get(domain)
+        return last is None or self._clock() - last >= PROBE_EVERY
 
     def _defer(self, domain: str, queue: deque[Row]) -> None:
         """Count a try for each row without sending it, so it still gives up on schedule."""
@@ -263,15 +300,17 @@ class DeliveryWorker:
                 key_id, key = self._key(row["signer"])
                 if not self._allowed(row["domain"]):
                     raise BlockedByPolicy(f"{row['domain']} is blocked or not allowed by this node's policy")
-            except (BadInbox, UnknownSigner, BlockedByPolicy) as error:
+                if row["body"] is None:
+                    raise ActivityGone(f"{row['activity_uri']} is no longer stored")
+            except (BadInbox, UnknownSigner, BlockedByPolicy, ActivityGone) as error:
                 self._settle(row, None, None, _describe(error), final=True)
                 return
             self._attempts += 1
             now = self._clock()
             body = row["body"].encode("utf-8")
             headers = await self._sign(row["inbox"], body, key_id, key, now)
-            status, wait, error = await self._post(url, body, headers, now)
-        self._settle(row, status, wait, error)
+            status, wait, failure = await self._post(url, body, headers, now)
+        self._settle(row, status, wait, failure)
 
     def _allowed(self, domain: str) -> bool:
         if domain not in self._policy_answers:
@@ -311,36 +350,40 @@ class DeliveryWorker:
     ) -> None:
         domain, tries = row["domain"], row["tries"] + 1
         kind: Outcome = "failed" if final else outcome(status) if sent else "retry"
-        if sent and not final and (kind == "done" or status is None or status >= 500):
-            self._note_server(domain, kind == "done")
+        if kind != "done" and error is None:
+            error = f"HTTP {status}"
+        if sent and not final and (kind == "done" or status is None or status >= 500 or status in (401, 403)):
+            self._note_server(domain, kind == "done", error)
         next_try_at = None
         if kind == "retry":
             delay = retry_delay(tries, status=status, wait=wait, unreachable=self._unreachable(domain),
                                 first=self._first_delay)
             if delay is None:
-                kind, error = "failed", f"gave up after {tries} tries: {error or f'HTTP {status}'}"
+                kind, error = "failed", f"gave up after {tries} tries: {error}"
                 log.warning("delivery %s to %s failed for good: %s", row["id"], row["inbox"], error)
             else:
                 next_try_at = iso(self._clock() + delay)
-        if kind != "done" and error is None:
-            error = f"HTTP {status}"
         self._results.append(_Result(row["id"], kind, status, error, next_try_at))
         if len(self._results) >= FLUSH_EVERY:
-            self._flush()
+            try:
+                self._flush()
+            except sqlite3.Error:  # kept in memory (and in flight) until the dispatcher's next flush
+                log.exception("writing delivery results failed; trying again shortly")
 
-    def _note_server(self, domain: str, ok: bool) -> None:
-        self._failures[domain] = 0 if ok else self._failures.get(domain, 0) + 1
-        self._events.append((domain, ok, iso(self._clock())))
+    def _note_server(self, domain: str, ok: bool, error: str | None) -> None:
+        now = self._clock()
+        if ok:
+            self._failing.pop(domain, None)
+        else:
+            self._failing.setdefault(domain, now)
+        self._events.append((domain, ok, iso(now), error))
 
-    def _flush(self, *, servers: bool = False) -> None:
-        """Write the results so far in one transaction; with `servers`, also what the round learnt of
-        the servers (kept in memory meanwhile, so a busy server costs one write per round, not per POST)."""
-        if not self._results and not (servers and self._events):
+    def _flush(self) -> None:
+        """Write the results so far, and what was learnt of the servers, in one transaction; only then
+        are the rows out of flight (so a row is never sent twice by one process)."""
+        if not self._results and not self._events:
             return
-        results, self._results = self._results, []
-        events: list[tuple[str, bool, str]] = []
-        if servers:
-            events, self._events = self._events, []
+        results, events = self._results, self._events
         now = iso(self._clock())
         done: dict[int | None, list[int]] = {}
         with self._db.transaction(counts=False):
@@ -354,16 +397,20 @@ class DeliveryWorker:
                     deliveries.mark_failed(self._db, result.id, result.status, result.error)
             for status, ids in done.items():
                 deliveries.mark_done(self._db, ids, now, status)
-            for domain, ok, when in _net_events(events):
+            for domain, ok, when, error in _net_events(events):
                 if ok:
                     deliveries.record_success(self._db, domain, when)
                 else:
-                    deliveries.record_failure(self._db, domain, when, unreachable_after=UNREACHABLE_AFTER)
+                    deliveries.record_failure(self._db, domain, when, error=error,
+                                              unreachable_before=iso(datetime.fromisoformat(when) - UNREACHABLE_AFTER))
+        self._results, self._events = [], []
+        for result in results:
+            self._in_flight.discard(result.id)
 
 
-def _net_events(events: list[tuple[str, bool, str]]) -> list[tuple[str, bool, str]]:
+def _net_events(events: list[tuple[str, bool, str, str | None]]) -> list[tuple[str, bool, str, str | None]]:
     """The same end state in fewer writes: per server its last success, then the failures after it."""
-    last_success = {domain: index for index, (domain, ok, _) in enumerate(events) if ok}
+    last_success = {domain: index for index, (domain, ok, *_) in enumerate(events) if ok}
     return [
         event for index, event in enumerate(events)
         if index == last_success.get(event[0]) or (not event[1] and index > last_success.get(event[0], -1))

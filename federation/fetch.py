@@ -41,14 +41,22 @@ Signer = Callable[[], tuple[str, RSAPrivateKey]]
 class FetchError(Exception):
     """A remote object could not be fetched or may not be trusted; the text says why.
 
-    `status` is the HTTP status when the server answered with an error (404, 410, ...).
+    `status` is the HTTP status when the server answered with an error (404, 410, ...); `temporary`
+    says whether asking again later may help (no answer, 5xx, 429, or 401/403 from a proxy in front
+    of a server being fixed), as opposed to an answer that stands (404, 410, a forged id, too large).
     """
 
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+    def __init__(self, url: str, reason: str, status: int | None = None, *, temporary: bool = False) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.status = status
+        self.temporary = temporary or (status is not None and temporary_status(status))
+
+
+def temporary_status(status: int) -> bool:
+    """An HTTP answer that may be different a moment later. Pure."""
+    return status in (401, 403, 408, 425, 429) or 500 <= status <= 599
 
 
 def origin(url: URL) -> tuple[str, str, int | None]:
@@ -117,12 +125,12 @@ class Fetcher:
             async with asyncio.timeout(self._timeout):
                 return await self._follow(url, signed, accept)
         except TimeoutError:
-            raise FetchError(url, f"timeout: no complete answer within {self._timeout:g} s") from None
+            raise FetchError(url, f"timeout: no complete answer within {self._timeout:g} s", temporary=True) from None
         except aiohttp.ClientError as error:
             blocked = _blocked_cause(error)
             if blocked is not None:
                 raise FetchError(url, f"refused address: {blocked.strerror}") from error
-            raise FetchError(url, f"connection failed: {error}") from error
+            raise FetchError(url, f"connection failed: {error}", temporary=True) from error
 
     async def _follow(self, url: str, signed: bool, accept: str) -> tuple[dict[str, Any], URL]:
         current = self._checked(url, url)

@@ -83,7 +83,8 @@ def guarded_socket_factory(policy: FederationPolicy) -> SocketFactoryType:
 
 
 def make_session(
-    policy: FederationPolicy, user_agent: str, *, limit_per_host: int = 8, total_timeout: float = 20.0
+    policy: FederationPolicy, user_agent: str, *, limit: int = 100, limit_per_host: int = 8,
+    total_timeout: float = 20.0,
 ) -> aiohttp.ClientSession:
     """The outbound session: address guard, no cookies, no proxy from the environment, our User-Agent.
 
@@ -92,6 +93,7 @@ def make_session(
     connector = aiohttp.TCPConnector(
         resolver=GuardedResolver(policy),
         socket_factory=guarded_socket_factory(policy),
+        limit=limit,
         limit_per_host=limit_per_host,
     )
     return aiohttp.ClientSession(

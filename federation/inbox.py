@@ -1,22 +1,22 @@
-"""The inbox: accept -> verify -> dedupe -> store raw -> 202; a worker processes what was stored.
+"""The inbox core: accept -> verify -> dedupe -> store raw; the HTTP door (node/ap/inbox.py) answers
+202 once this returns and the row is on disk, and the worker (federation/inbox_worker.py) processes
+what was stored. Framework-free: method, target, headers and body in; `Refused` out.
 
-Nothing is processed that was not first stored, so a crash loses nothing; processing
-is idempotent on the activity id (a redelivered activity is a no-op).
+Nothing is processed that was not first stored, so a crash loses nothing; processing is idempotent,
+so a redelivery after the dedupe window only costs some work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response
 
 from federation import signatures, vocab
 from federation.actors import ActorUnavailable, RemoteActors, iso
@@ -27,10 +27,13 @@ from storage.db import Database
 
 log = logging.getLogger("meent.federation")
 MAX_BODY = 1_048_576
-MAX_ATTEMPTS = 8  # with retry_wait: tried again over about four hours
-PROCESS_SECONDS = 120  # one activity (with the fetches it needs) may not hold up the others longer
+# A redelivered activity id is suppressed for this long after it was received (and while it is
+# pending); later it is processed again, which the handlers tolerate (a reused Follow id gets its Accept).
+DEDUPE_WINDOW = timedelta(minutes=10)
 # Types whose object must live on the sender's own server (an Announce carries others' objects).
 OWN_OBJECT_TYPES = {"Create", "Update", "Delete"}
+# Activities about a follow relation are ordered per (actor, object); the rest per innermost object.
+RELATION_TYPES = {"Follow", "Accept", "Reject", "Block"}
 
 
 class Refused(Exception):
@@ -42,12 +45,6 @@ class Refused(Exception):
         self.reason = reason
 
 
-def retry_wait(attempts: int) -> timedelta:
-    """How long to wait after a failed processing: 1 min, 2, 4, ... (a sender's server that was down
-    for a moment, or a fetch that timed out, gets another chance). Pure."""
-    return timedelta(minutes=2 ** min(attempts - 1, 10))
-
-
 def _origin(uri: str) -> str:
     try:
         parts = urlsplit(uri)
@@ -56,12 +53,19 @@ def _origin(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def host_of(uri: str) -> str:
+    try:
+        return urlsplit(uri).netloc.lower()
+    except ValueError:
+        return ""
+
+
 def check_shape(activity: Any) -> tuple[str, str, str]:
     """(id, type, actor) of a well-formed activity. Pure."""
     if not isinstance(activity, dict):
         raise Refused(400, "body is not a JSON object")
-    activity_id, kind, actor = activity.get("id"), activity.get("type"), vocab.id_of(activity.get("actor"))
-    if not isinstance(activity_id, str) or not isinstance(kind, str) or not actor:
+    activity_id, kind, actor = activity.get("id"), vocab.kind(activity), vocab.id_of(activity.get("actor"))
+    if not isinstance(activity_id, str) or not kind or not actor:
         raise Refused(400, "activity needs id, type and actor")
     if _origin(activity_id) != _origin(actor):
         raise Refused(403, "activity id is not on the actor's server")
@@ -71,43 +75,96 @@ def check_shape(activity: Any) -> tuple[str, str, str]:
     return activity_id, kind, actor
 
 
+def ordering_key(activity: Mapping[str, Any]) -> str | None:
+    """What an activity concerns, for keeping order (a Create before its Update or Delete). Pure."""
+    kind = vocab.kind(activity)
+    if kind in RELATION_TYPES:
+        return f"{vocab.id_of(activity.get('actor'))} {vocab.id_of(activity.get('object'))}"
+    inner: Any = activity.get("object")
+    for _ in range(3):  # Announce(Create(Note)), Undo(Like(post))
+        if isinstance(inner, Mapping) and vocab.kind(inner) in vocab.ACTIVITY_TYPES and "object" in inner:
+            if vocab.kind(inner) in RELATION_TYPES:
+                return f"{vocab.id_of(inner.get('actor'))} {vocab.id_of(inner.get('object'))}"
+            inner = inner["object"]
+        else:
+            break
+    return vocab.id_of(inner)
+
+
+def lane_of(activity: Mapping[str, Any]) -> str:
+    """The server whose answers processing may wait on: the object's, when it is only named (an
+    Announce of another server's post is fetched there), otherwise the sender's. Pure."""
+    obj = activity.get("object")
+    if isinstance(obj, str) and vocab.kind(activity) == "Announce":
+        return host_of(obj)
+    return host_of(vocab.id_of(activity.get("actor")) or "")
+
+
+class GroupCommit:
+    """Rows stored by concurrent requests share one transaction (one fsync), each request still
+    answered only once its own row is on disk. The rows that arrive while the event loop works
+    through one turn are written together at the end of that turn."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._waiting: list[tuple[inbox.NewRow, asyncio.Future[None]]] = []
+
+    async def store(self, row: inbox.NewRow, now: str) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not self._waiting:
+            asyncio.get_running_loop().call_soon(self._write, now)
+        self._waiting.append((row, future))
+        await future
+
+    def _write(self, now: str) -> None:
+        waiting, self._waiting = self._waiting, []
+        try:
+            inbox.store_many(self.db, [row for row, _ in waiting], now)
+        except Exception as error:  # a full disk: every request of the group is told, none answered 202
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for _, future in waiting:
+            if not future.done():
+                future.set_result(None)
+
+
 @dataclass
 class Inbox:
     db: Database
     policy: FederationPolicy
     actors: RemoteActors
     wake_worker: Callable[[], None]
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
-    async def receive(self, request: Request) -> Response:
-        try:
-            await self._accept(request)
-        except Refused as refused:
-            log.info("inbox refused %s: %s", request.url.path, refused.reason)
-            return Response(orjson.dumps({"error": refused.reason}), status_code=refused.status,
-                            media_type="application/json")
-        return Response(status_code=202)
+    def __post_init__(self) -> None:
+        self._writes = GroupCommit(self.db)
 
-    async def _accept(self, request: Request) -> None:
-        body = await _read_body(request)
+    async def accept(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> None:
+        """Verify and store one activity, or raise Refused. `headers` have lower-case names."""
+        if len(body) > MAX_BODY:
+            raise Refused(413, "activity too large")
         try:
             activity = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise Refused(400, "body is not JSON") from None
         activity_id, kind, actor = check_shape(activity)
-        if not self.policy.allows(urlsplit(actor).netloc):
+        if not self.policy.allows(host_of(actor)):
             raise Refused(403, "this server does not federate with your domain")
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]}
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         try:
             key_id = signatures.key_id_of(headers)
         except signatures.SignatureError as error:
             raise Refused(401, str(error)) from None
-        if inbox.seen(self.db, activity_id):
-            return  # a redelivery: already stored once
+        now = self.clock()
+        if inbox.seen_since(self.db, activity_id, iso(now - DEDUPE_WINDOW)):
+            return  # a redelivery: stored a moment ago
         if kind == "Delete" and vocab.id_of(activity.get("object")) == actor and not actors.get(self.db, actor):
             return  # an account we never knew was deleted: nothing to verify it with, nothing to do
-        await self._verify(request.method, target, headers, body, key_id, actor)
-        inbox.store(self.db, activity_id, actor, kind, body.decode("utf-8", "replace"), iso(datetime.now(UTC)))
+        await self._verify(method, target, headers, body, key_id, actor)
+        row = inbox.NewRow(activity_id, actor, kind, body.decode("utf-8", "replace"), lane_of(activity),
+                           ordering_key(activity))
+        await self._writes.store(row, iso(now))
         self.wake_worker()
 
     async def _verify(self, method: str, target: str, headers: Mapping[str, str], body: bytes, key_id: str,
@@ -131,60 +188,3 @@ class Inbox:
             except signatures.SignatureError as error:
                 if refresh or "Date" in str(error) or "Digest" in str(error):
                     raise Refused(401, str(error)) from None
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise Refused(413, "activity too large")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise Refused(413, "activity too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-Processor = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-class InboxWorker:
-    """Processes stored activities in order; failures are retried a few times, then left with their error."""
-
-    def __init__(self, db: Database, process: Processor) -> None:
-        self.db = db
-        self.process = process
-        self.event = asyncio.Event()
-
-    def wake(self) -> None:
-        self.event.set()
-
-    async def run_once(self) -> int:
-        """Process a batch; their "processed" marks share one commit (each commit is an fsync, and
-        a crash before it only means processing again, which is idempotent)."""
-        rows = inbox.pending(self.db, MAX_ATTEMPTS, 100, iso(datetime.now(UTC)))
-        done: list[int] = []
-        for row in rows:
-            try:
-                async with asyncio.timeout(PROCESS_SECONDS):
-                    await self.process(orjson.loads(row["body"]))
-            except Exception as error:  # one bad activity must not stop the others; its error is kept
-                log.warning("processing %s failed: %s", row["activity_id"], error, exc_info=True)
-                retry_at = datetime.now(UTC) + retry_wait(int(row["attempts"]) + 1)
-                inbox.failed(self.db, row["id"], f"{type(error).__name__}: {error}", iso(retry_at))
-            else:
-                done.append(row["id"])
-            await asyncio.sleep(0)  # let requests in between: receiving must not wait for a whole batch
-        inbox.processed_many(self.db, done, iso(datetime.now(UTC)))
-        return len(rows)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            if await self.run_once():
-                continue
-            self.event.clear()
-            waiters = [asyncio.ensure_future(self.event.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=5, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()

@@ -8,7 +8,7 @@ their page; deleted posts are Tombstones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from federation import ids
 
@@ -18,7 +18,12 @@ CONTEXT: list[Any] = [
     "https://w3id.org/security/v1",
     {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"},
 ]
-Record = Mapping[str, Any]
+
+
+class Record(Protocol):
+    """One of our records as the mapping functions read it: a sqlite3.Row or any mapping, by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def _actor(
@@ -217,3 +222,22 @@ def text_of(obj: Mapping[str, Any], key: str) -> str:
             if isinstance(text, str):
                 return text
     return ""
+
+
+ACTIVITY_TYPES = frozenset({
+    "Create", "Update", "Delete", "Follow", "Accept", "Reject", "Undo", "Like", "Announce", "Add", "Remove",
+    "Block", "Flag", "Move", "Lock", "Dislike", "EmojiReact",
+})
+
+
+def kind(value: Any) -> str:
+    """An object's type; for a list-valued type (["Note", "Article"]) the first name. "" when none. Pure."""
+    found = value.get("type") if isinstance(value, Mapping) else None
+    if isinstance(found, list):
+        found = next((item for item in found if isinstance(item, str)), None)
+    return found if isinstance(found, str) else ""
+
+
+def bounded(value: Any, cap: int) -> list[Any]:
+    """as_list, at most `cap` items: a remote object decides how much it may make us read or store."""
+    return as_list(value)[:cap]

@@ -15,6 +15,7 @@ so the server does not read the rest of an upload only to throw it away.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -28,22 +29,26 @@ INBOX = re.compile(r"^/(?:inbox|organisation/inbox|users/[^/]+/inbox|groups/[^/]
 API_PREFIXES = ("/api/", "/oauth/")
 BROWSER_PATHS = ("/oauth/authorize",)  # the OAuth consent form is a web form (read_form)
 
+log = logging.getLogger("meent.federation")
+
 INBOX_REFUSAL = b'{"error":"activity too large"}'
 API_REFUSAL = b'{"error":"Request too large","error_description":"The request body is over the size limit"}'
 
 
 @dataclass(frozen=True)
 class Family:
-    """A kind of route: its body limit and the JSON the middleware answers (None: the app's page)."""
+    """A kind of route: its body limit, the JSON the middleware answers (None: the app's page), and
+    whether a refusal is logged (as the inbox logs its own: the admin sees what servers send)."""
 
     limit: int
     refusal: bytes | None = None
+    logged: bool = False
 
 
 def family_of(path: str, form_limit: int) -> Family:
     """The limit for a path. Pure."""
     if INBOX.match(path):
-        return Family(inbox.MAX_BODY, INBOX_REFUSAL)
+        return Family(inbox.MAX_BODY, INBOX_REFUSAL, logged=True)
     if path.startswith(API_PREFIXES) and path.rstrip("/") not in BROWSER_PATHS:
         return Family(respond.MAX_BODY, API_REFUSAL)
     return Family(form_limit)
@@ -107,7 +112,7 @@ class BodyLimit:
         declared = declared_length(scope)
         over = declared is not None and declared > family.limit
         if over and family.refusal is not None:
-            await refuse(send, family.refusal)
+            await refuse(scope, send, family)
             return
         chunked = any(name == b"transfer-encoding" for name, _ in scope["headers"])
         counted = CountedReceive(receive, family, over)
@@ -123,13 +128,18 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send_closing)
         except BodyTooLarge:
-            if counted.response_started or family.refusal is None:
+            if counted.response_started:
                 raise
-            await refuse(send, family.refusal)
+            await refuse(scope, send, family)
 
 
-async def refuse(send: Send, body: bytes) -> None:
+async def refuse(scope: Scope, send: Send, family: Family) -> None:
     """413 with a JSON body; the connection closes after it, so the rest of the upload is never read."""
+    body = family.refusal or b""
+    if family.logged:
+        client = scope["client"][0] if scope.get("client") else "?"
+        agent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"user-agent"), "")
+        log.warning("inbox %s refused a request from %s (%s): activity too large", scope["path"], client, agent[:80])
     await send({"type": "http.response.start", "status": 413, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node import __version__
+from node import __version__, cli_federation
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
 from node.services import accounts, groups, organisation
@@ -285,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_config(sub.add_parser("backup", help="write a consistent copy of the database (safe while running)"))
     p.add_argument("path", help="the new backup file")
     p.set_defaults(func=cmd_backup)
+    cli_federation.add_parsers(sub, with_config, lambda args: _open(_config(args)))
     return parser
 
 

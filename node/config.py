@@ -102,6 +102,8 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "federation.allow_private_addresses": (bool, False, None),
     "federation.remote_posts_in_groups": (bool, True, None),
     "federation.retry_first_seconds": (int, 60, _positive),
+    "federation.keep_done_days": (int, 7, _positive),
+    "federation.keep_failed_days": (int, 30, _positive),
     "log.level": (str, "warning", _one_of(*LOG_LEVELS)),
     "log.federation": (str, "", _level_or_empty),  # "": as log.level
     "log.delivery": (str, "", _level_or_empty),

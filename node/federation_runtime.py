@@ -1,28 +1,39 @@
-"""Federation at run time: one outbound HTTP session, the fetcher, the remote-actor cache, the
-inbox and the two workers (inbox processing, delivery), started and stopped with the app."""
+"""Federation at run time, built once at start-up and reached through the node (`node.federation`):
+three outbound HTTP sessions with budgets of their own, the fetchers, the remote-actor cache, the
+inbox, the two workers (inbox processing, delivery) and the pruning of finished queue rows."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
+import aiohttp
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from starlette.requests import Request
-from starlette.responses import Response
 
 from federation import ids
-from federation.actors import RemoteActors
+from federation.actors import RemoteActors, iso
 from federation.delivery import DeliveryWorker, UnknownSigner
 from federation.fetch import Fetcher
 from federation.http import make_session
-from federation.inbox import Inbox, InboxWorker
+from federation.inbox import Inbox
+from federation.inbox_worker import InboxWorker
 from federation.keys import load_private
 from federation.policy import FederationPolicy
 from node import __version__
 from node.services.context import Node
 from node.services.federated import Federated
-from storage import accounts, groups, keys
+from storage import deliveries, inbox, keys
+
+log = logging.getLogger("meent.federation")
+PRUNE_EVERY_SECONDS = 600.0
+
+# Budgets, set apart so that one kind of traffic cannot starve another: a new sender's key must be
+# fetched while slow servers hold object fetches and deliveries. (connections in all, per server, seconds)
+KEY_BUDGET = (32, 2, 5.0)
+OBJECT_BUDGET = (32, 4, 10.0)
+DELIVERY_BUDGET = (96, 4, 20.0)
 
 
 def actor_of_owner(base: str, owner: str) -> str:
@@ -41,6 +52,7 @@ class FederationRuntime:
         self.policy = FederationPolicy.from_config(node.config)
         self.stop_event = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
+        self.sessions: list[aiohttp.ClientSession] = []
 
     def signer(self, owner: str) -> tuple[str, RSAPrivateKey]:
         row = keys.get(self.node.db, owner)
@@ -48,20 +60,48 @@ class FederationRuntime:
             raise UnknownSigner(owner)
         return ids.key(actor_of_owner(self.node.config.base_url, owner)), load_private(row["private_pem"])
 
-    async def start(self) -> None:
+    def _session(self, budget: tuple[int, int, float]) -> aiohttp.ClientSession:
+        limit, per_host, seconds = budget
         user_agent = f"Meent/{__version__} (+{self.node.config.base_url})"
-        self.session = make_session(self.policy, user_agent)
-        self.fetcher = Fetcher(self.session, self.policy, lambda: self.signer("organisation"))
-        self.actors = RemoteActors(self.node.db, self.fetcher)
+        session = make_session(self.policy, user_agent, limit=limit, limit_per_host=per_host, total_timeout=seconds)
+        self.sessions.append(session)
+        return session
+
+    async def start(self) -> None:
+        organisation_key = lambda: self.signer("organisation")  # noqa: E731
+        key_fetcher = Fetcher(self._session(KEY_BUDGET), self.policy, organisation_key, timeout=KEY_BUDGET[2])
+        self.fetcher = Fetcher(self._session(OBJECT_BUDGET), self.policy, organisation_key,
+                               timeout=OBJECT_BUDGET[2])
+        self.actors = RemoteActors(self.node.db, key_fetcher)
         self.federated = Federated(self.node, self.actors, self.fetcher)
         self.inbox_worker = InboxWorker(self.node.db, self.federated.process)
+        self.federated.ingest.add_job = self.inbox_worker.add_job
         self.inbox = Inbox(self.node.db, self.policy, self.actors, self.inbox_worker.wake)
         first_retry = timedelta(seconds=self.node.config["federation.retry_first_seconds"])
-        self.delivery = DeliveryWorker(self.node.db, self.session, self.signer, first_delay=first_retry,
-                                       allows=self.policy.allows)
+        self.delivery = DeliveryWorker(self.node.db, self._session(DELIVERY_BUDGET), self.signer,
+                                       first_delay=first_retry, allows=self.policy.allows)
         self.node.wake_delivery = self.delivery.wake
+        self.node.federation = self
         self.tasks = [asyncio.create_task(self.inbox_worker.run(self.stop_event)),
-                      asyncio.create_task(self.delivery.run(self.stop_event))]
+                      asyncio.create_task(self.delivery.run(self.stop_event)),
+                      asyncio.create_task(self._prune_now_and_then())]
+
+    def prune(self) -> tuple[int, int]:
+        """Forget finished queue rows older than the configured ages; returns (inbox, deliveries) rows."""
+        now = datetime.now(UTC)
+        done_before = iso(now - timedelta(days=self.node.config["federation.keep_done_days"]))
+        others_before = iso(now - timedelta(days=self.node.config["federation.keep_failed_days"]))
+        return (inbox.prune(self.node.db, done_before=done_before, others_before=others_before),
+                deliveries.prune(self.node.db, done_before=done_before, others_before=others_before))
+
+    async def _prune_now_and_then(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.prune()
+            except Exception:  # pruning may wait for the next turn; the queues work without it
+                log.exception("pruning the federation queues failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), timeout=PRUNE_EVERY_SECONDS)
 
     async def stop(self) -> None:
         self.stop_event.set()
@@ -70,26 +110,9 @@ class FederationRuntime:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 try:
-                    await asyncio.wait_for(task, timeout=5)
+                    await asyncio.wait_for(task, timeout=10)
                 except TimeoutError:
                     task.cancel()
         self.node.wake_delivery = lambda: None
-        await self.session.close()
-
-
-def _local_inbox_exists(request: Request) -> bool:
-    db = request.app.state.node.db
-    if "name" in request.path_params:
-        account = accounts.local_by_username(db, request.path_params["name"])
-        return account is not None and not account["disabled"]
-    if "slug" in request.path_params:
-        return groups.local_by_slug(db, request.path_params["slug"]) is not None
-    return True
-
-
-async def inbox(request: Request) -> Response:
-    """POST /inbox and every actor's inbox: all verified and stored the same way."""
-    if not _local_inbox_exists(request):
-        return Response('{"error": "no such inbox"}', status_code=404, media_type="application/json")
-    runtime: FederationRuntime = request.app.state.federation
-    return await runtime.inbox.receive(request)
+        for session in self.sessions:
+            await session.close()

@@ -19,9 +19,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import i18n, threads
+from node.services import sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
-from storage import accounts, notifications
+from storage import notifications
 from storage.db import Row
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -63,25 +64,48 @@ def node_of(request: Request) -> Node:
 
 
 def current_account(request: Request) -> Row | None:
-    """The signed-in, enabled member, looked up once per request; a session from before a password
-    change no longer counts."""
+    """The signed-in, enabled member, looked up once per request from the session row that the
+    cookie's token names; a session that was ended or has expired no longer counts."""
     if "account" not in request.state._state:
-        account_id = request.session.get("account_id")
-        account = accounts.by_id(node_of(request).db, account_id) if isinstance(account_id, int) else None
-        valid = (account is not None and not account["disabled"] and account["domain"] is None
-                 and request.session.get("session_version", 0) == account["session_version"])
-        request.state.account = account if valid else None
+        token = request.session.get("token")
+        found = sessions.account_for(node_of(request), token) if isinstance(token, str) else None
+        request.state.account = found
+        request.state.session_id = found["session_id"] if found is not None else None
     account: Row | None = request.state.account
     return account
 
 
+def current_session_id(request: Request) -> int | None:
+    """The id of this browser's session row, when signed in."""
+    current_account(request)
+    session_id: int | None = request.state.session_id
+    return session_id
+
+
 def log_in(request: Request, account: Row) -> None:
-    """A fresh session for the member (no fixation); the CSRF token of the form in use stays valid."""
+    """A fresh session for the member (no fixation: a new token, the old row ended); the CSRF
+    token of the form in use stays valid."""
+    node = node_of(request)
     csrf = request.session.get("csrf")
+    old = request.session.get("token")
+    if isinstance(old, str):
+        sessions.end(node, old)
     request.session.clear()
-    request.session.update({"account_id": account["id"], "session_version": account["session_version"],
-                            "csrf": csrf})
+    token, session_id = sessions.start(node, account["id"], request.headers.get("user-agent", ""),
+                                       client_address(request))
+    request.session.update({"token": token, "csrf": csrf})
     request.state.account = account
+    request.state.session_id = session_id
+
+
+def log_out(request: Request) -> None:
+    """End this browser's session for real: its row is deleted, so a copied cookie stops working."""
+    token = request.session.get("token")
+    if isinstance(token, str):
+        sessions.end(node_of(request), token)
+    request.session.clear()
+    request.state.account = None
+    request.state.session_id = None
 
 
 def require_account(request: Request) -> Row:

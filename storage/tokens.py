@@ -81,3 +81,9 @@ def set_marker(db: Database, account_id: int, timeline: str, last_read_id: str, 
         " version = markers.version + 1, updated_at = excluded.updated_at",
         (account_id, timeline, last_read_id, now),
     )
+
+
+def revoke_for_account(db: Database, account_id: int, now: str) -> None:
+    """Every live access token of the member (an admin ends all their sessions)."""
+    db.execute("UPDATE oauth_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+               (now, account_id))

@@ -37,13 +37,17 @@ class RemoteServer:
         self.origin = f"http://{host}:{self.port}"
         self.documents: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, str] = {}  # actor uri -> private PEM
-        documents = self.documents
+        self.gets: list[str] = []  # every path asked for, in order
+        self.statuses: dict[str, int] = {}  # path -> an error status to answer instead (a server in trouble)
+        documents, gets, statuses = self.documents, self.gets, self.statuses
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                gets.append(self.path)
                 document = documents.get(self.path.split("#")[0])
-                body = json.dumps(document).encode() if document else b'{"error": "not found"}'
-                self.send_response(200 if document else 404)
+                status = statuses.get(self.path, 200 if document else 404)
+                body = json.dumps(document).encode() if status == 200 else b'{"error": "not found"}'
+                self.send_response(status)
                 self.send_header("Content-Type", "application/activity+json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

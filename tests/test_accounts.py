@@ -1,3 +1,5 @@
+import time
+
 from node.services import accounts
 from storage import accounts as account_store
 from tests.helpers import PASSWORD, Site
@@ -177,27 +179,44 @@ def test_profile_settings_and_password(site: Site) -> None:
 
 
 def test_password_guessing_is_slowed_down(site: Site) -> None:
+    from node.services.throttle import WINDOW_SECONDS
+
     site.member("anne")
     for _ in range(10):
         assert site.post("/login", {"username": "anne", "password": "wrong password"}).status_code == 401
     response = site.post("/login", {"username": "anne", "password": PASSWORD})
     assert response.status_code == 429 and "Te veel mislukte pogingen" in response.text
     assert "Uitloggen" not in site.client.get("/").text
-    site.node.logins.failures.clear()  # a quarter of an hour later
+    later = time.time() + WINDOW_SECONDS + 1  # a quarter of an hour later
+    site.node.logins.clock = lambda: later
     site.login("anne")
 
 
-def test_throttle_counts_per_address_and_forgets_after_the_window() -> None:
-    from node.services.throttle import PER_ACCOUNT, WINDOW_SECONDS, LoginThrottle
+def test_throttle_counts_per_address_and_forgets_after_the_window(site: Site) -> None:
+    from node.services.throttle import PER_NAME_AND_ADDRESS, WINDOW_SECONDS, LoginThrottle
 
-    now = [0.0]
+    db = site.node.db
+    now = [1_000_000.0]
     throttle = LoginThrottle(clock=lambda: now[0])
-    for _ in range(PER_ACCOUNT):
-        throttle.failed("10.0.0.1", "anne")
-    assert not throttle.allowed("10.0.0.1", "anne")
-    assert throttle.allowed("10.0.0.2", "anne") and throttle.allowed("10.0.0.1", "bram")
+    for _ in range(PER_NAME_AND_ADDRESS):
+        throttle.failed(db, "10.0.0.1", "anne")
+    assert not throttle.allowed(db, "10.0.0.1", "anne")
+    assert throttle.allowed(db, "10.0.0.2", "anne") and throttle.allowed(db, "10.0.0.1", "bram")
     now[0] += WINDOW_SECONDS + 1
-    assert throttle.allowed("10.0.0.1", "anne")
+    assert throttle.allowed(db, "10.0.0.1", "anne")
+    throttle.failed(db, "10.0.0.3", "anne")  # a failure prunes the rows older than the window
+    assert db.scalar("SELECT count(*) FROM login_failures") == 1
+
+
+def test_throttle_limits_per_address_across_names(site: Site) -> None:
+    from node.services.throttle import PER_ADDRESS, LoginThrottle
+
+    db = site.node.db
+    throttle = LoginThrottle(clock=lambda: 1_000_000.0)
+    for number in range(PER_ADDRESS):
+        throttle.failed(db, "10.0.0.1", f"name{number}")
+    assert not throttle.allowed(db, "10.0.0.1", "somebody")
+    assert throttle.allowed(db, "10.0.0.2", "somebody")
 
 
 def test_a_new_password_ends_the_other_sessions(site: Site, tmp_path) -> None:  # type: ignore[no-untyped-def]

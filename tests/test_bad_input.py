@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from node.services import sessions
 from storage import accounts as account_store
 from storage import posts as post_store
 from tests.helpers import PASSWORD, Site
@@ -24,6 +25,9 @@ ACTIONS = [
     ("/admin/members", {"username": "eve", "password": PASSWORD}),
     ("/admin/invites", {}),
     ("/notifications/read", {}),
+    ("/settings/sessions/end", {"session": "2"}),
+    ("/settings/sessions/others", {}),
+    ("/admin/members/anne", {"action": "end_sessions"}),
     ("/logout", {}),
 ]
 
@@ -31,8 +35,12 @@ ACTIONS = [
 @pytest.fixture
 def admin_site(site: Site) -> Site:
     site.member("beheer", role="admin")
+    site.member("anne")
     site.group()
     site.login("beheer")
+    # another session of beheer's (id 2) and one of anne's, for the session forms above
+    for name in ("beheer", "anne"):
+        sessions.start(site.node, account_store.by_username(site.node.db, name)["id"], "Firefox/1", "10.0.0.2")
     site.post("/groups/open-overheid/topics", {"title": "Eerste", "body": "Tekst"})
     return site
 
@@ -64,7 +72,7 @@ def snapshot(site: Site) -> tuple[object, ...]:
         db.all("SELECT id, title, source, like_count, deleted_at FROM posts"),
         db.all("SELECT username, display_name, password_hash FROM accounts"),
         db.all("SELECT * FROM groups"), db.all("SELECT * FROM group_follows"), db.all("SELECT * FROM settings"),
-        db.all("SELECT * FROM invites"),
+        db.all("SELECT * FROM invites"), db.all("SELECT id, account_id, token_hash, expires_at FROM sessions"),
     )
 
 

@@ -109,10 +109,11 @@ def test_the_api_never_reads_past_its_limit(site: Site, declared: bool) -> None:
 
 
 @pytest.mark.parametrize("declared", [False, True], ids=["chunked", "content-length"])
-def test_an_inbox_never_reads_past_its_limit(site: Site, declared: bool) -> None:
+def test_an_inbox_never_reads_past_its_limit(site: Site, declared: bool, caplog: pytest.LogCaptureFixture) -> None:
     upload = call(site, "/inbox", ACTIVITY, BODY, declared)
     assert upload.status == 413 and b"activity too large" in upload.body
     assert upload.pulled <= (0 if declared else inbox.MAX_BODY + CHUNK)
+    assert "inbox /inbox refused a request from 127.0.0.1 (): activity too large" in caplog.text
 
 
 @pytest.mark.parametrize("declared", [False, True], ids=["chunked", "content-length"])

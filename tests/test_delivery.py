@@ -57,8 +57,8 @@ def test_next_delay_keeps_trying_for_three_days_then_gives_up() -> None:
         next_delay(0)  # counts failed attempts, from 1
 
 
-OUTCOMES = {"done": [200, 201, 202, 204], "retry": [None, 408, 429, 500, 502, 503, 599],
-            "failed": [301, 400, 401, 403, 404, 410, 422]}
+OUTCOMES = {"done": [200, 201, 202, 204], "retry": [None, 401, 403, 408, 429, 500, 502, 503, 599],
+            "failed": [301, 400, 404, 410, 422]}
 
 
 @pytest.mark.parametrize(("status", "expected"), [(s, kind) for kind, codes in OUTCOMES.items() for s in codes])
@@ -84,7 +84,7 @@ def test_retry_after_table(value: str | None, wait: timedelta | None) -> None:
      (1, 503, timedelta(minutes=5), False, timedelta(minutes=5)),
      (1, 500, timedelta(minutes=5), False, MIN),  # Retry-After counts on 429 and 503 only
      (3, 429, timedelta(seconds=30), False, 4 * MIN),  # a minimum, never shorter than the back-off
-     (1, None, None, True, timedelta(hours=1)),
+     (1, None, None, True, timedelta(minutes=30)),
      (11, 503, timedelta(hours=1), True, timedelta(hours=12)),
      (16, 429, timedelta(minutes=5), True, None)],  # never keeps a row longer than the schedule says
 )
@@ -135,15 +135,26 @@ def test_due_gives_the_longest_waiting_first_up_to_the_limit(db: Database) -> No
     assert len(deliveries.due(db, "2026-03-02T09:08:00.000Z", 10)) == 3
 
 
-def test_servers_count_failures_in_a_row_until_one_success(db: Database) -> None:
-    counts = [deliveries.record_failure(db, "b.example", f"2026-03-02T10:{n:02}:00.000Z") for n in range(12)]
-    assert counts == list(range(1, 13))
-    assert deliveries.unreachable_since(db, "b.example") == "2026-03-02T10:09:00.000Z"
-    assert deliveries.failures_of(db, ["b.example", "c.example"]) == {"b.example": 12}
-    deliveries.record_success(db, "b.example", "2026-03-03T00:00:00.000Z")
+def test_servers_count_failures_by_time_until_one_success(db: Database) -> None:
+    """Unreachable means failing without a break for hours, however many POSTs failed meanwhile."""
+    def fail(at: str) -> int:
+        return deliveries.record_failure(db, "b.example", at, error="HTTP 502",
+                                         unreachable_before=delivery.iso(datetime.fromisoformat(at)
+                                                                         - delivery.UNREACHABLE_AFTER))
+    counts = [fail(f"2026-03-02T10:{n // 60:02}:{n % 60:02}.000Z") for n in range(200)]
+    assert counts == list(range(1, 201))
+    assert deliveries.unreachable_since(db, "b.example") is None  # 200 failures in a few minutes: not dead
+    assert deliveries.failing_since_of(db, ["b.example", "c.example"]) == {"b.example": "2026-03-02T10:00:00.000Z"}
+    fail("2026-03-02T16:00:00.000Z")
+    assert deliveries.unreachable_since(db, "b.example") == "2026-03-02T16:00:00.000Z"
+    assert db.one("SELECT last_error FROM servers")["last_error"] == "HTTP 502"
+    deliveries.enqueue(db, activity_uri=ACTIVITY, body=BODY, signer="user:a", inboxes=["https://b.example/i"],
+                       now="2026-03-02T20:00:00.000Z")  # due later, after its back-off
+    assert deliveries.record_success(db, "b.example", "2026-03-02T17:00:00.000Z") == 1  # it is back: due now
+    assert deliveries.due(db, "2026-03-02T17:00:00.000Z", 10)[0]["inbox"] == "https://b.example/i"
     assert deliveries.unreachable_since(db, "b.example") is None
-    assert deliveries.failures_of(db, ["b.example"]) == {}
-    assert deliveries.record_failure(db, "b.example", "2026-03-03T01:00:00.000Z") == 1
+    assert deliveries.failing_since_of(db, ["b.example"]) == {}
+    assert fail("2026-03-03T01:00:00.000Z") == 1
 
 
 # --- real HTTP on loopback ------------------------------------------------------------------------
@@ -301,7 +312,7 @@ def test_what_an_answer_means(
                 assert await worker.run_once() == 0
                 return
             assert state(db, inbox.url()) == ("pending", 1, status, f"HTTP {status}", delivery.iso(START + next_try))
-            # A 5xx counts against the server; a 4xx says nothing about whether it is up.
+            # A 5xx counts against the server; a 429 says it is up.
             assert sum(deliveries.failures_of(db, [f"127.0.0.1:{inbox.port}"]).values()) == (status >= 500)
             clock.now = START + next_try - timedelta(seconds=1)
             assert await worker.run_once() == 0  # not due yet
@@ -340,26 +351,25 @@ def test_a_dead_servers_rows_give_up_after_three_days_not_before(db: Database, c
     assert {(r["state"], r["tries"]) for r in rows} == {("failed", 16)}
     assert all(r["error"].startswith("gave up after 16 tries: ") for r in rows)
     assert clock.now - START >= timedelta(days=3)
-    assert posts < 40  # 6 rows x 16 tries, but once the server counts as unreachable, one probe a round
+    assert posts < 80  # 6 rows x 16 tries, but once the server counts as unreachable, one probe a half hour
     assert deliveries.unreachable_since(db, f"127.0.0.1:{port}") is not None
 
 
-def test_an_unreachable_server_gets_one_probe_an_hour_and_one_success_resets_it(
+def test_an_unreachable_server_gets_one_probe_a_half_hour_and_one_success_resets_it(
     db: Database, clock: Clock, play: Play,
 ) -> None:
     async def scenario(worker: DeliveryWorker) -> None:
         async with Receiver(clock, script=[(503, {})]) as inbox:
             domain = f"127.0.0.1:{inbox.port}"
-            for _ in range(delivery.UNREACHABLE_AFTER):
-                deliveries.record_failure(db, domain, delivery.iso(clock()))
+            deliveries.record_failure(db, domain, delivery.iso(clock() - timedelta(hours=7)))  # failing since
             urls = [inbox.url(f"/users/u{n}/inbox") for n in range(3)]
             enqueue(db, clock, urls)
             assert await worker.run_once() == 1  # the probe gets a 503; the others wait unsent
-            assert [state(db, url)[3:] for url in urls] == [("HTTP 503", "2026-03-02T10:30:00.000Z")] + [
-                (f"not sent: {domain} is unreachable", "2026-03-02T10:30:00.000Z")] * 2
+            assert [state(db, url)[3:] for url in urls] == [("HTTP 503", "2026-03-02T10:00:00.000Z")] + [
+                (f"not sent: {domain} is unreachable", "2026-03-02T10:00:00.000Z")] * 2
             enqueue(db, clock, [inbox.url("/late/inbox")], activity="https://a.example/act/2")
-            assert await worker.run_once() == 0  # probed less than an hour ago
-            clock.advance(hours=1)
+            assert await worker.run_once() == 0  # probed less than half an hour ago
+            clock.advance(minutes=30)
             assert await worker.run_once() == 4  # the probe succeeds, so the rest go at once
             assert deliveries.unreachable_since(db, domain) is None
             assert deliveries.failures_of(db, [domain]) == {}
@@ -443,7 +453,7 @@ def test_a_database_error_ends_the_round_not_the_worker(
                     break
             stop.set()
             await asyncio.wait_for(loop, timeout=5)
-            assert (inbox.requests, inbox.invalid) == (2, [])  # at least once: the unrecorded POST is repeated
+            assert (inbox.requests, inbox.invalid) == (1, [])  # the result waited in memory: no second POST
 
     play(scenario)
     assert deliveries.pending_count(db) == 0
@@ -461,3 +471,24 @@ def test_a_server_blocked_after_queueing_gets_nothing(db: Database, clock: Clock
             assert state(db, blocked.url())[0] == "failed" and "policy" in state(db, blocked.url())[3]
 
     play(scenario, allows=lambda domain: domain not in blocked_domains)
+
+
+def test_a_row_refers_to_its_activity_and_fails_for_good_when_that_is_gone(
+    db: Database, clock: Clock, play: Play,
+) -> None:
+    async def scenario(worker: DeliveryWorker) -> None:
+        async with Receiver(clock) as inbox:
+            db.execute("INSERT INTO activities (uri, type, actor, body, created_at) VALUES (?, 'Create', 'a', ?, ?)",
+                       (ACTIVITY, BODY, T0))
+            deliveries.enqueue(db, activity_uri=ACTIVITY, signer="user:anne", inboxes=[inbox.url()], now=T0)
+            deliveries.enqueue(db, activity_uri="https://a.example/act/gone", signer="user:anne",
+                               inboxes=[inbox.url()], now=T0)
+            assert db.scalar("SELECT count(*) FROM deliveries WHERE body = ''") == 2  # no copies of the body
+            assert await worker.run_once() == 1
+            assert [body for _, _, body in inbox.received] == [BODY.encode()]
+            assert state(db, inbox.url())[0] == "done"
+            gone = db.one("SELECT state, error FROM deliveries WHERE activity_uri = 'https://a.example/act/gone'")
+            assert (gone["state"], gone["error"]) == (
+                "failed", "ActivityGone: https://a.example/act/gone is no longer stored")
+
+    play(scenario)

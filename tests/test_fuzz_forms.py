@@ -14,6 +14,8 @@ FORMS = {
     "/blog/new": ["title", "summary", "body", "tags", "action", "organisation"],
     "/settings": ["display_name", "job_title", "department", "about", "language"],
     "/settings/password": ["current_password", "new_password"],
+    "/settings/sessions/end": ["session"],
+    "/settings/sessions/others": [],
     "/groups": ["slug", "name", "description"],
     "/admin/registration": ["mode", "domains"],
     "/admin/members": ["username", "display_name", "password", "role"],

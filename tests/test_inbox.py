@@ -150,37 +150,6 @@ def test_malformed_ids_are_400(node: Site) -> None:
     assert response.status_code == 400
 
 
-def test_a_failed_activity_is_tried_again_later(tmp_path: Path) -> None:
-    import asyncio
-    from datetime import UTC, datetime
-
-    from federation.inbox import InboxWorker, retry_wait
-    from storage import inbox
-    from storage.db import Database
-
-    db = Database(tmp_path / "x.db")
-    db.migrate()
-    inbox.store(db, "https://a.example/1", "https://a.example/u", "Follow", "{}", "2026-01-01T00:00:00.000Z")
-    calls: list[int] = []
-
-    async def flaky(activity: dict[str, object]) -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            raise OSError("the sender's server is down for a moment")
-
-    worker = InboxWorker(db, flaky)
-    asyncio.run(worker.run_once())
-    row = db.one("SELECT * FROM inbox")
-    assert row["processed_at"] is None and row["attempts"] == 1 and "down" in row["error"]
-    assert row["next_try_at"] > datetime.now(UTC).isoformat()[:19]  # not again at once
-    assert asyncio.run(worker.run_once()) == 0
-    db.execute("UPDATE inbox SET next_try_at = '2000-01-01T00:00:00.000Z'")  # the wait has passed
-    asyncio.run(worker.run_once())
-    assert db.one("SELECT processed_at FROM inbox")["processed_at"] is not None
-    assert [retry_wait(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
-    db.close()
-
-
 def test_a_key_served_apart_from_its_actor_is_followed_to_its_owner(node: Site, remote: RemoteServer) -> None:
     """GoToSocial's key id is /users/x/main-key, which answers with a stub naming the owner."""
     gts = remote.add_person("gts")

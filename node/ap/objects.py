@@ -2,45 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from federation import ids, vocab
-from node import urls
 from node.ap.respond import activity_json, base, node_of, not_found, paged
 from node.services.context import Node
-from storage import accounts, activities, posts
+from node.services.post_objects import object_of
+from storage import activities, posts
 from storage.db import Row
-
-
-def mentions_of(node: Node, post: Row) -> list[tuple[str, str]]:
-    """(name, href) of everyone a post mentions; a reply in a remote group also mentions the group,
-    so that Mastodon users who answer it address the group too."""
-    base_url = node.config.base_url
-    domain = node.config["node.domain"]
-    found = []
-    for row in posts.mentioned_accounts(node.db, post["id"]):
-        if row["actor_uri"]:
-            found.append((f"@{row['username']}", row["actor_uri"]))
-        else:
-            found.append((f"@{row['username']}@{domain}", ids.member(base_url, row["username"])))
-    if post["group_domain"] and post["group_uri"]:
-        found.append((f"@{post['group_slug']}", post["group_uri"]))
-    if post["parent_author_id"]:  # the person answered is told, as Mastodon does
-        parent_author = accounts.by_id(node.db, post["parent_author_id"])
-        if parent_author is not None and parent_author["actor_uri"] and all(
-                href != parent_author["actor_uri"] for _, href in found):
-            found.append((f"@{parent_author['username']}", parent_author["actor_uri"]))
-    return found
-
-
-def object_of(node: Node, post: Row) -> dict[str, Any]:
-    base_url = node.config.base_url
-    tags = posts.tags_of(node.db, [post["id"]])[post["id"]]
-    return vocab.post_object(base_url, post, base_url + urls.post(post), tags, mentions_of(node, post))
 
 
 def _visible_local(node: Node, post_id: int) -> Row | None:

@@ -1,11 +1,11 @@
-"""Administration: members and roles, registration policy, invitations."""
+"""Administration: members, their roles and sessions, registration policy, invitations."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts
+from node.services import accounts, sessions
 from node.services.errors import Forbidden, ServiceError
 from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
 from storage import accounts as account_store
@@ -24,6 +24,7 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
     node = node_of(request)
     context: dict[str, object] = {
         "members": account_store.listing(node.db),
+        "session_counts": sessions.active_counts(node),
         "groups": groups.listing(node.db),
         "mode": accounts.registration_mode(node),
         "domains": " ".join(accounts.allowed_domains(node)),
@@ -86,6 +87,10 @@ async def member(request: Request) -> Response:
         accounts.set_role(node, name, field(form, "role"))
     elif action in ("disable", "enable"):
         accounts.set_disabled(node, name, action == "disable")
+    elif action == "end_sessions":
+        sessions.end_all(node, accounts.get(node, name)["id"], revoke_tokens=True)
+        flash(request, "admin.sessions_ended", name=name)
+        return redirect("/admin#members")
     else:
         raise Forbidden("error.not_allowed")
     flash(request, "settings.saved")

@@ -7,7 +7,19 @@ from starlette.responses import Response
 
 from node.services import accounts
 from node.services.errors import ServiceError
-from node.web import client_address, field, form_errors, log_in, node_of, read_form, redirect, render, safe_next, t
+from node.web import (
+    client_address,
+    field,
+    form_errors,
+    log_in,
+    log_out,
+    node_of,
+    read_form,
+    redirect,
+    render,
+    safe_next,
+    t,
+)
 
 
 async def login_form(request: Request) -> Response:
@@ -30,7 +42,7 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     await read_form(request)
-    request.session.clear()
+    log_out(request)
     return redirect("/")
 
 

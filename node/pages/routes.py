@@ -7,13 +7,14 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from node import federation_runtime
 from node.ap import actors as ap_actors
 from node.ap import collections, objects, wellknown
+from node.ap import inbox as ap_inbox
 from node.api.routes import api_routes
 from node.config import Config
 from node.pages import (
     admin,
+    admin_federation,
     assets,
     auth,
     blogs,
@@ -59,10 +60,10 @@ def federation_routes() -> list[BaseRoute]:
 def routes(config: Config) -> list[BaseRoute]:
     return [
         # first: the inbox is the busiest path, and these only match POSTs to their own paths
-        Route("/inbox", federation_runtime.inbox, methods=["POST"]),
-        Route("/organisation/inbox", federation_runtime.inbox, methods=["POST"]),
-        Route("/users/{name}/inbox", federation_runtime.inbox, methods=["POST"]),
-        Route("/groups/{slug}/inbox", federation_runtime.inbox, methods=["POST"]),
+        Route("/inbox", ap_inbox.receive, methods=["POST"]),
+        Route("/organisation/inbox", ap_inbox.receive, methods=["POST"]),
+        Route("/users/{name}/inbox", ap_inbox.receive, methods=["POST"]),
+        Route("/groups/{slug}/inbox", ap_inbox.receive, methods=["POST"]),
         *api_routes(),
         Route("/", home.home),
         Route("/login", auth.login_form, methods=["GET"]),
@@ -109,7 +110,11 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/settings", settings.show, methods=["GET"]),
         Route("/settings", settings.save_profile, methods=["POST"]),
         Route("/settings/password", settings.change_password, methods=["POST"]),
+        Route("/settings/sessions/end", settings.end_session, methods=["POST"]),
+        Route("/settings/sessions/others", settings.end_other_sessions, methods=["POST"]),
         Route("/admin", admin.show, methods=["GET"]),
+        Route("/admin/federation", admin_federation.show, methods=["GET"]),
+        Route("/admin/federation", admin_federation.act, methods=["POST"]),
         Route("/admin/registration", admin.registration, methods=["POST"]),
         Route("/admin/invites", admin.invite, methods=["POST"]),
         Route("/admin/members", admin.create_member, methods=["POST"]),

@@ -1,21 +1,45 @@
-"""A member's own settings: profile, language, password."""
+"""A member's own settings: profile, language, password, and the sessions they are signed in with."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts
-from node.services.errors import ServiceError
-from node.web import field, flash, form_errors, log_in, node_of, read_form, redirect, render, require_account
+from node.services import accounts, sessions
+from node.services.errors import NotFound, ServiceError
+from node.web import (
+    current_session_id,
+    field,
+    flash,
+    form_errors,
+    log_in,
+    node_of,
+    read_form,
+    redirect,
+    render,
+    require_account,
+)
 from storage import accounts as account_store
+from storage.db import Row
 
 PROFILE = ("display_name", "job_title", "department", "about", "language")
 
 
+def _page(request: Request, account: Row, extra: dict[str, Any] | None = None, status: int = 200) -> Response:
+    current = current_session_id(request)
+    listed = [{"id": row["id"], "device": sessions.describe_agent(row["user_agent"]), "agent": row["user_agent"],
+               "address": row["address"], "last_seen": row["last_seen_at"], "created": row["created_at"],
+               "current": row["id"] == current}
+              for row in sessions.listing(node_of(request), account["id"])]
+    context: dict[str, Any] = {"values": {name: account[name] for name in PROFILE}, "sessions": listed}
+    context.update(extra or {})
+    return render(request, "settings.html", context, status=status)
+
+
 async def show(request: Request) -> Response:
-    account = require_account(request)
-    return render(request, "settings.html", {"values": {name: account[name] for name in PROFILE}})
+    return _page(request, require_account(request))
 
 
 async def save_profile(request: Request) -> Response:
@@ -25,8 +49,7 @@ async def save_profile(request: Request) -> Response:
     try:
         accounts.update_profile(node_of(request), account, values)
     except ServiceError as error:
-        return render(request, "settings.html", {"values": values, "errors": form_errors(request, error)},
-                      status=error.status)
+        return _page(request, account, {"values": values, "errors": form_errors(request, error)}, error.status)
     response = redirect("/settings")
     if values["language"]:
         response.set_cookie("lang", values["language"], max_age=365 * 86400, samesite="lax", httponly=True)
@@ -42,12 +65,29 @@ async def change_password(request: Request) -> Response:
     try:
         accounts.change_password(node_of(request), account, field(form, "current_password"),
                                  field(form, "new_password"))
-        fresh = account_store.by_id(node_of(request).db, account["id"])
-        assert fresh is not None
-        log_in(request, fresh)  # this session goes on; the others end
     except ServiceError as error:
-        return render(request, "settings.html", {
-            "values": {name: account[name] for name in PROFILE}, "errors": form_errors(request, error),
-        }, status=error.status)
+        return _page(request, account, {"errors": form_errors(request, error)}, error.status)
+    fresh = account_store.by_id(node_of(request).db, account["id"])
+    assert fresh is not None
+    log_in(request, fresh)  # every session ended; this browser goes on with a new one
     flash(request, "settings.password_changed")
     return redirect("/settings")
+
+
+async def end_session(request: Request) -> Response:
+    account = require_account(request)
+    form = await read_form(request)
+    chosen = field(form, "session")
+    if not chosen.isdigit():
+        raise NotFound("error.session_not_found", "session")
+    sessions.end_one(node_of(request), account["id"], int(chosen), current_session_id(request))
+    flash(request, "sessions.ended")
+    return redirect("/settings#sessions")
+
+
+async def end_other_sessions(request: Request) -> Response:
+    account = require_account(request)
+    await read_form(request)
+    ended = sessions.end_others(node_of(request), account["id"], current_session_id(request))
+    flash(request, "sessions.others_ended", count=ended)
+    return redirect("/settings#sessions")

@@ -16,7 +16,7 @@ from federation.keys import generate_pem_pair
 from node.markup import clean_text
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
-from storage import accounts, groups, keys, settings
+from storage import accounts, groups, keys, sessions, settings
 from storage.db import Row
 
 USERNAME = re.compile(r"^[a-z0-9_]{2,30}$")
@@ -165,28 +165,32 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
     so log-ins neither stall the event loop nor pile up memory.
     """
     username = username.strip().lower()
-    if not node.logins.allowed(address, username):
+    if not node.logins.allowed(node.db, address, username):
         raise TooManyAttempts("error.too_many_attempts")
     account = accounts.local_by_username(node.db, username)
     stored = account["password_hash"] if account else None
     if not await anyio.to_thread.run_sync(verify_password, stored, password, limiter=_password_limiter()):
-        node.logins.failed(address, username)
+        node.logins.failed(node.db, address, username)
         return None
     if account is None or account["disabled"]:
         return None
-    node.logins.succeeded(address, username)
+    node.logins.succeeded(node.db, address, username)
     if _hasher.check_needs_rehash(account["password_hash"]):
         accounts.set_password_hash(node.db, account["id"], hash_password(password))
     return account
 
 
 def change_password(node: Node, account: Row, current: str, new: str) -> None:
+    """A new password ends every web session of the member; the door signs its own browser in again."""
     try:
         _hasher.verify(account["password_hash"], current[:PASSWORD_MAX])
     except (VerificationError, InvalidHashError):
         raise Invalid("error.password_wrong", "current_password") from None
     _check_password(new)
-    accounts.set_password_hash(node.db, account["id"], hash_password(new), end_sessions=True)
+    password_hash = hash_password(new)
+    with node.db.transaction():
+        accounts.set_password_hash(node.db, account["id"], password_hash)
+        sessions.delete_for_account(node.db, account["id"])
 
 
 def update_profile(node: Node, account: Row, fields: dict[str, str]) -> None:
@@ -219,7 +223,12 @@ def set_role(node: Node, username: str, role: str) -> None:
 
 
 def set_disabled(node: Node, username: str, disabled: bool) -> None:
-    accounts.set_disabled(node.db, get(node, username)["id"], disabled)
+    """Disabling also ends the member's web sessions (their API tokens stop working while disabled)."""
+    account_id = get(node, username)["id"]
+    with node.db.transaction():
+        accounts.set_disabled(node.db, account_id, disabled)
+        if disabled:
+            sessions.delete_for_account(node.db, account_id)
 
 
 def can_moderate(account: Row | None) -> bool:

@@ -6,11 +6,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from node.config import Config
 from node.services.throttle import LoginThrottle
 from storage import posts
 from storage.db import Database
+
+if TYPE_CHECKING:  # the runtime is wired by the app; services only reach it through the node
+    from node.federation_runtime import FederationRuntime
 
 
 def utc_now() -> str:
@@ -28,6 +32,8 @@ class Node:
     # Set by the app when the delivery worker runs: new deliveries go out at once.
     wake_delivery: Callable[[], None] = lambda: None
     logins: LoginThrottle = field(default_factory=LoginThrottle)
+    # Built once at start-up by the app (node/federation_runtime.py): fetchers, remote actors, workers.
+    federation: FederationRuntime | None = None
 
     def now(self) -> str:
         return utc_now()

@@ -1,5 +1,7 @@
-"""What remote activities do on our node, one handler per activity type. Idempotent: the inbox
-stores each activity id once, and every handler tolerates seeing the same object again."""
+"""What remote activities do on our node, one handler per activity type, and the jobs of our own
+that they queue (fetch a post, complete a thread). Idempotent: every handler tolerates seeing the
+same activity again. A handler that cannot do its work raises: outcomes.Final (with the reason),
+or a temporary error (FetchError, ActorUnavailable, outcomes.Temporary) for the worker to retry."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from federation import ids, vocab
-from federation.actors import ActorUnavailable, RemoteActors
+from federation.actors import RemoteActors
 from federation.fetch import Fetcher, FetchError
+from federation.outcomes import Final
 from node.services import outbound
 from node.services.context import Node
 from node.services.ingest import POST_TYPES, Ingest, first_actor, origin, post_fields
@@ -30,14 +33,24 @@ class Federated:
         self.handlers: dict[str, Callable[[Activity], Awaitable[None]]] = {
             "Follow": self.follow, "Accept": self.accept, "Reject": self.reject, "Undo": self.undo,
             "Create": self.create, "Update": self.update, "Delete": self.delete, "Like": self.like,
-            "Announce": self.announce,
+            "Announce": self.announce, "meent:fetch": self.fetch_job, "meent:backfill": self.backfill_job,
         }
 
     async def process(self, activity: Activity) -> None:
         """Unknown types (Flag, Block, Move, ...) were stored by the inbox and are ignored here."""
-        handler = self.handlers.get(str(activity.get("type")))
+        handler = self.handlers.get(vocab.kind(activity))
         if handler is not None:
             await handler(activity)
+
+    async def fetch_job(self, job: Activity) -> None:
+        group_id = job.get("group_id")
+        await self.ingest.fetch_job(str(job["object"]), int(job.get("depth") or 1),
+                                    group_id if isinstance(group_id, int) else None)
+
+    async def backfill_job(self, job: Activity) -> None:
+        group_id = job.get("group_id")
+        await self.ingest.backfill(str(job["object"]),
+                                   groups.by_id(self.node.db, group_id) if isinstance(group_id, int) else None)
 
     @property
     def base(self) -> str:
@@ -52,12 +65,9 @@ class Federated:
             return "/" not in name
         return False
 
-    async def _remote_account(self, uri: str) -> Row | None:
-        """The local row of a remote actor, or None when it cannot be fetched (then nothing is counted)."""
-        try:
-            return await self.ingest.remote_account(uri)
-        except ActorUnavailable:
-            return None
+    async def _remote_account(self, uri: str) -> Row:
+        """The local row of a remote actor; ActorUnavailable when it cannot be had now (tried again later)."""
+        return await self.ingest.remote_account(uri)
 
     def _group_announce(self, post: Row | None, activity: Activity) -> None:
         if post is not None and post["group_slug"] and not post["group_domain"]:
@@ -108,9 +118,9 @@ class Federated:
             return
         if vocab.id_of(inner.get("actor")) != actor:
             return
-        if inner.get("type") == "Follow":
+        if vocab.kind(inner) == "Follow":
             follows.remove(self.node.db, str(actor), vocab.id_of(inner.get("object")) or "")
-        elif inner.get("type") == "Like":
+        elif vocab.kind(inner) == "Like":
             post = self.ingest.known_post(vocab.id_of(inner.get("object")) or "")
             account = await self._remote_account(str(actor))
             if post is not None and account is not None and posts.unlike(self.node.db, post["id"], account["id"]):
@@ -123,26 +133,22 @@ class Federated:
         obj = activity.get("object")
         actor = vocab.id_of(activity.get("actor")) or ""
         if (isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and origin(obj["id"]) == origin(actor)
-                and (obj.get("type") not in POST_TYPES or first_actor(obj.get("attributedTo")) == actor)):
+                and (vocab.kind(obj) not in POST_TYPES or first_actor(obj.get("attributedTo")) == actor)):
             return obj  # what the sender says about its own object; anything else we ask its server
         uri = vocab.id_of(obj)
         if not uri:
             return None
-        try:
-            return await self.fetcher.get_json(uri)
-        except FetchError as error:
-            log.info("cannot fetch %s: %s", uri, error)
-            return None
+        return await self.fetcher.get_json(uri)  # FetchError: temporary or final, the worker decides
 
     async def create(self, activity: Activity, group: Row | None = None) -> None:
         obj = await self._object(activity)
-        if obj is None or obj.get("type") not in POST_TYPES:
+        if obj is None or vocab.kind(obj) not in POST_TYPES:
             return
         if first_actor(obj.get("attributedTo")) != vocab.id_of(activity.get("actor")):
-            return  # one may only create one's own posts
+            raise Final("one may only create one's own posts")
         new = self.ingest.known_post(str(obj.get("id"))) is None
         post = await self.ingest.post(obj, group)
-        if new and post is not None and post["uri"]:  # a replayed Create is not passed on again
+        if new and post["uri"]:  # a replayed Create is not passed on again
             self._group_announce(post, activity)
 
     async def update(self, activity: Activity) -> None:
@@ -154,7 +160,7 @@ class Federated:
             await self.actors.get(actor, refresh=True)
             return
         post = posts.by_uri(self.node.db, str(obj.get("id")))
-        if post is None or post["deleted_at"] or obj.get("type") not in POST_TYPES or post["author_uri"] != actor:
+        if post is None or post["deleted_at"] or vocab.kind(obj) not in POST_TYPES or post["author_uri"] != actor:
             return
         fields = post_fields(obj)
         changes = {"content": fields["content"], "summary": fields["summary"], "source": fields["source"],
@@ -201,12 +207,9 @@ class Federated:
         group = groups.by_actor_uri(self.node.db, announcer)
         inner = activity.get("object")
         if isinstance(inner, str) and origin(inner) == origin(announcer):
-            try:
-                inner = await self.fetcher.get_json(inner)
-            except FetchError:
-                return
-        if isinstance(inner, Mapping) and inner.get("type") in WRAPPED:
-            await self._announced_activity(dict(inner), group)
+            inner = await self.fetcher.get_json(inner)
+        if isinstance(inner, Mapping) and vocab.kind(inner) in WRAPPED:
+            await self._announced_activity(dict(inner), group, announcer)
             return
         ours = self.ingest.local_post(vocab.id_of(inner) or "")
         if ours is not None:  # someone shared one of our posts
@@ -216,38 +219,48 @@ class Federated:
                                   self.node.now())
             return
         obj = await self._object({"actor": announcer, "object": inner})
-        if obj is not None and obj.get("type") in POST_TYPES:
+        if obj is not None and vocab.kind(obj) in POST_TYPES:
             await self.ingest.post(obj, group)
 
-    async def _announced_activity(self, inner: Activity, group: Row | None) -> None:
+    async def _announced_activity(self, inner: Activity, group: Row | None, announcer: str) -> None:
         """Another author's activity passed on by a group: what it says is checked at the object's origin."""
-        kind = inner.get("type")
+        kind = vocab.kind(inner)
         object_id = vocab.id_of(inner.get("object")) or ""
         if kind in ("Like", "Undo") and group is not None:
             await self._announced_like(inner, group)
             return
         if not object_id or kind not in ("Create", "Update", "Delete"):
             return  # moderation of other servers is theirs
-        try:
-            fetched: Mapping[str, Any] | None = await self.fetcher.get_json(object_id)
-        except FetchError as error:
-            fetched = {"type": "Tombstone"} if error.status in (404, 410) else None
-        if fetched is None:
-            return
         known = posts.by_uri(self.node.db, object_id)
-        if fetched.get("type") == "Tombstone":
+        if kind == "Delete" and known is None:
+            return  # nothing of it here to delete
+        if kind != "Create" and known is not None and not self._speaks_for(known, announcer, group):
+            raise Final(f"an announced {kind} counts only from the post's author or its group")
+        try:
+            fetched: Mapping[str, Any] = await self.fetcher.get_json(object_id)
+        except FetchError as error:
+            if error.status not in (404, 410):
+                raise
+            fetched = {"type": "Tombstone"}
+        if vocab.kind(fetched) == "Tombstone":
             if known is not None and not known["deleted_at"]:
                 self._tombstone(known)
-        elif fetched.get("type") in POST_TYPES:
+        elif vocab.kind(fetched) in POST_TYPES:
             if known is None:
                 await self.ingest.post(fetched, group)
             else:
                 await self.update({"actor": known["author_uri"], "object": fetched})
 
+    @staticmethod
+    def _speaks_for(post: Row, announcer: str, group: Row | None) -> bool:
+        """FEP-1b12: an announced Update or Delete counts when it is announced by the post's own group
+        or by its author: the inner activity's actor is only a claim (and what the origin says decides)."""
+        return (group is not None and post["group_id"] == group["id"]) or announcer == post["author_uri"]
+
     async def _announced_like(self, inner: Activity, group: Row) -> None:
         """A like passed on by the group whose thread it is: the group vouches for its own threads."""
-        like = inner.get("object") if inner.get("type") == "Undo" else inner
-        if not isinstance(like, Mapping) or like.get("type") != "Like":
+        like = inner.get("object") if vocab.kind(inner) == "Undo" else inner
+        if not isinstance(like, Mapping) or vocab.kind(like) != "Like":
             return
         actor = vocab.id_of(like.get("actor"))
         post = self.ingest.known_post(vocab.id_of(like.get("object")) or "")
@@ -258,7 +271,7 @@ class Federated:
         account = await self._remote_account(actor)
         if account is None:
             return
-        if inner.get("type") == "Undo":
+        if vocab.kind(inner) == "Undo":
             posts.unlike(self.node.db, post["id"], account["id"])
         else:
             posts.like(self.node.db, post["id"], account["id"], self.node.now())

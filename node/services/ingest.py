@@ -1,9 +1,14 @@
 """Remote posts into our threads: a Note, Article, Page or Question becomes a topic, a reply or a
-post on its author's page here; its HTML is sanitised before it is stored."""
+post on its author's page here; its HTML is sanitised before it is stored.
+
+Nothing here waits on a third server inline: a reply whose parent we lack raises NeedsFetch (the
+inbox worker queues a fetch job and comes back), and completing a thread is a backfill job. What
+cannot be stored says why (outcomes.Final); a server that does not answer now is tried again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +16,7 @@ from urllib.parse import urlsplit
 from federation import ids, vocab
 from federation.actors import ActorUnavailable, RemoteActors, iso, web_url
 from federation.fetch import Fetcher, FetchError
+from federation.outcomes import Final, Job, NeedsFetch, Outcome
 from node import markup
 from node.services import subscriptions
 from node.services.context import Node
@@ -20,9 +26,14 @@ from storage.db import Row
 POST_TYPES = {"Note", "Article", "Page", "Question"}
 MAX_DEPTH = 5  # how far up an inReplyTo chain we fetch to complete a thread (FEP-f228)
 MAX_CONTENT = 200_000
-BACKFILL_ITEMS = 200  # at most this many posts fetched to complete one thread
+BACKFILL_ITEMS = 50  # at most this many posts fetched to complete one thread
 BACKFILL_PAGES = 5
 TITLE_MAX = 200
+# What one remote object may make us store or read.
+MAX_TAGS = 30
+MAX_MENTIONS = 30
+MAX_RECIPIENTS = 500
+JobQueue = Callable[[Job], str]
 
 
 def origin(uri: str) -> str:
@@ -35,7 +46,7 @@ PUBLIC_NAMES = {ids.PUBLIC, "as:Public", "Public"}
 
 def is_public(obj: Mapping[str, Any]) -> bool:
     """Addressed to the public, or not addressed at all (some forums send no addressing)."""
-    audience = vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
+    audience = recipients(obj)
     return not audience or any(uri in PUBLIC_NAMES for uri in audience)
 
 
@@ -52,10 +63,16 @@ def _time(value: Any) -> str | None:
     return iso(min(moment.astimezone(UTC), datetime.now(UTC)))
 
 
+def recipients(obj: Mapping[str, Any]) -> list[str]:
+    """to and cc, bounded. Pure."""
+    return vocab.ids_of(vocab.bounded(obj.get("to"), MAX_RECIPIENTS)) + vocab.ids_of(
+        vocab.bounded(obj.get("cc"), MAX_RECIPIENTS))
+
+
 def first_actor(value: Any) -> str | None:
     """attributedTo may be a list (Lemmy: [person, group]); the person is the author."""
     for item in vocab.as_list(value):
-        if isinstance(item, Mapping) and item.get("type") not in (None, "Person", "Service", "Application"):
+        if isinstance(item, Mapping) and vocab.kind(item) not in ("", "Person", "Service", "Application"):
             continue
         found = vocab.id_of(item)
         if found:
@@ -66,7 +83,7 @@ def first_actor(value: Any) -> str | None:
 def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of a remote post we keep, cleaned. Pure."""
     content = vocab.text_of(obj, "content")[:MAX_CONTENT]
-    if obj.get("type") == "Page" and not content:
+    if vocab.kind(obj) == "Page" and not content:
         content = vocab.text_of(obj, "summary")[:MAX_CONTENT]
     html = markup.sanitise(content)
     title = " ".join(markup.plain_text(vocab.text_of(obj, "name")).split())[:TITLE_MAX]
@@ -83,24 +100,31 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
         "language": language[:10] or "nl",
         "published": published,
         "url": url if web_url(url := vocab.id_of(obj.get("url"))) else None,
-        "tags": sorted({markup.normalise_tag(t.get("name", "")) for t in vocab.as_list(obj.get("tag"))
-                        if isinstance(t, Mapping) and t.get("type") == "Hashtag"
-                        and markup.HASHTAG.fullmatch("#" + markup.normalise_tag(str(t.get("name", ""))))}),
+        "tags": sorted({markup.normalise_tag(str(t.get("name", ""))) for t in _tags(obj)
+                        if vocab.kind(t) == "Hashtag"
+                        and markup.HASHTAG.fullmatch("#" + markup.normalise_tag(str(t.get("name", ""))))})[:MAX_TAGS],
         "mentions": mention_hrefs(obj),
     }
 
 
+def _tags(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The tag list, bounded: a post with 15,000 tags is read as far as a person would write them."""
+    return [t for t in vocab.bounded(obj.get("tag"), 4 * (MAX_TAGS + MAX_MENTIONS)) if isinstance(t, Mapping)]
+
+
 def mention_hrefs(obj: Mapping[str, Any]) -> list[str]:
-    """Whom a post mentions (its Mention tags). Pure."""
-    return [t["href"] for t in vocab.as_list(obj.get("tag"))
-            if isinstance(t, Mapping) and t.get("type") == "Mention" and isinstance(t.get("href"), str)]
+    """Whom a post mentions (its Mention tags), each once, at most MAX_MENTIONS. Pure."""
+    hrefs = [t["href"] for t in _tags(obj) if vocab.kind(t) == "Mention" and isinstance(t.get("href"), str)]
+    return list(dict.fromkeys(hrefs))[:MAX_MENTIONS]
 
 
 class Ingest:
-    def __init__(self, node: Node, actors: RemoteActors, fetcher: Fetcher) -> None:
+    def __init__(self, node: Node, actors: RemoteActors, fetcher: Fetcher, add_job: JobQueue | None = None) -> None:
         self.node = node
         self.actors = actors
         self.fetcher = fetcher
+        # Queues work for the inbox worker (set by the runtime); without one, threads are not completed.
+        self.add_job: JobQueue = add_job or (lambda job: "refused")
         self._backfilled: set[int] = set()  # threads completed in this process already
 
     @property
@@ -139,15 +163,30 @@ class Ingest:
                                         description="", now=self.node.now())
         return groups.by_id(self.node.db, group_id)
 
-    async def find_or_fetch(self, uri: str, depth: int) -> Row | None:
+    async def find_or_fetch(self, uri: str, depth: int = 0) -> Row | None:
+        """A post asked for by a person (search, the Netwerk page): fetched now, with the parents it
+        needs, and its thread completed later; None when it cannot be had."""
         known = self.known_post(uri)
         if known is not None or depth > MAX_DEPTH or ids.local_path(self.base, uri) is not None:
             return known
         try:
             obj = await self.fetcher.get_json(uri)
-        except FetchError:
+            for _ in range(2):
+                try:
+                    return await self.post(obj, depth=depth)
+                except NeedsFetch as need:
+                    if await self.find_or_fetch(need.job.uri, depth + 1) is None:
+                        return None
+        except (Outcome, FetchError, ActorUnavailable):
             return None
-        return await self.post(obj, depth=depth, backfill=False)
+        return None
+
+    async def fetch_job(self, uri: str, depth: int, group_id: int | None) -> None:
+        """A queued fetch of a post we lack (a reply's parent, an item of a thread)."""
+        if self.known_post(uri) is not None or ids.local_path(self.base, uri) is not None:
+            return
+        obj = await self.fetcher.get_json(uri)  # FetchError: the worker tells temporary from final
+        await self.post(obj, groups.by_id(self.node.db, group_id) if group_id else None, depth=depth)
 
     def _local_group(self, obj: Mapping[str, Any]) -> Row | None:
         for uri in vocab.ids_of(obj.get("audience")) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc")):
@@ -158,13 +197,20 @@ class Ingest:
                     return found
         return None
 
-    async def _place(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> dict[str, Any] | None:
+    def _place(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> dict[str, Any]:
         """Where a post goes: under its parent, as a topic in a group, or on its author's page."""
         parent_uri = vocab.id_of(obj.get("inReplyTo"))
         if parent_uri:
-            parent = await self.find_or_fetch(parent_uri, depth + 1)
-            if parent is None or parent["deleted_at"]:
-                return None
+            parent = self.known_post(parent_uri)
+            if parent is None:
+                if ids.local_path(self.base, parent_uri) is not None:
+                    raise Final(f"it answers {parent_uri}, which is not a post here")
+                if depth >= MAX_DEPTH:
+                    raise Final(f"its thread goes deeper than {MAX_DEPTH} posts we lack")
+                raise NeedsFetch(Job("fetch", parent_uri, {"depth": depth + 1,
+                                                            "group_id": group["id"] if group else None}))
+            if parent["deleted_at"]:
+                raise Final("it answers a deleted post")
             return {"kind": "reply", "group_id": parent["group_id"], "blog_owner": parent["blog_owner"],
                     "topic_id": parent["topic_id"], "parent_id": parent["id"]}
         local = self._local_group(obj)
@@ -177,77 +223,88 @@ class Ingest:
         if group is not None:
             return {"kind": "topic", "group_id": group["id"]}
         author = first_actor(obj.get("attributedTo")) or ""
-        addressed = mention_hrefs(obj) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
+        addressed = mention_hrefs(obj) + recipients(obj)
         to_us = any(ids.local_path(self.base, uri) for uri in addressed)
         if follows.followed_here(self.node.db, author, self.base) or to_us:
             return {"kind": "blog"}  # shown on the author's page here and on the network page
-        return None  # unsolicited: nobody here follows this author
+        raise Final("unsolicited: nobody here follows its author, and it is not addressed to us")
 
     async def post(self, obj: Mapping[str, Any], group: Row | None = None, depth: int = 0,
-                   backfill: bool = True) -> Row | None:
-        """Store a remote post once (idempotent on its id), completing its thread from its context
-        collection the first time we see that thread (FEP-f228); None when it cannot be placed."""
+                   backfill: bool = True) -> Row:
+        """Store a remote post once (idempotent on its id), and queue the completion of its thread
+        from its context collection the first time we see that thread (FEP-f228). Raises Final when
+        it cannot be stored, NeedsFetch when its parent must be fetched first."""
         stored = await self._post(obj, group, depth)
         context = vocab.id_of(obj.get("context"))
-        if backfill and stored is not None and context and stored["topic_id"] not in self._backfilled:
+        if backfill and context and stored["topic_id"] not in self._backfilled and self._may_backfill(context, obj):
             self._backfilled.add(stored["topic_id"])
-            await self.backfill(context, group)
+            self.add_job(Job("backfill", context, {"group_id": group["id"] if group else None}))
         return stored
 
+    def _may_backfill(self, context: str, obj: Mapping[str, Any]) -> bool:
+        """Only a context on the post's own server, so one post cannot send us to fetch from a third."""
+        return web_url(context) and ids.local_path(self.base, context) is None and origin(context) == origin(
+            str(obj.get("id")))
+
     async def backfill(self, context_uri: str, group: Row | None) -> None:
-        """Fetch a thread's context collection and store the posts we miss, within bounds."""
+        """Fetch a thread's context collection and store the posts we miss, within bounds: items
+        embedded by the server that answered are stored now, the others are queued as fetch jobs of
+        that server, and nothing is fetched from a third server."""
         if ids.local_path(self.base, context_uri) is not None:
             return
         items: list[tuple[Any, str]] = []  # (item, origin of the page that listed it)
         page: Any = context_uri
         for _ in range(BACKFILL_PAGES):
             if isinstance(page, str):
+                if origin(page) != origin(context_uri):
+                    break
                 try:
                     page = await self.fetcher.get_json(page)
                 except FetchError:
-                    return
+                    if not items:
+                        raise  # the collection itself: the worker tries again, or gives it up
+                    break
             if not isinstance(page, Mapping):
                 return
             answered = origin(str(page.get("id") or context_uri))  # the fetcher checked id against the URL
-            items += [(item, answered) for item in vocab.as_list(page.get("orderedItems") or page.get("items"))]
-            following = page.get("first") if page.get("type") in ("OrderedCollection", "Collection") else None
+            items += [(item, answered) for item in vocab.bounded(page.get("orderedItems") or page.get("items"),
+                                                                  BACKFILL_ITEMS)]
+            following = page.get("first") if vocab.kind(page) in ("OrderedCollection", "Collection") else None
             page = following or page.get("next")
             if not page or len(items) >= BACKFILL_ITEMS:
                 break
+        group_id = group["id"] if group else None
         for item, answered in items[:BACKFILL_ITEMS]:
             uri = vocab.id_of(item)
-            if not uri or self.known_post(uri) is not None:
+            if not uri or not web_url(uri) or origin(uri) != answered or self.known_post(uri) is not None:
                 continue
-            obj = item if isinstance(item, Mapping) and origin(uri) == answered else None
-            if obj is None:
+            if isinstance(item, Mapping):
                 try:
-                    obj = await self.fetcher.get_json(uri)
-                except FetchError:
+                    await self.post(item, group, backfill=False)
                     continue
-            await self.post(obj, group, backfill=False)
+                except NeedsFetch as need:
+                    self.add_job(need.job)
+                except Outcome:
+                    continue
+            self.add_job(Job("fetch", uri, {"depth": 1, "group_id": group_id}))
 
-    async def _post(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> Row | None:
+    async def _post(self, obj: Mapping[str, Any], group: Row | None, depth: int) -> Row:
         uri = obj.get("id")
-        if not isinstance(uri, str) or obj.get("type") not in POST_TYPES:
-            return None
+        if not isinstance(uri, str) or vocab.kind(obj) not in POST_TYPES:
+            raise Final(f"not a post we show (type {vocab.kind(obj) or 'missing'})")
         known = self.known_post(uri)
         if known is not None:
             return known
         if not is_public(obj):
-            return None  # a direct or followers-only message is not something we publish
+            raise Final("not public: a direct or followers-only message is not something we publish")
         author_uri = first_actor(obj.get("attributedTo"))
         if not author_uri or origin(author_uri) != origin(uri):
-            return None  # an object may only be attributed to an actor of its own server
-        try:
-            author = await self.remote_account(author_uri)
-        except ActorUnavailable:
-            return None
-        place = await self._place(obj, group, depth)
-        if place is None:
-            return None
+            raise Final("attributed to nobody, or to an actor of another server")
+        place = self._place(obj, group, depth)  # before the author: a missing parent is queued at once
+        author = await self.remote_account(author_uri)  # ActorUnavailable: temporary or final
         fields = post_fields(obj)
         if not fields["content"] and not fields["title"]:
-            return None
+            raise Final("empty: no content and no title")
         return self._store(uri, author, place, fields)
 
     def _store(self, uri: str, author: Row, place: dict[str, Any], fields: dict[str, Any]) -> Row:
@@ -271,21 +328,22 @@ class Ingest:
             search.index(db, post_id, title, markup.plain_text(fields["content"]), fields["tags"])
             for account_id in mentioned:
                 notifications.add(db, account_id, "mention", post_id, author["id"], now)
-            subscriptions.tell_subscribers(self.node, post_id)
+            told = subscriptions.tell_subscribers(self.node, post_id, frozenset(mentioned))
             stored = posts.by_id(db, post_id)
             assert stored is not None
-            if stored["parent_author_id"] and stored["parent_author_id"] not in mentioned:
+            if stored["parent_author_id"] and stored["parent_author_id"] not in {*mentioned, *told}:
                 parent_author = accounts.by_id(db, stored["parent_author_id"])
                 if parent_author is not None and parent_author["domain"] is None:
                     notifications.add(db, parent_author["id"], "reply", post_id, author["id"], now)
         return stored
 
     def _mentioned_members(self, hrefs: list[str]) -> list[int]:
-        found = []
+        """Our members among the mentioned, each once (3,000 equal Mentions make one notification)."""
+        found: dict[int, None] = {}
         for href in hrefs:
             path = ids.local_path(self.base, href) or ""
             if path.startswith("/users/"):
                 account = accounts.local_by_username(self.node.db, path.removeprefix("/users/"))
                 if account is not None:
-                    found.append(int(account["id"]))
-        return found
+                    found[int(account["id"])] = None
+        return list(found)

@@ -17,8 +17,8 @@ import orjson
 
 from federation import audience, ids, vocab
 from federation.policy import FederationPolicy
-from node.ap.objects import object_of
 from node.services.context import Node
+from node.services.post_objects import object_of
 from storage import accounts, activities, deliveries, follows, posts
 from storage import actors as actor_cache
 from storage.db import Row
@@ -62,7 +62,7 @@ def publish(node: Node, activity: dict[str, Any], inboxes: Iterable[str]) -> Non
         activities.put(node.db, uri=activity["id"], kind=activity["type"], actor=actor,
                        obj=vocab.id_of(activity.get("object")), body=body, now=node.now())
         if targets:
-            deliveries.enqueue(node.db, activity_uri=activity["id"], body=body, signer=_owner_of(node, actor),
+            deliveries.enqueue(node.db, activity_uri=activity["id"], signer=_owner_of(node, actor),
                                inboxes=targets, now=node.now())
     if targets:
         node.wake_delivery()

@@ -1,38 +1,49 @@
-"""Slows down password guessing: failed log-ins are counted per account and per address, in memory."""
+"""Slows down password guessing: failed log-ins are rows in the database, counted in a window.
+
+Three limits within WINDOW_SECONDS:
+- PER_NAME_AND_ADDRESS failures for one user name from one address block that pair;
+- PER_ADDRESS failures from one address, whatever the names, block that address;
+- PER_ACCOUNT failures for one user name from any addresses (a spread-out guesser) block that
+  name, but only from the addresses that have failed for it in the window. An address with no
+  failure for the name still gets its attempt, so someone guessing from many addresses cannot
+  lock the member out of their own browser; each further address they use costs them that one
+  attempt. The trade-off: a member who mistyped once from their own address during such an
+  attack waits until the window has passed.
+PER_ACCOUNT is above PER_NAME_AND_ADDRESS, so a single address can never reach it alone.
+Rows are kept in SQLite so a restart does not reset the counts, and pruned by age on each failure.
+"""
 
 from __future__ import annotations
 
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 
+from storage import login_failures
+from storage.db import Database
+
 WINDOW_SECONDS = 15 * 60
-PER_ACCOUNT = 10   # failures for one user name from one address
-PER_ADDRESS = 50   # failures from one address, whatever the names
+PER_NAME_AND_ADDRESS = 10
+PER_ADDRESS = 50
+PER_ACCOUNT = 30
 
 
 class LoginThrottle:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    """The policy and its clock (Unix seconds: the window must survive a restart)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
-        self.failures: defaultdict[str, deque[float]] = defaultdict(deque)
 
-    def _recent(self, key: str) -> int:
-        times = self.failures[key]
-        while times and times[0] < self.clock() - WINDOW_SECONDS:
-            times.popleft()
-        if not times:
-            del self.failures[key]
-            return 0
-        return len(times)
+    def allowed(self, db: Database, address: str, username: str) -> bool:
+        since = self.clock() - WINDOW_SECONDS
+        pair = login_failures.count_pair(db, username, address, since)
+        if pair >= PER_NAME_AND_ADDRESS or login_failures.count_address(db, address, since) >= PER_ADDRESS:
+            return False
+        return pair == 0 or login_failures.count_username(db, username, since) < PER_ACCOUNT
 
-    def allowed(self, address: str, username: str) -> bool:
-        return (self._recent(f"{address} {username}") < PER_ACCOUNT
-                and self._recent(address) < PER_ADDRESS)
-
-    def failed(self, address: str, username: str) -> None:
+    def failed(self, db: Database, address: str, username: str) -> None:
         now = self.clock()
-        self.failures[f"{address} {username}"].append(now)
-        self.failures[address].append(now)
+        login_failures.prune(db, now - WINDOW_SECONDS)
+        login_failures.add(db, username, address, now)
 
-    def succeeded(self, address: str, username: str) -> None:
-        self.failures.pop(f"{address} {username}", None)
+    def succeeded(self, db: Database, address: str, username: str) -> None:
+        login_failures.forget_pair(db, username, address)

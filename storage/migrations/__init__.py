@@ -10,6 +10,8 @@ from storage.migrations import (
     m0005_inbox_retry,
     m0006_session_version,
     m0007_follow_notify,
+    m0008_sessions,
+    m0009_federation_queues,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -20,3 +22,5 @@ MIGRATIONS(name="0004_more_notifications")(m0004_more_notifications.apply)
 MIGRATIONS(name="0005_inbox_retry")(m0005_inbox_retry.apply)
 MIGRATIONS(name="0006_session_version")(m0006_session_version.apply)
 MIGRATIONS(name="0007_follow_notify")(m0007_follow_notify.apply)
+MIGRATIONS(name="0008_sessions")(m0008_sessions.apply)
+MIGRATIONS(name="0009_federation_queues")(m0009_federation_queues.apply)

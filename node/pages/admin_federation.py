@@ -1,0 +1,49 @@
+"""/admin/federation: queue depths, failing servers and activities that went wrong, with retry
+and drop buttons (the same service as `meent federation status|retry`)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.services import accounts, federation_status
+from node.services.errors import Forbidden
+from node.web import field, flash, node_of, read_form, redirect, render, require_account
+
+ACTIONS = {"retry_inbox", "drop_inbox", "retry_server", "drop_server", "retry_all"}
+
+
+def _require_admin(request: Request) -> None:
+    if not accounts.is_admin(require_account(request)):
+        raise Forbidden("error.not_allowed")
+
+
+async def show(request: Request) -> Response:
+    _require_admin(request)
+    return render(request, "admin_federation.html", {"status": federation_status.status(node_of(request)),
+                                                      "error": None})
+
+
+async def act(request: Request) -> Response:
+    _require_admin(request)
+    form = await read_form(request)
+    node = node_of(request)
+    action, target = field(form, "action"), field(form, "target")
+    if action not in ACTIONS:
+        return render(request, "admin_federation.html", {"status": federation_status.status(node),
+                                                          "error": "admin.federation.bad_action"}, 400)
+    row_id = int(target) if target.isdigit() else None
+    if action == "retry_inbox" and row_id is not None:
+        count = federation_status.retry_inbox(node, [row_id])
+    elif action == "drop_inbox" and row_id is not None:
+        count = federation_status.drop_inbox(node, [row_id])
+    elif action == "retry_server" and target:
+        count = federation_status.retry_deliveries(node, target)
+    elif action == "drop_server" and target:
+        count = federation_status.drop_deliveries(node, target)
+    elif action == "retry_all":
+        count = federation_status.retry_inbox(node) + federation_status.retry_deliveries(node)
+    else:
+        count = 0
+    flash(request, "admin.federation.done", count=count)
+    return redirect("/admin/federation")
