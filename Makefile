@@ -41,6 +41,7 @@ run: setup
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check node federation storage tests bench
+	$(VENV)/bin/mypy
 
 test: setup browser fedify-peer lint
 	$(PY) -m pytest

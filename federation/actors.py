@@ -127,11 +127,11 @@ class RemoteActors:
             except ValueError as error:
                 raise ActorUnavailable(f"{key_id}: {error}") from None
             actors.put(self.db, record)
-            owner = url
+            owner: str | None = url
         else:
             owner = key_owner(doc)
-            if owner is None:
-                raise ActorUnavailable(f"{key_id}: the key document names no owner")
+        if owner is None:
+            raise ActorUnavailable(f"{key_id}: the key document names no owner")
         actor = await self.get(owner, refresh=owner != url)
         if actor["key_id"] != key_id:
             raise ActorUnavailable(f"{key_id}: {owner} does not list this key")

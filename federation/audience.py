@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from federation.vocab import Record
 
-def collapse(recipients: Iterable[Mapping[str, Any]]) -> list[str]:
+
+def collapse(recipients: Iterable[Record]) -> list[str]:
     """One inbox per server where it has a shared inbox, otherwise each actor's own inbox.
 
     `recipients` have `inbox` and `shared_inbox` (None when the server has none).

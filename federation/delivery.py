@@ -79,6 +79,10 @@ class BadInbox(Exception):
     """The inbox is not an http(s) URL we can sign and send to; the row fails for good."""
 
 
+class ActivityGone(Exception):
+    """The row's activity is no longer stored; the row fails for good."""
+
+
 # --- policy (pure) --------------------------------------------------------------------------------
 
 
@@ -236,8 +240,13 @@ class DeliveryWorker:
             self._keys.clear()
             self._policy_answers.clear()
         rows = deliveries.due(self._db, iso(self._clock()), self._batch, per_domain=LANE_ROWS)
-        self._failing = {domain: datetime.fromisoformat(since) for domain, since in
-                         deliveries.failing_since_of(self._db, {row["domain"] for row in rows}).items()}
+        domains = {row["domain"] for row in rows}
+        failing = deliveries.failing_since_of(self._db, domains)
+        for domain in domains:  # what the table says now (written by the last flush, or by an admin)
+            if domain in failing:
+                self._failing[domain] = datetime.fromisoformat(failing[domain])
+            else:
+                self._failing.pop(domain, None)
         for row in rows:
             lane = self._lanes.setdefault(row["domain"], _Lane())
             if row["id"] in self._in_flight or len(lane.queue) >= LANE_ROWS:
@@ -291,7 +300,9 @@ class DeliveryWorker:
                 key_id, key = self._key(row["signer"])
                 if not self._allowed(row["domain"]):
                     raise BlockedByPolicy(f"{row['domain']} is blocked or not allowed by this node's policy")
-            except (BadInbox, UnknownSigner, BlockedByPolicy) as error:
+                if row["body"] is None:
+                    raise ActivityGone(f"{row['activity_uri']} is no longer stored")
+            except (BadInbox, UnknownSigner, BlockedByPolicy, ActivityGone) as error:
                 self._settle(row, None, None, _describe(error), final=True)
                 return
             self._attempts += 1

@@ -8,6 +8,7 @@ so a redelivery after the dedupe window only costs some work.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,36 @@ def lane_of(activity: Mapping[str, Any]) -> str:
     return host_of(vocab.id_of(activity.get("actor")) or "")
 
 
+class GroupCommit:
+    """Rows stored by concurrent requests share one transaction (one fsync), each request still
+    answered only once its own row is on disk. The rows that arrive while the event loop works
+    through one turn are written together at the end of that turn."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._waiting: list[tuple[inbox.NewRow, asyncio.Future[None]]] = []
+
+    async def store(self, row: inbox.NewRow, now: str) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not self._waiting:
+            asyncio.get_running_loop().call_soon(self._write, now)
+        self._waiting.append((row, future))
+        await future
+
+    def _write(self, now: str) -> None:
+        waiting, self._waiting = self._waiting, []
+        try:
+            inbox.store_many(self.db, [row for row, _ in waiting], now)
+        except Exception as error:  # a full disk: every request of the group is told, none answered 202
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for _, future in waiting:
+            if not future.done():
+                future.set_result(None)
+
+
 @dataclass
 class Inbox:
     db: Database
@@ -106,6 +137,9 @@ class Inbox:
     actors: RemoteActors
     wake_worker: Callable[[], None]
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def __post_init__(self) -> None:
+        self._writes = GroupCommit(self.db)
 
     async def accept(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> None:
         """Verify and store one activity, or raise Refused. `headers` have lower-case names."""
@@ -130,7 +164,7 @@ class Inbox:
         await self._verify(method, target, headers, body, key_id, actor)
         row = inbox.NewRow(activity_id, actor, kind, body.decode("utf-8", "replace"), lane_of(activity),
                            ordering_key(activity))
-        inbox.store(self.db, row, iso(now))
+        await self._writes.store(row, iso(now))
         self.wake_worker()
 
     async def _verify(self, method: str, target: str, headers: Mapping[str, str], body: bytes, key_id: str,

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 PrivateKey = rsa.RSAPrivateKey
 
-POST_HEADERS = ("(request-target)", "host", "date", "digest", "content-type")
-GET_HEADERS = ("(request-target)", "host", "date", "accept")
+POST_HEADERS: tuple[str, ...] = ("(request-target)", "host", "date", "digest", "content-type")
+GET_HEADERS: tuple[str, ...] = ("(request-target)", "host", "date", "accept")
 MAX_PAST = timedelta(hours=12)
 MAX_FUTURE = timedelta(minutes=5)
 PARAM = re.compile(r'\s*([a-zA-Z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')

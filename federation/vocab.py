@@ -8,7 +8,7 @@ their page; deleted posts are Tombstones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from federation import ids
 
@@ -18,7 +18,12 @@ CONTEXT: list[Any] = [
     "https://w3id.org/security/v1",
     {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"},
 ]
-Record = Mapping[str, Any]
+
+
+class Record(Protocol):
+    """One of our records as the mapping functions read it: a sqlite3.Row or any mapping, by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def _actor(

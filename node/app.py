@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from node import urls, web
 from node.ap.negotiate import ActivityNegotiation
 from node.api.cors import ApiCors
+from node.body_limit import BodyLimit
 from node.config import Config
 from node.federation_runtime import FederationRuntime
 from node.headers import SecurityHeaders
@@ -108,8 +109,10 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
         routes=routes(config),
         lifespan=lifespan,
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=config["node.https"]),
             Middleware(ApiCors),
+            # before anything reads a body; inside the two above so that a 413 has their headers too
+            Middleware(BodyLimit, form_limit=config["limits.form_max_bytes"]),
             Middleware(ActivityNegotiation),
             Middleware(
                 SessionMiddleware, secret_key=config["node.secret_key"], session_cookie="meent_session",

@@ -12,9 +12,10 @@ import secrets
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from node import __version__, cli_federation
-from node.config import Config, ConfigError, load, to_toml, validate
+from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
 from node.services import accounts, groups, organisation
 from node.services.context import Node
@@ -46,22 +47,30 @@ def _is_loopback(domain: str) -> bool:
     return domain.split(":")[0] in ("127.0.0.1", "localhost")
 
 
-def init_node(data_dir: Path, domain: str, admin: str, password: str, name: str, email: str = "") -> Config:
-    """Write DIR/config.toml, create the database, the organisation's key and the first admin."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+def init_node(data_dir: Path, domain: str, admin: str, password: str, name: str, email: str = "",
+              port: int | None = None) -> Config:
+    """Write DIR/config.toml, create the database, the organisation's key and the first admin.
+
+    The folder (when made here), the config (it holds the secret key) and the database (password
+    hashes, private keys; SQLite gives its -wal and -shm the same mode) are the owner's only.
+    """
     config_path = data_dir / "config.toml"
     if config_path.exists():
         raise CliError(f"{config_path} already exists: this folder holds a node already", 2)
-    tables = {
+    if port is None:
+        port = int(domain.rsplit(":", 1)[1]) if ":" in domain and domain.rsplit(":", 1)[1].isdigit() else 8000
+    tables: dict[str, dict[str, Any]] = {
         "node": {"domain": domain, "name": name, "secret_key": secrets.token_urlsafe(48),
                  "https": not _is_loopback(domain), "default_language": "nl", "contact_email": email},
-        "server": {"host": "127.0.0.1", "port": int(domain.rsplit(":", 1)[1]) if ":" in domain else 8000},
+        "server": {"host": "127.0.0.1", "port": port},
         "database": {"path": "meent.db"},
         "registration": {"mode": "closed", "allowed_email_domains": []},
         "federation": {"mode": "open", "blocked_domains": [], "allow_private_addresses": _is_loopback(domain)},
     }
-    validate(tables)  # refuse bad flags before anything is written
-    node = _open(Config(validate(tables), base_dir=data_dir.resolve()))
+    config = Config(validate(tables), base_dir=data_dir.resolve())  # refuse bad flags before anything is written
+    _private_dir(data_dir)
+    _private_file(config.database_path)
+    node = _open(config)
     try:
         accounts.create(node, admin, password, role="admin")
     except ServiceError as error:
@@ -70,13 +79,29 @@ def init_node(data_dir: Path, domain: str, admin: str, password: str, name: str,
         raise CliError(f"--admin/--password: {translate('en', error.message_key, **error.params)}", 2) from None
     organisation.ensure_key(node)
     node.db.close()
-    config_path.write_text(to_toml(tables), encoding="utf-8")
+    with os.fdopen(os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+        out.write(to_toml(tables))
     return load(config_path)
+
+
+def _private_dir(path: Path) -> None:
+    """Make the folder 0700; an existing one is the admin's to set, but they are told if others can read it."""
+    if not path.exists():
+        path.mkdir(parents=True)
+        path.chmod(0o700)
+    elif path.stat().st_mode & 0o077:
+        print(f"meent: note: others can list {path}; chmod 700 {path} keeps even the file names private",
+              file=sys.stderr)
+
+
+def _private_file(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 def cmd_init(args: argparse.Namespace) -> None:
     password = args.password or _ask_password()
-    config = init_node(Path(args.data_dir), args.domain, args.admin, password, args.name, args.email)
+    config = init_node(Path(args.data_dir), args.domain, args.admin, password, args.name, args.email, args.port)
     print(f"Created {config.path} and {config.database_path}")
     print(f"Admin account: {args.admin}. Start with: meent serve --config {config.path}")
 
@@ -90,21 +115,39 @@ def _ask_password() -> str:
     return password
 
 
-def serve(config: Config, port: int | None = None, host: str | None = None) -> None:
+def serve(config: Config, port: int | None = None, host: str | None = None,
+          trusted_proxies: list[str] | None = None) -> None:
+    """Run uvicorn. It takes the client's address and scheme from X-Forwarded-For/-Proto only on
+    connections from a trusted proxy; anyone else keeps the socket's address, so cannot pose as another."""
     import uvicorn
 
+    from node import logs
     from node.app import create_app
 
+    logs.configure(config)
     app = create_app(config)
     bind_host, bind_port = host or config["server.host"], port or config["server.port"]
+    proxies = config["server.trusted_proxies"] if trusted_proxies is None else trusted_proxies
     print(f"Meent {__version__} serving {config['node.name']} on http://{bind_host}:{bind_port} (Ctrl+C stops)",
           flush=True)
     uvicorn.run(app, host=bind_host, port=bind_port, loop="uvloop", http="httptools",
-                access_log=False, log_level="warning", server_header=False)
+                access_log=False, log_level=config["log.level"], server_header=False,
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
+
+
+def trusted_proxies(values: list[str] | None) -> list[str] | None:
+    """--trusted-proxy, repeated or comma-separated; None when not given, [] for --trusted-proxy ''."""
+    if values is None:
+        return None
+    proxies = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    problem = proxies_problem(proxies)
+    if problem:
+        raise ConfigError(f"--trusted-proxy: {problem}")
+    return proxies
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    serve(_config(args), args.port, args.host)
+    serve(_config(args), args.port, args.host, trusted_proxies(args.trusted_proxy))
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:
@@ -191,11 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="the admin's password (asked for when omitted)")
     p.add_argument("--name", default="Mijn organisatie", help="the organisation's name")
     p.add_argument("--email", default="", help="contact e-mail address of the node")
+    p.add_argument("--port", type=int, help="port `meent serve` listens on, written to the config "
+                                            "(default: the port in --domain, else 8000)")
     p.set_defaults(func=cmd_init)
 
     p = with_config(sub.add_parser("serve", help="run the node"))
     p.add_argument("--port", type=int, help="port (default: server.port of the config)")
     p.add_argument("--host", help="address to bind (default: server.host of the config)")
+    p.add_argument("--trusted-proxy", action="append", metavar="ADDR",
+                   help="address or network (10.0.0.0/8) of a reverse proxy whose X-Forwarded-For and "
+                        "X-Forwarded-Proto are believed; repeat or separate with commas; replaces "
+                        "server.trusted_proxies of the config ('' trusts none)")
     p.set_defaults(func=cmd_serve)
 
     user = sub.add_parser("user", help="manage members").add_subparsers(
@@ -241,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Whatever meent writes (config, database and its -wal/-shm, backups) holds secrets: owner only.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -7,6 +7,7 @@ line with exit code 2.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Callable
@@ -49,6 +50,28 @@ def _domains(value: Any) -> str | None:
     return f"must be a list of domain names (bad: {bad!r})" if bad else None
 
 
+def _address_or_network(entry: Any) -> bool:
+    if not isinstance(entry, str):
+        return False
+    try:
+        (ipaddress.ip_network if "/" in entry else ipaddress.ip_address)(entry)
+    except ValueError:  # also a network with host bits set (10.0.0.1/8), which uvicorn would ignore
+        return False
+    return True
+
+
+def proxies_problem(value: Any) -> str | None:
+    bad = [entry for entry in value if not _address_or_network(entry)]
+    return f"must be a list of IP addresses or networks such as 10.0.0.0/8 (bad: {bad!r})" if bad else None
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def _level_or_empty(value: Any) -> str | None:
+    return None if value == "" else _one_of(*LOG_LEVELS)(value)
+
+
 # section.key: (type, default or REQUIRED, check)
 REQUIRED = object()
 SPEC: dict[str, tuple[type, Any, Check | None]] = {
@@ -62,6 +85,8 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
                     else "must be 2 to 30 lower-case letters, digits or _"),
     "server.host": (str, "127.0.0.1", None),
     "server.port": (int, 8000, _port),
+    # The reverse proxy on this machine; its X-Forwarded-For/-Proto are believed, nobody else's.
+    "server.trusted_proxies": (list, ["127.0.0.1", "::1"], proxies_problem),
     "database.path": (str, "meent.db", None),
     "registration.mode": (str, "closed", _one_of("closed", "invite", "domains")),
     "registration.allowed_email_domains": (list, [], _domains),
@@ -79,6 +104,9 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "federation.retry_first_seconds": (int, 60, _positive),
     "federation.keep_done_days": (int, 7, _positive),
     "federation.keep_failed_days": (int, 30, _positive),
+    "log.level": (str, "warning", _one_of(*LOG_LEVELS)),
+    "log.federation": (str, "", _level_or_empty),  # "": as log.level
+    "log.delivery": (str, "", _level_or_empty),
 }
 
 

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 FUZZY_TLDS = ["nl", "eu", "be", "com", "org", "net", "gov", "int", "info"]
 
 
-class _Linkify(LinkifyIt):  # type: ignore[misc]  # linkify-it-py has no type hints
+class _Linkify(LinkifyIt):
     def normalize(self, match: Any) -> None:
         """A domain written without a scheme (www.utrecht.nl) links over https, not http."""
         had_scheme = bool(match.schema)

@@ -116,8 +116,8 @@ def require_account(request: Request) -> Row:
 
 
 def client_address(request: Request) -> str:
-    """The address a request came from, as uvicorn reports it (behind a proxy: run uvicorn with
-    --forwarded-allow-ips for the proxy, so this is the visitor's)."""
+    """The address a request came from, as uvicorn reports it: behind a proxy listed in
+    `server.trusted_proxies` (or `meent serve --trusted-proxy`), the visitor's, from X-Forwarded-For."""
     return request.client.host if request.client else ""
 
 

@@ -38,6 +38,10 @@ class Database:
         self.reader = _connect(self.path)
         # Bumped by every commit of ours that changes what pages show (see version()).
         self.generation = 0
+        # Commits by other processes (the CLI), as told by the reader's data_version, which also moves
+        # on our own writer's commits: those are noted right after they happen and not counted here.
+        self.external = 0
+        self._data_version = self._reader_data_version()
 
     def migrate(self) -> None:
         MIGRATIONS.apply(sqlite_utils.Database(self.writer))
@@ -62,13 +66,21 @@ class Database:
             self.writer.execute("ROLLBACK")
             raise
         self.writer.execute("COMMIT")
+        self._data_version = self._reader_data_version()  # ours: bookkeeping must not empty caches
         if counts:
             self.generation += 1
 
     def version(self) -> tuple[int, int]:
-        """Changes when anything is committed, by us or by another process (the CLI)."""
-        data_version = self.reader.execute("PRAGMA data_version").fetchone()[0]
-        return self.generation, int(data_version)
+        """Changes when something that pages show is committed by us (not with counts=False), or when
+        another process (the CLI) commits anything."""
+        data_version = self._reader_data_version()
+        if data_version != self._data_version:
+            self._data_version = data_version
+            self.external += 1
+        return self.generation, self.external
+
+    def _reader_data_version(self) -> int:
+        return int(self.reader.execute("PRAGMA data_version").fetchone()[0])
 
     def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         """One write statement in its own transaction (or the current one)."""

@@ -26,9 +26,11 @@ def domain_of(url: str) -> str:
         return ""
 
 
-def enqueue(db: Database, *, activity_uri: str, body: str, signer: str, inboxes: list[str], now: str) -> int:
+def enqueue(db: Database, *, activity_uri: str, signer: str, inboxes: list[str], now: str, body: str = "") -> int:
     """Queue one row per distinct inbox, due now; returns how many rows were new.
 
+    A row refers to its activity in `activities` (stored by the same transaction) rather than
+    copying the body a hundred times; `body` is only for an activity not kept there.
     Joins the caller's open transaction, so the object, the activity and its deliveries commit
     together; an inbox already queued for this activity is left as it is.
     """
@@ -43,17 +45,23 @@ def enqueue(db: Database, *, activity_uri: str, body: str, signer: str, inboxes:
         return conn.total_changes - before
 
 
+# A row with its activity's body (NULL when the activity is gone).
+_WITH_BODY = ("d.id, d.activity_uri, d.inbox, d.domain, d.signer, d.state, d.tries, d.next_try_at, d.last_status,"
+              " d.error, d.created_at, d.delivered_at,"
+              " CASE WHEN d.body = '' THEN (SELECT a.body FROM activities a WHERE a.uri = d.activity_uri)"
+              " ELSE d.body END AS body")
+
+
 def due(db: Database, now: str, limit: int, *, per_domain: int | None = None) -> list[Row]:
-    """Pending rows whose time has come, the longest waiting first; with `per_domain`, at most that
-    many of one server, so a server with thousands waiting cannot hide the others' rows."""
+    """Pending rows whose time has come, with the body to send, the longest waiting first; with
+    `per_domain`, at most that many of one server, so a server with thousands waiting cannot hide
+    the others' rows."""
     if per_domain is None:
-        return db.all(
-            "SELECT * FROM deliveries WHERE state = 'pending' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?",
-            (now, limit),
-        )
+        return db.all(f"SELECT {_WITH_BODY} FROM deliveries d WHERE state = 'pending' AND next_try_at <= ?"
+                      " ORDER BY next_try_at, id LIMIT ?", (now, limit))
     return db.all(
-        "SELECT * FROM (SELECT d.*, row_number() OVER (PARTITION BY domain ORDER BY next_try_at, id) AS place"
-        " FROM deliveries d WHERE state = 'pending' AND next_try_at <= ?) WHERE place <= ?"
+        f"SELECT {_WITH_BODY} FROM (SELECT *, row_number() OVER (PARTITION BY domain ORDER BY next_try_at, id)"
+        " AS place FROM deliveries WHERE state = 'pending' AND next_try_at <= ?) d WHERE place <= ?"
         " ORDER BY next_try_at, id LIMIT ?",
         (now, per_domain, limit),
     )

@@ -42,7 +42,8 @@ def mark_read(db: Database, account_id: int, now: str) -> None:
 def page(db: Database, account_id: int, *, kinds: list[str] | None, excluded: list[str], max_id: int | None,
          since_id: int | None, min_id: int | None, limit: int) -> list[Row]:
     """A member's notifications, newest first, filtered by kind and bounded by id (the client API)."""
-    clauses, args = ["account_id = ?"], [account_id]
+    clauses: list[str] = ["account_id = ?"]
+    args: list[object] = [account_id]
     if kinds is not None:
         clauses.append(f"kind IN ({','.join('?' * len(kinds))})" if kinds else "0")
         args += kinds

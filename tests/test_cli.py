@@ -1,12 +1,13 @@
 """The real `meent` command, run as a subprocess, as an admin or a script would."""
 
 import sqlite3
+import stat
 import tomllib
 from pathlib import Path
 
 import httpx2 as httpx
 
-from tests.helpers import PASSWORD, LiveNode, meent
+from tests.helpers import PASSWORD, LiveNode, free_port, meent
 
 
 def test_help_is_useful() -> None:
@@ -136,3 +137,36 @@ def test_demo_creates_an_organisation_and_serves_it(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_init_port_is_what_serve_listens_on_and_the_files_are_the_owners_only(tmp_path: Path) -> None:
+    from tests.test_proxy import serve
+
+    port, data = free_port(), tmp_path / "srv" / "meent"
+    meent("init", "--data-dir", str(data), "--domain", "meent.gemeente.example", "--port", str(port),
+          "--admin", "beheerder", "--password", PASSWORD)
+    assert tomllib.loads((data / "config.toml").read_text())["server"]["port"] == port
+    node = serve(data / "config.toml", port)  # no --port: the config's
+    try:
+        assert mode(data) == 0o700
+        for name in ("config.toml", "meent.db", "meent.db-wal", "meent.db-shm"):  # secret key, keys, hashes
+            assert mode(data / name) == 0o600, name
+        meent("backup", str(tmp_path / "copy.db"), "--config", str(data / "config.toml"))
+        assert mode(tmp_path / "copy.db") == 0o600
+    finally:
+        node.stop()
+    bad = meent("init", "--data-dir", str(tmp_path / "other"), "--domain", "x.example", "--port", "70000",
+                "--admin", "beheerder", "--password", PASSWORD, check=False)
+    assert bad.returncode == 2 and "server.port" in bad.stderr and not (tmp_path / "other").exists()
+
+
+def test_init_in_an_existing_open_folder_keeps_its_mode_and_says_so(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    result = meent("init", "--data-dir", str(tmp_path), "--domain", "x.example", "--admin", "beheerder",
+                   "--password", PASSWORD)
+    assert mode(tmp_path) == 0o755 and f"chmod 700 {tmp_path}" in result.stderr
+    assert mode(tmp_path / "config.toml") == mode(tmp_path / "meent.db") == 0o600

@@ -24,6 +24,15 @@ def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
     assert config["registration.mode"] == "closed"
     assert config.base_url == "https://meent.gemeente.example"
     assert config.database_path == tmp_path / "meent.db"
+    assert config["server.trusted_proxies"] == ["127.0.0.1", "::1"]  # a proxy on this machine
+    assert config["log.level"] == "warning" and config["log.federation"] == ""
+
+
+def test_proxies_and_log_levels(tmp_path: Path) -> None:
+    config = load(write(tmp_path, GOOD + '[server]\ntrusted_proxies = ["10.1.2.3", "172.16.0.0/12", "fd00::/8"]\n'
+                        '[log]\nlevel = "info"\ndelivery = "debug"\n'))
+    assert config["server.trusted_proxies"] == ["10.1.2.3", "172.16.0.0/12", "fd00::/8"]
+    assert (config["log.level"], config["log.delivery"]) == ("info", "debug")
 
 
 def test_example_config_is_valid() -> None:
@@ -41,6 +50,12 @@ def test_example_config_is_valid() -> None:
         ("[limits]\ntitle_max = 0\n", "limits.title_max: must be greater than 0"),
         ("[colours]\nx = 1\n", "colours.x: unknown key"),
         ('[registration]\nallowed_email_domains = ["not a domain"]\n', "registration.allowed_email_domains"),
+        ('[server]\ntrusted_proxies = ["10.0.0.1/8"]\n', "server.trusted_proxies: must be a list of IP addresses"),
+        ('[server]\ntrusted_proxies = ["proxy.example"]\n', "server.trusted_proxies: must be a list"),
+        ("[server]\ntrusted_proxies = [1]\n", "server.trusted_proxies: must be a list"),
+        ('[log]\nlevel = "loud"\n', "log.level: must be one of debug, info, warning, error, critical"),
+        ('[log]\nfederation = "WARNING"\n', "log.federation: must be one of debug, info"),
+        ('[log]\nweb = "info"\n', "log.web: unknown key"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, extra: str, message: str) -> None:
@@ -65,6 +80,12 @@ def test_serve_with_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0
     assert "registration.mode" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_with_a_bad_log_level_exits_2_with_one_line(tmp_path: Path) -> None:
+    result = meent("serve", "--config", str(write(tmp_path, GOOD + '[log]\nlevel = "verbose"\n')), check=False)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "log.level: must be one of" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_serve_with_missing_or_broken_file(tmp_path: Path) -> None:

@@ -471,3 +471,24 @@ def test_a_server_blocked_after_queueing_gets_nothing(db: Database, clock: Clock
             assert state(db, blocked.url())[0] == "failed" and "policy" in state(db, blocked.url())[3]
 
     play(scenario, allows=lambda domain: domain not in blocked_domains)
+
+
+def test_a_row_refers_to_its_activity_and_fails_for_good_when_that_is_gone(
+    db: Database, clock: Clock, play: Play,
+) -> None:
+    async def scenario(worker: DeliveryWorker) -> None:
+        async with Receiver(clock) as inbox:
+            db.execute("INSERT INTO activities (uri, type, actor, body, created_at) VALUES (?, 'Create', 'a', ?, ?)",
+                       (ACTIVITY, BODY, T0))
+            deliveries.enqueue(db, activity_uri=ACTIVITY, signer="user:anne", inboxes=[inbox.url()], now=T0)
+            deliveries.enqueue(db, activity_uri="https://a.example/act/gone", signer="user:anne",
+                               inboxes=[inbox.url()], now=T0)
+            assert db.scalar("SELECT count(*) FROM deliveries WHERE body = ''") == 2  # no copies of the body
+            assert await worker.run_once() == 1
+            assert [body for _, _, body in inbox.received] == [BODY.encode()]
+            assert state(db, inbox.url())[0] == "done"
+            gone = db.one("SELECT state, error FROM deliveries WHERE activity_uri = 'https://a.example/act/gone'")
+            assert (gone["state"], gone["error"]) == (
+                "failed", "ActivityGone: https://a.example/act/gone is no longer stored")
+
+    play(scenario)

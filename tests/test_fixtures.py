@@ -346,7 +346,8 @@ def test_mastodon_follow_then_undo_follow_of_a_local_group(env: Env) -> None:
     row = follows.get(env.db, asonix["id"], GROUP)
     assert row is not None and row["state"] == "accepted" and row["activity_uri"] == follow["id"]
     assert follows.followers(env.db, GROUP) == [asonix["id"]]
-    queued = env.db.all("SELECT inbox, signer, body FROM deliveries")
+    queued = env.db.all("SELECT d.inbox, d.signer, a.body FROM deliveries d"
+                        " JOIN activities a ON a.uri = d.activity_uri")
     assert [(q["inbox"], q["signer"]) for q in queued] == [(asonix["inbox"], "group:open-overheid")]
     accept = json.loads(queued[0]["body"])
     assert accept["type"] == "Accept" and accept["actor"] == GROUP and accept["object"]["id"] == follow["id"]

@@ -19,7 +19,8 @@ def remote_follower(site: Site, uri: str, followee: str, shared: str | None) -> 
 
 
 def queued(site: Site) -> list[tuple[str, str, dict[str, object]]]:
-    rows = site.node.db.all("SELECT inbox, body FROM deliveries ORDER BY id")
+    rows = site.node.db.all("SELECT d.inbox, a.body FROM deliveries d JOIN activities a ON a.uri = d.activity_uri"
+                            " ORDER BY d.id")
     return [(row["inbox"], orjson.loads(row["body"])["type"], orjson.loads(row["body"])) for row in rows]
 
 

@@ -47,7 +47,8 @@ def ingest(site: Site, obj: dict[str, Any]) -> Any:
 
 
 def sent_creates(site: Site) -> list[dict[str, Any]]:
-    rows = site.node.db.all("SELECT body FROM deliveries ORDER BY id")
+    rows = site.node.db.all("SELECT a.body FROM deliveries d JOIN activities a ON a.uri = d.activity_uri"
+                            " ORDER BY d.id")
     return [body for row in rows if (body := orjson.loads(row["body"]))["type"] == "Create"]
 
 

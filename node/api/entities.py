@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from federation import ids
+from federation.vocab import Record
 from node import urls
 
 GROUP_OFFSET = 10**15
-Record = Mapping[str, Any]
 
 
 def api_time(value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from node.api.respond import ApiError, json, params, strings, text
 from node.services import accounts
 from node.web import client_address, current_account, field, log_in, node_of, read_form, render, t
 from storage import tokens as token_store
+from storage.db import Row
 
 
 async def register_app(request: Request) -> Response:
@@ -33,7 +34,7 @@ async def verify_app(request: Request) -> Response:
                  "scopes": app["scopes"].split(), "vapid_key": ""})
 
 
-def _authorize_request(request: Request, values: dict[str, str]) -> tuple[object, str, list[str]]:
+def _authorize_request(request: Request, values: dict[str, str]) -> tuple[Row, str, list[str]]:
     node = node_of(request)
     app = tokens.app_for(node, values.get("client_id", ""))
     redirect_uri = values.get("redirect_uri") or app["redirect_uris"].split("\n")[0]

@@ -148,7 +148,8 @@ async def context(request: Request) -> Response:
     post = _post(request, viewer)
     thread = [row for row in posts.thread(node.db, post["topic_id"]) if row["state"] == "published"]
     by_id = {row["id"]: row for row in thread}
-    ancestors, parent = [], by_id.get(post["parent_id"]) if post["parent_id"] else None
+    ancestors: list[Row] = []
+    parent = by_id.get(post["parent_id"]) if post["parent_id"] else None
     while parent is not None:
         ancestors.insert(0, parent)
         parent = by_id.get(parent["parent_id"]) if parent["parent_id"] else None

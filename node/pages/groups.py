@@ -40,7 +40,7 @@ async def show(request: Request) -> Response:
     return render(request, "group.html", {
         "group": group,
         "topics": posts.topics_in_group(node.db, group["id"]),
-        "following": bool(account) and group_store.follows(node.db, group["id"], account["id"]),
+        "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
     })
 
 

@@ -62,7 +62,7 @@ def publish(node: Node, activity: dict[str, Any], inboxes: Iterable[str]) -> Non
         activities.put(node.db, uri=activity["id"], kind=activity["type"], actor=actor,
                        obj=vocab.id_of(activity.get("object")), body=body, now=node.now())
         if targets:
-            deliveries.enqueue(node.db, activity_uri=activity["id"], body=body, signer=_owner_of(node, actor),
+            deliveries.enqueue(node.db, activity_uri=activity["id"], signer=_owner_of(node, actor),
                                inboxes=targets, now=node.now())
     if targets:
         node.wake_delivery()

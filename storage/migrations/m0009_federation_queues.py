@@ -1,6 +1,7 @@
 """Queues with explicit states: the inbox gets a state, a lane (the origin its processing may wait
 on), an ordering key and no lifelong uniqueness of activity ids (duplicates are suppressed for a
-window only); servers count failures by time, not by POSTs; done rows can be pruned by age."""
+window only); servers count failures by time, not by POSTs; done rows can be pruned by age; a
+delivery refers to its activity's body instead of a copy of it."""
 
 from sqlite_utils import Database
 
@@ -39,7 +40,9 @@ ALTER TABLE servers ADD COLUMN last_failure_at TEXT;
 ALTER TABLE servers ADD COLUMN last_error TEXT;
 UPDATE servers SET failing_since = unreachable_since WHERE failures > 0;
 CREATE INDEX deliveries_finished ON deliveries(state, delivered_at);
-CREATE INDEX deliveries_domain ON deliveries(domain, state)
+CREATE INDEX deliveries_domain ON deliveries(domain, state);
+UPDATE deliveries SET body = '' WHERE EXISTS (SELECT 1 FROM activities a WHERE a.uri = deliveries.activity_uri
+                                             AND a.body = deliveries.body)
 """
 
 
