@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.helpers import free_port
 
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
 
 def new_key() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -66,16 +68,68 @@ class RemoteServer:
     def add_person(self, name: str) -> str:
         """An actor with a fresh key pair; returns its id."""
         public, private = new_key()
-        uri = f"{self.origin}/users/{name}"
-        self.documents[f"/users/{name}"] = {
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": uri, "type": "Person", "preferredUsername": name, "name": name.title(),
-            "inbox": f"{uri}/inbox", "endpoints": {"sharedInbox": f"{self.origin}/inbox"},
-            "followers": f"{uri}/followers",
-            "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": public},
-        }
-        self.keys[uri] = private
-        return uri
+        document = person_document(self.origin, name, public)
+        self.documents[f"/users/{name}"] = document
+        self.keys[document["id"]] = private
+        return str(document["id"])
+
+
+def person_document(origin: str, name: str, public_pem: str) -> dict[str, Any]:
+    """A Person as Mastodon serves one: its inbox, a shared inbox, its key. Pure."""
+    uri = f"{origin}/users/{name}"
+    return {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": uri, "type": "Person", "preferredUsername": name, "name": name.title(),
+        "inbox": f"{uri}/inbox", "outbox": f"{uri}/outbox", "endpoints": {"sharedInbox": f"{origin}/inbox"},
+        "followers": f"{uri}/followers", "following": f"{uri}/following",
+        "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": public_pem},
+    }
+
+
+def webfinger_document(origin: str, name: str) -> dict[str, Any]:
+    """The JRD that `acct:name@host` resolves to. Pure."""
+    host = urlsplit(origin).netloc
+    return {"subject": f"acct:{name}@{host}", "aliases": [f"{origin}/users/{name}"],
+            "links": [{"rel": "self", "type": "application/activity+json", "href": f"{origin}/users/{name}"}]}
+
+
+# --- activities, as another server would send them (pure: ids and times come in) ----------------
+
+
+def note(actor: str, token: str, content: str, *, audience: str | None = None, in_reply_to: str | None = None,
+         tags: tuple[str, ...] = (), published: str = "2026-03-02T09:30:00Z") -> dict[str, Any]:
+    """A public Note by `actor`, its id on the actor's origin: {origin}/notes/{token}."""
+    origin = actor.rsplit("/users/", 1)[0]
+    cc = [audience] if audience else [f"{actor}/followers"]
+    found: dict[str, Any] = {
+        "id": f"{origin}/notes/{token}", "type": "Note", "attributedTo": actor, "content": content,
+        "to": [PUBLIC], "cc": cc, "published": published,
+        "tag": [{"type": "Hashtag", "name": f"#{tag}", "href": f"{origin}/tags/{tag}"} for tag in tags],
+    }
+    if audience:
+        found["audience"] = audience
+    if in_reply_to:
+        found["inReplyTo"] = in_reply_to
+    return found
+
+
+def create(actor: str, obj: dict[str, Any], token: str) -> dict[str, Any]:
+    """Create(obj) with the object embedded, as Mastodon sends it."""
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/create-{token}",
+            "type": "Create", "actor": actor, "to": obj.get("to", [PUBLIC]), "cc": obj.get("cc", []),
+            "published": obj.get("published"), "object": obj}
+
+
+def follow(actor: str, target: str, token: str) -> dict[str, Any]:
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/follow-{token}",
+            "type": "Follow", "actor": actor, "object": target}
+
+
+def announce(actor: str, object_uri: str, token: str) -> dict[str, Any]:
+    """A boost of an object by reference (the receiver fetches it from the object's own server)."""
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/announce-{token}",
+            "type": "Announce", "actor": actor, "object": object_uri, "to": [PUBLIC],
+            "cc": [f"{actor}/followers"]}
 
 
 def signed_post(url: str, body: bytes, key_id: str, private_pem: str, *, date: datetime | None = None,
