@@ -11,11 +11,12 @@
 Every peer listens on its own free 127.0.0.1 port (its own domain to the node), all in one asyncio
 loop in a daemon thread, so pytest tests and bench scripts use it alike. Behaviours (BEHAVIOURS):
 `healthy` serves actors, WebFinger and the documents given to `serve`, and answers inbox POSTs 202
-(recording them); `hang`, `error500`, `rate429` (Retry-After), `unauth401`, `close` (closes the
-connection without an answer), `endless` (200 and a body that never ends), `redirect_loop` (302 to
-itself) and `down` (connection refused: the port stays bound without listening; with `seconds`, it
-turns healthy by itself). `set` changes a peer's behaviour at any time, e.g. to `hang` after a
-follow was accepted. Every request is recorded, whatever the answer.
+(recording them) once their HTTP signature checks out with the signer's key, fetched from its server
+(401 otherwise; `verify=False` skips that); `hang`, `error500`, `rate429` (Retry-After), `unauth401`,
+`close` (closes the connection without an answer), `endless` (200 and a body that never ends),
+`redirect_loop` (302 to itself) and `down` (connection refused: the port stays bound without
+listening; with `seconds`, it turns healthy by itself). `set` changes a peer's behaviour at any time,
+e.g. to `hang` after a follow was accepted. Every request is recorded, with what it was answered.
 
 Bounded: a hang or an endless body lasts at most `max_stall` seconds, each peer keeps at most
 MAX_RECORDS requests, and the whole thing stops by itself after `lifetime` seconds.
@@ -41,7 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from federation.keys import load_private
 from federation.signatures import sign
-from tests.remote_actors import new_key, person_document, webfinger_document
+from tests.remote_actors import Keys, new_key, person_document, webfinger_document
 
 BEHAVIOURS = ("healthy", "hang", "error500", "rate429", "unauth401", "close", "endless", "redirect_loop", "down")
 HOST = "127.0.0.1"
@@ -63,8 +64,10 @@ class Seen:
     path: str
     query: str
     behaviour: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     body: bytes
+    status: int | None  # what it answered; None: no answer (hang, close)
+    problem: str = ""  # why a healthy inbox refused it (its signature)
 
     @property
     def activity(self) -> dict[str, Any] | None:
@@ -109,11 +112,12 @@ class Sent:
 class Peer:
     """One fake server. Methods may be called from any thread; they run on the peers' loop."""
 
-    def __init__(self, peers: FaultPeers, behaviour: str, *, retry_after: int, max_stall: float) -> None:
+    def __init__(self, peers: FaultPeers, behaviour: str, *, retry_after: int, max_stall: float, verify: bool) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}; one of {', '.join(BEHAVIOURS)}")
         self._peers = peers
         self._behaviour = behaviour
+        self.verify = verify  # a healthy inbox checks signatures (fetching the signer's key) and answers 401
         self.retry_after = retry_after
         self.max_stall = max_stall
         self._socket = _bound_socket(0)
@@ -169,7 +173,7 @@ class Peer:
 
     def inbox_posts(self) -> list[Seen]:
         """POSTs to one of its inboxes that it answered 202."""
-        return [s for s in self.seen() if s.method == "POST" and s.behaviour == "healthy" and _is_inbox(s.path)]
+        return [s for s in self.seen() if s.method == "POST" and s.status == 202 and _is_inbox(s.path)]
 
     def activity_counts(self) -> Counter[str]:
         """How often each activity id arrived: a count above 1 is a duplicate delivery."""
@@ -253,34 +257,49 @@ class Peer:
         self._socket.close()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        behaviour = self._behaviour
+        behaviour, at = self._behaviour, time.monotonic()
         body = await request.read() if request.can_read_body else b""
-        self._record(Seen(time.monotonic(), request.method, request.path, request.query_string, behaviour,
-                          {name.lower(): value for name, value in request.headers.items()}, body))
-        if behaviour == "healthy":
-            return self._healthy(request)
-        if behaviour in ("hang", "endless"):
-            return await self._stall(request, behaviour)
-        if behaviour == "close" and request.transport is not None:
-            request.transport.close()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+
+        def record(status: int | None, problem: str = "") -> None:
+            self._record(Seen(at, request.method, request.path, request.query_string, behaviour, headers, body,
+                              status, problem))
+
+        if behaviour in ("hang", "endless", "close"):
+            record(200 if behaviour == "endless" else None)
+            if behaviour != "close":
+                return await self._stall(request, behaviour)
+            if request.transport is not None:
+                request.transport.close()
             return web.Response(status=500)  # never reaches the client: the connection is gone
+        if behaviour == "healthy":
+            response, problem = await self._healthy(request, headers, body)
+        else:
+            response, problem = self._failing(request, behaviour), ""
+        record(response.status, problem)
+        return response
+
+    def _failing(self, request: web.Request, behaviour: str) -> web.Response:
         if behaviour == "rate429":
             return _json(429, {"error": "slow down"}, {"Retry-After": str(self.retry_after)})
         if behaviour == "redirect_loop":
             return web.Response(status=302, headers={"Location": str(request.url)})
         return _json({"error500": 500, "unauth401": 401}.get(behaviour, 503), {"error": behaviour})
 
-    def _healthy(self, request: web.Request) -> web.StreamResponse:
+    async def _healthy(self, request: web.Request, headers: dict[str, str], body: bytes) -> tuple[web.Response, str]:
         if request.method == "POST":
-            return web.Response(status=202) if _is_inbox(request.path) else _json(404, {"error": "no such inbox"})
+            if not _is_inbox(request.path):
+                return _json(404, {"error": "no such inbox"}), ""
+            problem = await self._peers.keys.problem(request.path_qs, headers, body) if self.verify else ""
+            return (_json(401, {"error": problem}), problem) if problem else (web.Response(status=202), "")
         if request.path == "/.well-known/webfinger":
             resource = parse_qs(request.query_string).get("resource", [""])[0]
             name = resource.removeprefix("acct:").split("@")[0]
             if f"/users/{name}" in self.documents and resource == f"acct:{name}@{self.domain}":
-                return _json(200, webfinger_document(self.origin, name), content_type="application/jrd+json")
-            return _json(404, {"error": "no such account"})
+                return _json(200, webfinger_document(self.origin, name), content_type="application/jrd+json"), ""
+            return _json(404, {"error": "no such account"}), ""
         document = self.documents.get(request.path)
-        return _json(200, document) if document is not None else _json(404, {"error": "not found"})
+        return (_json(200, document) if document is not None else _json(404, {"error": "not found"})), ""
 
     async def _stall(self, request: web.Request, behaviour: str) -> web.StreamResponse:
         """Hang without answering, or answer 200 and stream forever: until released or max_stall."""
@@ -317,6 +336,7 @@ class FaultPeers:
         self.lifetime = lifetime
         self.max_stall = max_stall
         self.peers: list[Peer] = []
+        self.keys = Keys()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="fault-peers", daemon=True)
         self._closed = False
@@ -328,10 +348,12 @@ class FaultPeers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add(self, behaviour: str = "healthy", *, seconds: float | None = None, retry_after: int = 30) -> Peer:
-        """A new peer on its own port; `seconds` only with "down" (then it turns healthy)."""
+    def add(self, behaviour: str = "healthy", *, seconds: float | None = None, retry_after: int = 30,
+            verify: bool = True) -> Peer:
+        """A new peer on its own port; `seconds` only with "down" (then it turns healthy); with `verify`
+        (the default) its inboxes answer 401 to a POST whose signature does not check out."""
         self._check_running()
-        peer = Peer(self, behaviour, retry_after=retry_after, max_stall=self.max_stall)
+        peer = Peer(self, behaviour, retry_after=retry_after, max_stall=self.max_stall, verify=verify)
         self.peers.append(peer)
         self.call(peer._start())
         if behaviour == "down" and seconds is not None:
@@ -367,6 +389,7 @@ class FaultPeers:
         finally:
             for peer in self.peers:
                 self._loop.run_until_complete(peer._stop())
+            self._loop.run_until_complete(self.keys.close())
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 

@@ -186,6 +186,8 @@ def _check_outbound(peer: Peer, outbound: Outbound) -> None:
         return [token for token in outbound.committed if not _carrying(peer, f"Onderwerp {token}")]
 
     eventually(lambda: not missing(), timeout=60, what=f"all {len(outbound.committed)} committed topics at the peer")
+    refused = [seen.problem for seen in peer.seen() if seen.status == 401]
+    assert not refused, f"the peer refused {len(refused)} deliveries as badly signed: {refused[:3]}"
     counts = peer.activity_counts()
     duplicates = sum(count - 1 for count in counts.values())
     allowed = KILLS * MAX_DUPLICATES_PER_KILL

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx2 as httpx
+import orjson
 import pytest
 
 from federation.keys import load_public
-from federation.signatures import verify
+from federation.signatures import sign, verify
 from tests.fault_peers import FaultPeers
 from tests.federation_helpers import eventually
 from tests.remote_actors import create, note
@@ -21,7 +22,7 @@ def peers() -> Iterator[FaultPeers]:
 
 
 def test_a_healthy_peer_serves_its_actor_and_webfinger_and_records_its_inbox(peers: FaultPeers) -> None:
-    peer = peers.add("healthy")
+    peer = peers.add("healthy", verify=False)
     anne = peer.add_actor("anne")
     actor = httpx.get(anne.uri, headers={"Accept": "application/activity+json"}).json()
     assert actor["id"] == anne.uri and actor["publicKey"]["publicKeyPem"] == anne.public_pem
@@ -63,7 +64,7 @@ def test_a_redirect_loop_points_at_itself(peers: FaultPeers) -> None:
 
 
 def test_a_hanging_peer_never_answers_until_it_is_told_otherwise(peers: FaultPeers) -> None:
-    peer = peers.add("hang")
+    peer = peers.add("hang", verify=False)
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(peer.inbox, content=b"{}", timeout=0.5)
     assert [s.method for s in peer.seen()] == ["POST"]  # the connection was accepted and the request read
@@ -90,7 +91,7 @@ def test_an_endless_peer_keeps_streaming(peers: FaultPeers) -> None:
 
 
 def test_a_peer_that_is_down_refuses_then_comes_back(peers: FaultPeers) -> None:
-    peer = peers.add("down")
+    peer = peers.add("down", verify=False)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{peer.origin}/")
     assert peer.up_at is None
@@ -120,6 +121,20 @@ def test_what_a_peer_sends_is_signed_as_its_actor(peers: FaultPeers) -> None:
     params = verify("POST", urlsplit(receiver.inbox).path, arrived.headers, arrived.body, load_public(anne.public_pem),
                     datetime.now(UTC))
     assert params.key_id == anne.key_id
+
+
+def test_a_healthy_inbox_refuses_what_its_signer_did_not_sign(peers: FaultPeers) -> None:
+    sender, receiver = peers.add("healthy"), peers.add("healthy")
+    anne = sender.add_actor("anne")
+    body = orjson.dumps(create(anne.uri, note(anne.uri, "n1", "<p>Echt</p>"), "n1"))
+    headers = sign("POST", receiver.inbox, {"content-type": "application/activity+json"}, body, anne.key_id,
+                   anne.private_key, datetime.now(UTC))
+    assert httpx.post(receiver.inbox, content=body.replace(b"Echt", b"Vals"), headers=headers).status_code == 401
+    assert httpx.post(receiver.inbox, content=body).status_code == 401  # unsigned
+    assert httpx.post(receiver.inbox, content=body, headers=headers).status_code == 202
+    problems = [seen.problem for seen in receiver.seen()]
+    assert "Digest" in problems[0] and "not signed" in problems[1] and problems[2] == ""
+    assert [seen.activity_id for seen in receiver.inbox_posts()] == [f"{anne.uri}/activities/create-n1"]
 
 
 def test_sending_to_nobody_says_so(peers: FaultPeers) -> None:
