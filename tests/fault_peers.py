@@ -112,12 +112,14 @@ class Sent:
 class Peer:
     """One fake server. Methods may be called from any thread; they run on the peers' loop."""
 
-    def __init__(self, peers: FaultPeers, behaviour: str, *, retry_after: int, max_stall: float, verify: bool) -> None:
+    def __init__(self, peers: FaultPeers, behaviour: str, *, retry_after: int, max_stall: float, verify: bool,
+                 delay: float) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}; one of {', '.join(BEHAVIOURS)}")
         self._peers = peers
         self._behaviour = behaviour
         self.verify = verify  # a healthy inbox checks signatures (fetching the signer's key) and answers 401
+        self.delay = min(delay, max_stall)  # a healthy answer waits this long: a slow server, work in flight
         self.retry_after = retry_after
         self.max_stall = max_stall
         self._socket = _bound_socket(0)
@@ -274,6 +276,10 @@ class Peer:
             return web.Response(status=500)  # never reaches the client: the connection is gone
         if behaviour == "healthy":
             response, problem = await self._healthy(request, headers, body)
+            if self.delay:
+                record(response.status, problem)  # taken in: it counts even if the sender goes before the answer
+                await asyncio.sleep(self.delay)
+                return response
         else:
             response, problem = self._failing(request, behaviour), ""
         record(response.status, problem)
@@ -349,11 +355,12 @@ class FaultPeers:
         self.close()
 
     def add(self, behaviour: str = "healthy", *, seconds: float | None = None, retry_after: int = 30,
-            verify: bool = True) -> Peer:
+            verify: bool = True, delay: float = 0.0) -> Peer:
         """A new peer on its own port; `seconds` only with "down" (then it turns healthy); with `verify`
-        (the default) its inboxes answer 401 to a POST whose signature does not check out."""
+        (the default) its inboxes answer 401 to a POST whose signature does not check out; `delay`
+        seconds before each healthy answer make it a slow server."""
         self._check_running()
-        peer = Peer(self, behaviour, retry_after=retry_after, max_stall=self.max_stall, verify=verify)
+        peer = Peer(self, behaviour, retry_after=retry_after, max_stall=self.max_stall, verify=verify, delay=delay)
         self.peers.append(peer)
         self.call(peer._start())
         if behaviour == "down" and seconds is not None:

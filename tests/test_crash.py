@@ -1,12 +1,13 @@
 """Crash test: kill -9 a real node three times while activities flow in and out; nothing answered is lost.
 
-Inbound: a healthy fake server's actor sends signed Create(Note)s, new topics in the node's group and
-replies to its first topic, each until the node answers 202 (as a real server retries). Outbound: the
-node's member opens topics through the web form; the group announces them to the same server, which
-follows it. Meanwhile the node is killed (SIGKILL: no shutdown, no last commit) and restarted on the
-same port and files, three times. At the end every activity answered 202 is visible on the node, once,
-and every topic answered 303 reached the follower; duplicates there (at-least-once delivery) are
-counted and bounded.
+Inbound: a healthy fake server's actor sends signed Create(Note)s, new topics in the node's group,
+replies to its first topic and replies to posts the node must fetch first, each until the node answers
+202 (as a real server retries). Outbound: the node's member opens topics through the web form; the
+group announces them to the same server, which follows it. That server answers slowly (0.1 s), so
+deliveries and fetches are in flight when the node is killed (SIGKILL: no shutdown, no last commit)
+and restarted on the same port and files, three times. At the end every activity answered 202 is
+visible on the node, once, and every topic answered 303 reached the follower; duplicates there
+(at-least-once delivery) are counted and bounded.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ UP_BETWEEN_KILLS = 2.0  # seconds of traffic between a node's start and its kill
 AFTER_LAST_START = 2.0
 MAX_SENT = 150  # activities each way, whatever happens
 TRAFFIC_DEADLINE = 60.0  # no thread sends after this many seconds
-MAX_DUPLICATES_PER_KILL = 5
+# A kill resends what was in flight (up to 4 lanes per server) and what was sent but not yet written as
+# sent (the current worker writes results in groups of up to 64); about 8 a kill were seen here.
+MAX_DUPLICATES_PER_KILL = 20
+ANNOUNCES_WAIT = 20.0
+SLOW_PEER = 0.1  # seconds the peer takes per answer: deliveries and fetches are in flight when the kill comes
 ENTRY = '<li class="meent-entry">'
 
 
@@ -66,11 +71,16 @@ class Inbound:
         self.attempts = 0
 
     def step(self, number: int) -> None:
+        """A new topic, a reply to the node's topic, or a reply to a post the node must fetch from the peer."""
         query, marker = f"q{number}x{self.run}", f"v{number}x{self.run}"
-        reply = number % 2 == 1
-        text = f"<p>{marker} {'antwoord' if reply else 'onderwerp'} {query}</p>"
-        obj = note(self.actor.uri, f"{self.run}-{number}", text, audience=f"{self.node.url}/groups/{GROUP}",
-                   in_reply_to=self.topic if reply else None)
+        group, kind = f"{self.node.url}/groups/{GROUP}", number % 3
+        parent = self.topic if kind == 1 else None
+        if kind == 2:
+            unknown = note(self.actor.uri, f"{self.run}-{number}-parent", "<p>Eerder</p>", audience=group)
+            self.peer.serve(unknown)
+            parent = str(unknown["id"])
+        text = f"<p>{marker} {'antwoord' if parent else 'onderwerp'} {query}</p>"
+        obj = note(self.actor.uri, f"{self.run}-{number}", text, audience=group, in_reply_to=parent)
         activity = create(self.actor.uri, obj, f"{self.run}-{number}")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -120,11 +130,12 @@ def node(tmp_path: Path) -> Iterator[Node]:
 def test_kill_9_during_traffic_loses_nothing_that_was_answered(node: Node) -> None:
     run = secrets.token_hex(3)
     with FaultPeers(lifetime=300, max_stall=30) as peers:
-        peer = peers.add("healthy")
+        peer = peers.add("healthy", delay=SLOW_PEER)
         eve = peer.add_actor("eve")
         member, csrf, topic = _set_up(node, peer, eve, run)
-        inbound, outbound = Inbound(node, peer, eve, topic, run), Outbound(member, csrf, run)
-        threads = [Traffic(inbound.step, 0.1), Traffic(outbound.step, 0.25)]
+        inbound = [Inbound(node, peer, eve, topic, f"{run}{sender}") for sender in "ab"]  # two senders at once
+        outbound = Outbound(member, csrf, run)
+        threads = [Traffic(inbound[0].step, 0.1), Traffic(inbound[1].step, 0.1), Traffic(outbound.step, 0.25)]
         for thread in threads:
             thread.start()
         for _ in range(KILLS):
@@ -137,13 +148,20 @@ def test_kill_9_during_traffic_loses_nothing_that_was_answered(node: Node) -> No
             thread.stop.set()
             thread.join(timeout=40)
             assert thread.error is None and not thread.is_alive(), thread.error
-        assert inbound.answered and outbound.committed, "no traffic got through"
-        _check_inbound(node, inbound)
+        answered = inbound[0].answered + inbound[1].answered
+        assert answered and outbound.committed, "no traffic got through"
+        _check_inbound(node, answered)
         _check_outbound(peer, outbound)
-        passed_on = sum(1 for _, marker in inbound.answered if _carrying(peer, marker))
-        print(f"crash test: {len(inbound.answered)} activities in ({inbound.attempts} attempts), {passed_on} of "
-              f"them announced back to the peer so far; {len(outbound.committed)} topics out, {outbound.refused} "
-              f"refused, {outbound.lost} cut off")
+        # Reported, not asserted: the group's Announce of a processed post is queued after the post is
+        # stored, in its own transaction, so a kill in between may lose it (not seen so far).
+        wait_until = time.monotonic() + ANNOUNCES_WAIT
+        while (passed_on := sum(1 for _, m in answered if _carrying(peer, m))) < len(answered) \
+                and time.monotonic() < wait_until:
+            time.sleep(0.5)
+        attempts = inbound[0].attempts + inbound[1].attempts
+        print(f"crash test: {len(answered)} activities in ({attempts} attempts), {passed_on} of them announced "
+              f"back to the peer; {len(outbound.committed)} topics out, {outbound.refused} refused, "
+              f"{outbound.lost} cut off")
 
 
 def _set_up(node: Node, peer: Peer, eve: Actor, run: str) -> tuple[Browser, str, str]:
@@ -169,15 +187,15 @@ def _carrying(peer: Peer, text: str) -> list[Seen]:
     return [seen for seen in peer.inbox_posts() if text.encode() in seen.body]
 
 
-def _check_inbound(node: Node, inbound: Inbound) -> None:
+def _check_inbound(node: Node, answered: list[tuple[str, str]]) -> None:
     reader = Browser(node.url)
 
     def missing() -> list[str]:
-        return [query for query, marker in inbound.answered if marker not in reader.get(f"/search?q={query}")]
+        return [query for query, marker in answered if marker not in reader.get(f"/search?q={query}")]
 
-    eventually(lambda: not missing(), timeout=60, what=f"all {len(inbound.answered)} inbound activities answered "
-               f"202 to be visible ({inbound.attempts} attempts)")
-    twice = [query for query, _ in inbound.answered if reader.get(f"/search?q={query}").count(ENTRY) != 1]
+    eventually(lambda: not missing(), timeout=60, what=f"all {len(answered)} inbound activities answered 202 "
+               "to be visible")
+    twice = [query for query, _ in answered if reader.get(f"/search?q={query}").count(ENTRY) != 1]
     assert not twice, f"stored more than once: {twice}"
 
 

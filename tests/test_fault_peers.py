@@ -72,6 +72,13 @@ def test_a_hanging_peer_never_answers_until_it_is_told_otherwise(peers: FaultPee
     assert httpx.post(peer.inbox, content=b"{}").status_code == 202
 
 
+def test_a_slow_peer_takes_a_request_in_before_it_answers(peers: FaultPeers) -> None:
+    peer = peers.add("healthy", verify=False, delay=10)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(peer.inbox, content=b'{"id": "x/1"}', timeout=0.5)
+    assert peer.activity_counts() == {"x/1": 1}  # a sender that gave up too early will send it again
+
+
 def test_a_closing_peer_hangs_up_without_an_answer(peers: FaultPeers) -> None:
     peer = peers.add("close")
     with pytest.raises(httpx.RemoteProtocolError):
