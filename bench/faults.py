@@ -28,6 +28,7 @@ are stopped and the folder removed in every case.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import secrets
@@ -115,7 +116,7 @@ def running_node(workdir: Path, name: str, retry_first: int) -> Iterator[Node]:
     try:
         node.start()
         yield node
-    except BaseException:
+    except Exception:
         print(f"node {name} log:\n{node.log_tail()}", file=sys.stderr)
         raise
     finally:
@@ -273,7 +274,9 @@ def part_c(workdir: Path, peers: FaultPeers, scale: Scale) -> Result:
         done = [max(arrived) - up] if len(arrived) == len(started) else []
         return Result("(c) recovery: back up to its queued deliveries delivered", done, 1, scale.bound_c,
                       TARGET_C_S, [f"down {up - went_down:.1f} s (connection refused); {len(started)} topics opened "
-                                   f"meanwhile, {len(arrived)} arrived; retry_first_seconds = {scale.retry_first}"])
+                                   f"meanwhile, {len(arrived)} arrived"
+                                   + (f", the last {max(arrived) - went_down:.1f} s after it went down" if done else "")
+                                   + f"; retry_first_seconds = {scale.retry_first}"])
 
 
 # --- the report ---------------------------------------------------------------------------------------
@@ -332,7 +335,7 @@ def main() -> int:
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
     if args.retry_first is not None:
-        scale = Scale(**{**scale.__dict__, "retry_first": args.retry_first})
+        scale = dataclasses.replace(scale, retry_first=args.retry_first)
     signal.signal(signal.SIGTERM, _terminate)
     workdir = Path(tempfile.mkdtemp(prefix="meent-bench-faults-"))
     began = time.monotonic()
