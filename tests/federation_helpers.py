@@ -37,6 +37,9 @@ class Node:
     def cli(self, *args: str) -> None:
         meent(*args, "--config", str(self.config))
 
+    def cli_output(self, *args: str) -> str:
+        return meent(*args, "--config", str(self.config)).stdout
+
     def start(self) -> None:
         """Serve on the same port and files as before (appending to the same log)."""
         with self.log.open("ab") as log:
