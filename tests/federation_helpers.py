@@ -31,16 +31,26 @@ class Node:
         if extra_config:
             text = self.config.read_text()
             self.config.write_text(text.replace("[federation]\n", "[federation]\n" + extra_config))
-        self.process: subprocess.Popen[str] | None = None
+        self.log = data_dir / "node.log"  # the node's output; a pipe nobody reads would block it once full
+        self.process: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str) -> None:
         meent(*args, "--config", str(self.config))
 
+    def cli_output(self, *args: str) -> str:
+        return meent(*args, "--config", str(self.config)).stdout
+
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "node", "serve", "--config", str(self.config)],
-                                        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        eventually(lambda: httpx.get(self.url + "/", timeout=1).status_code == 200, timeout=30,
-                   what=f"{self.url} to start")
+        """Serve on the same port and files as before (appending to the same log)."""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "node", "serve", "--config", str(self.config)],
+                                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        eventually(self._answers, timeout=30, what=f"{self.url} to start")
+
+    def _answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"the node exited with {self.process.returncode}:\n{self.log_tail()}")
+        return httpx.get(self.url + "/", timeout=1).status_code == 200
 
     def stop(self) -> None:
         if self.process is not None:
@@ -49,7 +59,21 @@ class Node:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(timeout=10)
             self.process = None
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no last commit; what was not on disk is lost, as in a crash."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     def browser(self, username: str) -> Browser:
         browser = Browser(self.url)

@@ -1,5 +1,6 @@
 """A stand-in for other fediverse servers: actor documents served over HTTP on loopback, with test keys
-made here, and requests signed by httpsig (an implementation independent of ours)."""
+made here, the activities such servers send, the key lookup and signature check a receiving server
+does (Keys), and requests signed by httpsig (an implementation independent of ours)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpsig
+import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from federation.keys import load_public
+from federation.signatures import PublicKey, SignatureError, key_id_of, verify
 from tests.helpers import free_port
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
 def new_key() -> tuple[str, str]:
@@ -70,16 +77,115 @@ class RemoteServer:
     def add_person(self, name: str) -> str:
         """An actor with a fresh key pair; returns its id."""
         public, private = new_key()
-        uri = f"{self.origin}/users/{name}"
-        self.documents[f"/users/{name}"] = {
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": uri, "type": "Person", "preferredUsername": name, "name": name.title(),
-            "inbox": f"{uri}/inbox", "endpoints": {"sharedInbox": f"{self.origin}/inbox"},
-            "followers": f"{uri}/followers",
-            "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": public},
-        }
-        self.keys[uri] = private
-        return uri
+        document = person_document(self.origin, name, public)
+        self.documents[f"/users/{name}"] = document
+        self.keys[document["id"]] = private
+        return str(document["id"])
+
+
+def person_document(origin: str, name: str, public_pem: str) -> dict[str, Any]:
+    """A Person as Mastodon serves one: its inbox, a shared inbox, its key. Pure."""
+    uri = f"{origin}/users/{name}"
+    return {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": uri, "type": "Person", "preferredUsername": name, "name": name.title(),
+        "inbox": f"{uri}/inbox", "outbox": f"{uri}/outbox", "endpoints": {"sharedInbox": f"{origin}/inbox"},
+        "followers": f"{uri}/followers", "following": f"{uri}/following",
+        "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": public_pem},
+    }
+
+
+def webfinger_document(origin: str, name: str) -> dict[str, Any]:
+    """The JRD that `acct:name@host` resolves to. Pure."""
+    host = urlsplit(origin).netloc
+    return {"subject": f"acct:{name}@{host}", "aliases": [f"{origin}/users/{name}"],
+            "links": [{"rel": "self", "type": "application/activity+json", "href": f"{origin}/users/{name}"}]}
+
+
+# --- activities, as another server would send them (pure: ids and times come in) ----------------
+
+
+def note(actor: str, token: str, content: str, *, audience: str | None = None, in_reply_to: str | None = None,
+         tags: tuple[str, ...] = (), published: str = "2026-03-02T09:30:00Z") -> dict[str, Any]:
+    """A public Note by `actor`, its id on the actor's origin: {origin}/notes/{token}."""
+    origin = actor.rsplit("/users/", 1)[0]
+    cc = [audience] if audience else [f"{actor}/followers"]
+    found: dict[str, Any] = {
+        "id": f"{origin}/notes/{token}", "type": "Note", "attributedTo": actor, "content": content,
+        "to": [PUBLIC], "cc": cc, "published": published,
+        "tag": [{"type": "Hashtag", "name": f"#{tag}", "href": f"{origin}/tags/{tag}"} for tag in tags],
+    }
+    if audience:
+        found["audience"] = audience
+    if in_reply_to:
+        found["inReplyTo"] = in_reply_to
+    return found
+
+
+def create(actor: str, obj: dict[str, Any], token: str) -> dict[str, Any]:
+    """Create(obj) with the object embedded, as Mastodon sends it."""
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/create-{token}",
+            "type": "Create", "actor": actor, "to": obj.get("to", [PUBLIC]), "cc": obj.get("cc", []),
+            "published": obj.get("published"), "object": obj}
+
+
+def follow(actor: str, target: str, token: str) -> dict[str, Any]:
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/follow-{token}",
+            "type": "Follow", "actor": actor, "object": target}
+
+
+def announce(actor: str, object_uri: str, token: str) -> dict[str, Any]:
+    """A boost of an object by reference (the receiver fetches it from the object's own server)."""
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/activities/announce-{token}",
+            "type": "Announce", "actor": actor, "object": object_uri, "to": [PUBLIC],
+            "cc": [f"{actor}/followers"]}
+
+
+class Keys:
+    """Signers' public keys, fetched from their servers (the node) as any receiver does, and cached;
+    fetched again once when a signature fails (the key may have changed)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, PublicKey] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def problem(self, target: str, headers: dict[str, str], body: bytes) -> str:
+        """Why the signed POST does not check out; "" when it does."""
+        try:
+            key_id = key_id_of(headers)
+            for refresh in (False, True):
+                try:
+                    verify("POST", target, headers, body, await self._key(key_id, refresh), datetime.now(UTC))
+                    return ""
+                except SignatureError:
+                    if refresh:
+                        raise
+        except (SignatureError, KeyProblem) as error:
+            return str(error)
+        return "unreachable"
+
+    async def _key(self, key_id: str, refresh: bool) -> PublicKey:
+        if refresh or key_id not in self._cache:
+            self._session = self._session or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            try:
+                url, accept = key_id.split("#")[0], {"Accept": "application/activity+json"}
+                async with self._session.get(url, headers=accept) as answer:
+                    document = orjson.loads(await answer.read()) if answer.status == 200 else {}
+            except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError) as error:
+                raise KeyProblem(f"cannot fetch {key_id}: {type(error).__name__}") from None
+            key = document.get("publicKey", document) if isinstance(document, dict) else {}
+            if not isinstance(key, dict) or key.get("id") != key_id or not isinstance(key.get("publicKeyPem"), str):
+                raise KeyProblem(f"no key {key_id} at its address")
+            self._cache[key_id] = load_public(key["publicKeyPem"])
+        return self._cache[key_id]
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+class KeyProblem(Exception):
+    """The signer's key could not be fetched or is not where its id says."""
 
 
 def signed_post(url: str, body: bytes, key_id: str, private_pem: str, *, date: datetime | None = None,

@@ -24,6 +24,8 @@ def seed(site: Site) -> None:
     deliveries.enqueue(db, activity_uri="https://us/act/1", body="{}", signer="organisation",
                        inboxes=["https://slow.example/inbox", "https://slow.example/u/inbox"], now=T0)
     db.execute("UPDATE deliveries SET state = 'failed', error = 'gave up' WHERE inbox = 'https://slow.example/u/inbox'")
+    # the running worker must not try the pending one meanwhile (its own error would replace ours)
+    db.execute("UPDATE deliveries SET next_try_at = '2999-01-01T00:00:00.000Z' WHERE state = 'pending'")
     deliveries.record_failure(db, "slow.example", T0, error="ClientConnectorError: refused")
 
 

@@ -146,9 +146,8 @@ class Federated:
             return
         if first_actor(obj.get("attributedTo")) != vocab.id_of(activity.get("actor")):
             raise Final("one may only create one's own posts")
-        new = self.ingest.known_post(str(obj.get("id"))) is None
         post = await self.ingest.post(obj, group)
-        if new and post["uri"]:  # a replayed Create is not passed on again
+        if post["uri"]:  # the group passes it on; again after a crash, which queues nothing new
             self._group_announce(post, activity)
 
     async def update(self, activity: Activity) -> None:

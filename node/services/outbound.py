@@ -9,6 +9,7 @@ opening post also as a plain Announce of the Article, the form Mastodon reads.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -89,11 +90,21 @@ def _announce_in_group(node: Node, post: Row, activity: dict[str, Any], with_obj
     group_uri = ids.group(base, post["group_slug"])
     inboxes = follower_inboxes(node, group_uri)
     to, cc = [PUBLIC], [ids.followers(group_uri)]
-    publish(node, vocab.activity("Announce", new_activity_id(node), group_uri, vocab.strip_context(activity), to, cc,
-                                 node.now()), inboxes)
+    publish(node, vocab.activity("Announce", _announce_id(node, group_uri, activity, "activity"), group_uri,
+                                 vocab.strip_context(activity), to, cc, node.now()), inboxes)
     if with_object:
-        publish(node, vocab.activity("Announce", new_activity_id(node), group_uri, activity["object"]["id"], to, cc,
-                                     node.now()), inboxes)
+        publish(node, vocab.activity("Announce", _announce_id(node, group_uri, activity, "object"), group_uri,
+                                     activity["object"]["id"], to, cc, node.now()), inboxes)
+
+
+def _announce_id(node: Node, group_uri: str, activity: dict[str, Any], form: str) -> str:
+    """The id of a group's Announce follows from what it announces, so passing the same activity on
+    again (processing it once more after a crash) queues nothing new: publish ignores known ids."""
+    announced = activity.get("id")
+    if not isinstance(announced, str):
+        return new_activity_id(node)
+    digest = hashlib.sha256(f"{group_uri} {announced} {form}".encode()).hexdigest()[:32]
+    return ids.activity(node.config.base_url, digest)
 
 
 def _post_activity(node: Node, kind: str, post: Row) -> None:
