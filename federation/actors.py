@@ -9,7 +9,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import orjson
 
-from federation import vocab
+from federation import reading
 from federation.fetch import Fetcher, FetchError
 from storage import actors
 from storage.db import Database, Row
@@ -27,23 +27,12 @@ class ActorUnavailable(Exception):
         self.temporary = temporary
 
 
-def web_url(value: Any) -> bool:
-    """An http(s) URL with a host: the only kind we store as an address to fetch, link or deliver to."""
-    if not isinstance(value, str):
-        return False
-    try:
-        parts = urlsplit(value)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        return False
-
-
 def actor_record(doc: Mapping[str, Any], now: str) -> dict[str, Any]:
     """The cache row of an actor document. Pure; ValueError when it is not a usable actor."""
     uri = doc.get("id")
     inbox = doc.get("inbox")
     kind = doc.get("type")
-    if not isinstance(kind, str) or kind not in ACTOR_TYPES or not web_url(uri) or not web_url(inbox):
+    if not isinstance(kind, str) or kind not in ACTOR_TYPES or not reading.web_url(uri) or not reading.web_url(inbox):
         raise ValueError("not an actor with an id and an inbox")
     assert isinstance(uri, str) and isinstance(inbox, str)
     key = doc.get("publicKey")
@@ -56,15 +45,15 @@ def actor_record(doc: Mapping[str, Any], now: str) -> dict[str, Any]:
         "type": doc["type"],
         "username": str(doc.get("preferredUsername") or ""),
         "domain": owner_origin.lower(),
-        "name": vocab.text_of(doc, "name") or str(doc.get("preferredUsername") or ""),
+        "name": reading.text_of(doc, "name") or str(doc.get("preferredUsername") or ""),
         "inbox": inbox,
         # a shared inbox on another server would let one actor redirect others' deliveries
-        "shared_inbox": shared if web_url(shared) and urlsplit(shared).netloc == owner_origin else None,
-        "followers": vocab.id_of(doc.get("followers")),
-        "url": url if web_url(url := vocab.id_of(doc.get("url"))) else uri,
+        "shared_inbox": shared if reading.web_url(shared) and urlsplit(shared).netloc == owner_origin else None,
+        "followers": reading.id_of(doc.get("followers")),
+        "url": url if reading.web_url(url := reading.id_of(doc.get("url"))) else uri,
         # a key id on another server could shadow that server's own actors' keys in our cache
         "key_id": key.get("id") if isinstance(key, Mapping) and key.get("owner") in (uri, None)
-        and web_url(key.get("id")) and urlsplit(str(key.get("id"))).netloc == owner_origin else None,
+        and reading.web_url(key.get("id")) and urlsplit(str(key.get("id"))).netloc == owner_origin else None,
         "public_key_pem": key.get("publicKeyPem") if isinstance(key, Mapping) else None,
         "raw": orjson.dumps(doc).decode(),
         "fetched_at": now,
@@ -147,4 +136,4 @@ def key_owner(doc: Mapping[str, Any]) -> str | None:
     key = doc.get("publicKey")
     key = key[0] if isinstance(key, list) and key else key
     owner = doc.get("owner") or (key.get("owner") if isinstance(key, Mapping) else None) or doc.get("id")
-    return owner if web_url(owner) else None
+    return owner if reading.web_url(owner) else None

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from federation import signatures, vocab
+from federation import reading, signatures
 from federation.actors import ActorUnavailable, RemoteActors, iso
 from federation.keys import load_public
 from federation.policy import FederationPolicy
@@ -64,12 +64,12 @@ def check_shape(activity: Any) -> tuple[str, str, str]:
     """(id, type, actor) of a well-formed activity. Pure."""
     if not isinstance(activity, dict):
         raise Refused(400, "body is not a JSON object")
-    activity_id, kind, actor = activity.get("id"), vocab.kind(activity), vocab.id_of(activity.get("actor"))
+    activity_id, kind, actor = activity.get("id"), reading.kind(activity), reading.id_of(activity.get("actor"))
     if not isinstance(activity_id, str) or not kind or not actor:
         raise Refused(400, "activity needs id, type and actor")
     if _origin(activity_id) != _origin(actor):
         raise Refused(403, "activity id is not on the actor's server")
-    object_id = vocab.id_of(activity.get("object"))
+    object_id = reading.id_of(activity.get("object"))
     if kind in OWN_OBJECT_TYPES and object_id and _origin(object_id) != _origin(actor):
         raise Refused(403, "object id is not on the actor's server")
     return activity_id, kind, actor
@@ -77,27 +77,27 @@ def check_shape(activity: Any) -> tuple[str, str, str]:
 
 def ordering_key(activity: Mapping[str, Any]) -> str | None:
     """What an activity concerns, for keeping order (a Create before its Update or Delete). Pure."""
-    kind = vocab.kind(activity)
+    kind = reading.kind(activity)
     if kind in RELATION_TYPES:
-        return f"{vocab.id_of(activity.get('actor'))} {vocab.id_of(activity.get('object'))}"
+        return f"{reading.id_of(activity.get('actor'))} {reading.id_of(activity.get('object'))}"
     inner: Any = activity.get("object")
     for _ in range(3):  # Announce(Create(Note)), Undo(Like(post))
-        if isinstance(inner, Mapping) and vocab.kind(inner) in vocab.ACTIVITY_TYPES and "object" in inner:
-            if vocab.kind(inner) in RELATION_TYPES:
-                return f"{vocab.id_of(inner.get('actor'))} {vocab.id_of(inner.get('object'))}"
+        if isinstance(inner, Mapping) and reading.kind(inner) in reading.ACTIVITY_TYPES and "object" in inner:
+            if reading.kind(inner) in RELATION_TYPES:
+                return f"{reading.id_of(inner.get('actor'))} {reading.id_of(inner.get('object'))}"
             inner = inner["object"]
         else:
             break
-    return vocab.id_of(inner)
+    return reading.id_of(inner)
 
 
 def lane_of(activity: Mapping[str, Any]) -> str:
     """The server whose answers processing may wait on: the object's, when it is only named (an
     Announce of another server's post is fetched there), otherwise the sender's. Pure."""
     obj = activity.get("object")
-    if isinstance(obj, str) and vocab.kind(activity) == "Announce":
+    if isinstance(obj, str) and reading.kind(activity) == "Announce":
         return host_of(obj)
-    return host_of(vocab.id_of(activity.get("actor")) or "")
+    return host_of(reading.id_of(activity.get("actor")) or "")
 
 
 class GroupCommit:
@@ -159,7 +159,7 @@ class Inbox:
         now = self.clock()
         if inbox.seen_since(self.db, activity_id, iso(now - DEDUPE_WINDOW)):
             return  # a redelivery: stored a moment ago
-        if kind == "Delete" and vocab.id_of(activity.get("object")) == actor and not actors.get(self.db, actor):
+        if kind == "Delete" and reading.id_of(activity.get("object")) == actor and not actors.get(self.db, actor):
             return  # an account we never knew was deleted: nothing to verify it with, nothing to do
         await self._verify(method, target, headers, body, key_id, actor)
         row = inbox.NewRow(activity_id, actor, kind, body.decode("utf-8", "replace"), lane_of(activity),

@@ -29,14 +29,14 @@ from typing import Any
 
 import pytest
 
-from federation import ids, vocab
+from federation import ids, reading
 from federation.actors import ACTOR_TYPES, ActorUnavailable, actor_record
 from federation.fetch import FetchError
 from federation.outcomes import Outcome
+from federation.reading import POST_TYPES, first_actor, origin
 from node import urls
 from node.federation_runtime import FederationRuntime
 from node.services import posts as post_service
-from node.services.ingest import POST_TYPES, first_actor, origin
 from storage import accounts, actors, follows, groups, posts
 from storage.db import Database
 from tests.helpers import Site, make_site
@@ -94,7 +94,7 @@ def params(paths: list[Path]) -> list[Any]:
 def privately_addressed(obj: dict[str, Any]) -> bool:
     """Addressed to named people only (a direct message): not a post we may show on public pages.
     An object without any addressing (Discourse's) is judged by the rest of the rule."""
-    audience = vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc"))
+    audience = reading.ids_of(obj.get("to")) + reading.ids_of(obj.get("cc"))
     return bool(audience) and not PUBLIC & set(audience)
 
 
@@ -103,7 +103,7 @@ def should_show(obj: dict[str, Any]) -> bool:
     parent can be fetched offline, and no test starts with one stored), and not a direct message."""
     author = first_actor(obj.get("attributedTo"))
     return (obj.get("type") in POST_TYPES and author in ACTOR_DOCS and origin(author) == origin(str(obj.get("id")))
-            and not vocab.id_of(obj.get("inReplyTo")) and not privately_addressed(obj))
+            and not reading.id_of(obj.get("inReplyTo")) and not privately_addressed(obj))
 
 
 @dataclass
@@ -204,7 +204,7 @@ def assert_shown(env: Env, obj: dict[str, Any]) -> Any:
     assert_sanitised(row["content"])
     page = env.site.client.get(urls.post(row))
     assert page.status_code == 200, (urls.post(row), page.status_code)
-    text = words(vocab.text_of(obj, "content") or vocab.text_of(obj, "summary"))[:40]
+    text = words(reading.text_of(obj, "content") or reading.text_of(obj, "summary"))[:40]
     assert text and text in words(page.text), f"{text!r} is not on {urls.post(row)}"
     return row
 
@@ -222,7 +222,7 @@ def test_activity_is_handled(env: Env, path: Path) -> None:
     env.process(activity)  # a redelivery changes nothing
     obj = activity.get("object")
     created = (activity.get("type") == "Create" and isinstance(obj, dict)
-               and origin(str(obj.get("id"))) == origin(str(vocab.id_of(activity.get("actor")))) and should_show(obj))
+               and origin(str(obj.get("id"))) == origin(str(reading.id_of(activity.get("actor")))) and should_show(obj))
     assert env.stored_uris() == ({obj["id"]} if created else set())  # type: ignore[index]
     if created:
         assert_shown(env, obj)  # type: ignore[arg-type]
@@ -251,9 +251,9 @@ def test_collection_is_handled(env: Env, path: Path) -> None:
         env.site.client.portal.call(env.runtime.federated.ingest.backfill, collection["id"], None)
     except OUTCOMES:
         pass
-    items = vocab.as_list(collection.get("orderedItems") or collection.get("items"))
+    items = reading.as_list(collection.get("orderedItems") or collection.get("items"))
     for item in items:
-        if isinstance(item, dict) and vocab.kind(item) in env.runtime.federated.handlers:
+        if isinstance(item, dict) and reading.kind(item) in env.runtime.federated.handlers:
             env.process(item)
     assert env.stored_uris() == {item["id"] for item in items if isinstance(item, dict) and should_show(item)}
 

@@ -9,13 +9,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from federation import ids, vocab
+from federation import ids, reading
 from federation.actors import RemoteActors
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
 from node.services import outbound
 from node.services.context import Node
-from node.services.ingest import POST_TYPES, Ingest, first_actor, origin, post_fields
+from node.services.ingest import Ingest, post_fields
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
 
@@ -38,7 +38,7 @@ class Federated:
 
     async def process(self, activity: Activity) -> None:
         """Unknown types (Flag, Block, Move, ...) were stored by the inbox and are ignored here."""
-        handler = self.handlers.get(vocab.kind(activity))
+        handler = self.handlers.get(reading.kind(activity))
         if handler is not None:
             await handler(activity)
 
@@ -76,8 +76,8 @@ class Federated:
     # Follows
 
     async def follow(self, activity: Activity) -> None:
-        target = vocab.id_of(activity.get("object"))
-        follower = vocab.id_of(activity.get("actor"))
+        target = reading.id_of(activity.get("object"))
+        follower = reading.id_of(activity.get("actor"))
         if not follower or not self._is_local_actor(target):
             return
         await self.actors.get(follower)  # its inbox, for the Accept and for deliveries
@@ -92,11 +92,11 @@ class Federated:
 
     def _our_follow(self, activity: Activity) -> Row | None:
         inner = activity.get("object")
-        row = follows.by_activity(self.node.db, vocab.id_of(inner) or "")
+        row = follows.by_activity(self.node.db, reading.id_of(inner) or "")
         if row is None and isinstance(inner, Mapping):
-            row = follows.get(self.node.db, vocab.id_of(inner.get("actor")) or "", vocab.id_of(inner.get("object"))
+            row = follows.get(self.node.db, reading.id_of(inner.get("actor")) or "", reading.id_of(inner.get("object"))
                               or "")
-        return row if row is not None and row["followee"] == vocab.id_of(activity.get("actor")) else None
+        return row if row is not None and row["followee"] == reading.id_of(activity.get("actor")) else None
 
     async def accept(self, activity: Activity) -> None:
         row = self._our_follow(activity)
@@ -109,19 +109,19 @@ class Federated:
             follows.remove(self.node.db, row["follower"], row["followee"])
 
     async def undo(self, activity: Activity) -> None:
-        actor = vocab.id_of(activity.get("actor"))
+        actor = reading.id_of(activity.get("actor"))
         inner = activity.get("object")
         if not isinstance(inner, Mapping):
-            row = follows.by_activity(self.node.db, vocab.id_of(inner) or "")
+            row = follows.by_activity(self.node.db, reading.id_of(inner) or "")
             if row is not None and row["follower"] == actor:
                 follows.remove(self.node.db, row["follower"], row["followee"])
             return
-        if vocab.id_of(inner.get("actor")) != actor:
+        if reading.id_of(inner.get("actor")) != actor:
             return
-        if vocab.kind(inner) == "Follow":
-            follows.remove(self.node.db, str(actor), vocab.id_of(inner.get("object")) or "")
-        elif vocab.kind(inner) == "Like":
-            post = self.ingest.known_post(vocab.id_of(inner.get("object")) or "")
+        if reading.kind(inner) == "Follow":
+            follows.remove(self.node.db, str(actor), reading.id_of(inner.get("object")) or "")
+        elif reading.kind(inner) == "Like":
+            post = self.ingest.known_post(reading.id_of(inner.get("object")) or "")
             account = await self._remote_account(str(actor))
             if post is not None and account is not None and posts.unlike(self.node.db, post["id"], account["id"]):
                 self._group_announce(post, activity)
@@ -131,20 +131,26 @@ class Federated:
     async def _object(self, activity: Activity) -> Mapping[str, Any] | None:
         """The activity's object: embedded when it comes from the actor's server, else fetched from its own."""
         obj = activity.get("object")
-        actor = vocab.id_of(activity.get("actor")) or ""
-        if (isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and origin(obj["id"]) == origin(actor)
-                and (vocab.kind(obj) not in POST_TYPES or first_actor(obj.get("attributedTo")) == actor)):
+        actor = reading.id_of(activity.get("actor")) or ""
+        if isinstance(obj, Mapping) and self._speaks_for_itself(obj, actor):
             return obj  # what the sender says about its own object; anything else we ask its server
-        uri = vocab.id_of(obj)
+        uri = reading.id_of(obj)
         if not uri:
             return None
         return await self.fetcher.get_json(uri)  # FetchError: temporary or final, the worker decides
 
+    @staticmethod
+    def _speaks_for_itself(obj: Mapping[str, Any], actor: str) -> bool:
+        """An embedded object is believed from its own server, and a post only from its author."""
+        if not isinstance(obj.get("id"), str) or reading.origin(obj["id"]) != reading.origin(actor):
+            return False
+        return reading.kind(obj) not in reading.POST_TYPES or reading.first_actor(obj.get("attributedTo")) == actor
+
     async def create(self, activity: Activity, group: Row | None = None) -> None:
         obj = await self._object(activity)
-        if obj is None or vocab.kind(obj) not in POST_TYPES:
+        if obj is None or reading.kind(obj) not in reading.POST_TYPES:
             return
-        if first_actor(obj.get("attributedTo")) != vocab.id_of(activity.get("actor")):
+        if reading.first_actor(obj.get("attributedTo")) != reading.id_of(activity.get("actor")):
             raise Final("one may only create one's own posts")
         post = await self.ingest.post(obj, group)
         if post["uri"]:  # the group passes it on; again after a crash, which queues nothing new
@@ -154,12 +160,14 @@ class Federated:
         obj = await self._object(activity)
         if obj is None:
             return
-        actor = vocab.id_of(activity.get("actor")) or ""
+        actor = reading.id_of(activity.get("actor")) or ""
         if obj.get("id") == actor:
             await self.actors.get(actor, refresh=True)
             return
         post = posts.by_uri(self.node.db, str(obj.get("id")))
-        if post is None or post["deleted_at"] or vocab.kind(obj) not in POST_TYPES or post["author_uri"] != actor:
+        if post is None or post["deleted_at"] or post["author_uri"] != actor:
+            return
+        if reading.kind(obj) not in reading.POST_TYPES:
             return
         fields = post_fields(obj)
         changes = {"content": fields["content"], "summary": fields["summary"], "source": fields["source"],
@@ -174,8 +182,8 @@ class Federated:
         self._group_announce(posts.by_id(self.node.db, post["id"]), activity)
 
     async def delete(self, activity: Activity) -> None:
-        actor = vocab.id_of(activity.get("actor"))
-        target = vocab.id_of(activity.get("object"))
+        actor = reading.id_of(activity.get("actor"))
+        target = reading.id_of(activity.get("object"))
         post = posts.by_uri(self.node.db, target or "")
         if post is None or post["deleted_at"] or actor not in (post["author_uri"], post["group_uri"]):
             return
@@ -189,8 +197,8 @@ class Federated:
             search.unindex(self.node.db, post["id"])
 
     async def like(self, activity: Activity) -> None:
-        actor = vocab.id_of(activity.get("actor"))
-        post = self.ingest.known_post(vocab.id_of(activity.get("object")) or "")
+        actor = reading.id_of(activity.get("actor"))
+        post = self.ingest.known_post(reading.id_of(activity.get("object")) or "")
         if post is None or not actor or post["deleted_at"]:
             return
         account = await self._remote_account(actor)
@@ -202,15 +210,15 @@ class Federated:
 
     async def announce(self, activity: Activity) -> None:
         """A group passing on its threads (FEP-1b12), or a person boosting a post."""
-        announcer = vocab.id_of(activity.get("actor")) or ""
+        announcer = reading.id_of(activity.get("actor")) or ""
         group = groups.by_actor_uri(self.node.db, announcer)
         inner = activity.get("object")
-        if isinstance(inner, str) and origin(inner) == origin(announcer):
+        if isinstance(inner, str) and reading.origin(inner) == reading.origin(announcer):
             inner = await self.fetcher.get_json(inner)
-        if isinstance(inner, Mapping) and vocab.kind(inner) in WRAPPED:
+        if isinstance(inner, Mapping) and reading.kind(inner) in WRAPPED:
             await self._announced_activity(dict(inner), group, announcer)
             return
-        ours = self.ingest.local_post(vocab.id_of(inner) or "")
+        ours = self.ingest.local_post(reading.id_of(inner) or "")
         if ours is not None:  # someone shared one of our posts
             sharer = await self._remote_account(announcer)
             if sharer is not None and not ours["author_uri"]:
@@ -218,13 +226,13 @@ class Federated:
                                   self.node.now())
             return
         obj = await self._object({"actor": announcer, "object": inner})
-        if obj is not None and vocab.kind(obj) in POST_TYPES:
+        if obj is not None and reading.kind(obj) in reading.POST_TYPES:
             await self.ingest.post(obj, group)
 
     async def _announced_activity(self, inner: Activity, group: Row | None, announcer: str) -> None:
         """Another author's activity passed on by a group: what it says is checked at the object's origin."""
-        kind = vocab.kind(inner)
-        object_id = vocab.id_of(inner.get("object")) or ""
+        kind = reading.kind(inner)
+        object_id = reading.id_of(inner.get("object")) or ""
         if kind in ("Like", "Undo") and group is not None:
             await self._announced_like(inner, group)
             return
@@ -241,10 +249,10 @@ class Federated:
             if error.status not in (404, 410):
                 raise
             fetched = {"type": "Tombstone"}
-        if vocab.kind(fetched) == "Tombstone":
+        if reading.kind(fetched) == "Tombstone":
             if known is not None and not known["deleted_at"]:
                 self._tombstone(known)
-        elif vocab.kind(fetched) in POST_TYPES:
+        elif reading.kind(fetched) in reading.POST_TYPES:
             if known is None:
                 await self.ingest.post(fetched, group)
             else:
@@ -258,11 +266,11 @@ class Federated:
 
     async def _announced_like(self, inner: Activity, group: Row) -> None:
         """A like passed on by the group whose thread it is: the group vouches for its own threads."""
-        like = inner.get("object") if vocab.kind(inner) == "Undo" else inner
-        if not isinstance(like, Mapping) or vocab.kind(like) != "Like":
+        like = inner.get("object") if reading.kind(inner) == "Undo" else inner
+        if not isinstance(like, Mapping) or reading.kind(like) != "Like":
             return
-        actor = vocab.id_of(like.get("actor"))
-        post = self.ingest.known_post(vocab.id_of(like.get("object")) or "")
+        actor = reading.id_of(like.get("actor"))
+        post = self.ingest.known_post(reading.id_of(like.get("object")) or "")
         if not actor or post is None or post["group_id"] != group["id"] or post["deleted_at"]:
             return
         if ids.local_path(self.base, actor) is not None:
@@ -270,7 +278,7 @@ class Federated:
         account = await self._remote_account(actor)
         if account is None:
             return
-        if vocab.kind(inner) == "Undo":
+        if reading.kind(inner) == "Undo":
             posts.unlike(self.node.db, post["id"], account["id"])
         else:
             posts.like(self.node.db, post["id"], account["id"], self.node.now())

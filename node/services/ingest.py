@@ -12,12 +12,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
-from federation import ids, vocab
-from federation.actors import ActorUnavailable, RemoteActors, iso, web_url
+from federation import ids, reading
+from federation.actors import ActorUnavailable, RemoteActors, iso
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final, Job, NeedsFetch, Outcome
 from node import markup
@@ -26,107 +25,36 @@ from node.services.context import Node
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
 
-POST_TYPES = {"Note", "Article", "Page", "Question"}
 MAX_DEPTH = 5  # how far up an inReplyTo chain we fetch to complete a thread (FEP-f228)
-MAX_CONTENT = 200_000
 BACKFILL_ITEMS = 50  # at most this many posts fetched to complete one thread
 BACKFILL_PAGES = 5
 TITLE_MAX = 200
-MAX_URL = 2000
-SUMMARY_MAX = 5000  # of a remote actor's profile text or a group's description, before sanitising
-# What one remote object may make us store or read.
-MAX_TAGS = 30
-MAX_MENTIONS = 30
-MAX_RECIPIENTS = 500
 JobQueue = Callable[[Job], str]
 
 
-def origin(uri: str) -> str:
-    parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-PUBLIC_NAMES = {ids.PUBLIC, "as:Public", "Public"}
-
-
-def is_public(obj: Mapping[str, Any]) -> bool:
-    """Addressed to the public, or not addressed at all (some forums send no addressing)."""
-    audience = recipients(obj)
-    return not audience or any(uri in PUBLIC_NAMES for uri in audience)
-
-
-def _time(value: Any) -> str | None:
-    """A remote timestamp in our format, never in the future (a post dated 9999 must not stay on top)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return iso(min(moment.astimezone(UTC), datetime.now(UTC)))
-
-
-def recipients(obj: Mapping[str, Any]) -> list[str]:
-    """to and cc, bounded. Pure."""
-    return vocab.ids_of(vocab.bounded(obj.get("to"), MAX_RECIPIENTS)) + vocab.ids_of(
-        vocab.bounded(obj.get("cc"), MAX_RECIPIENTS))
-
-
-def first_actor(value: Any) -> str | None:
-    """attributedTo may be a list (Lemmy: [person, group]); the person is the author."""
-    for item in vocab.as_list(value):
-        if isinstance(item, Mapping) and vocab.kind(item) not in ("", "Person", "Service", "Application"):
-            continue
-        found = vocab.id_of(item)
-        if found:
-            return found
-    return None
-
-
-def bounded_url(value: Any) -> str | None:
-    """The id of a link or object when it is a web URL of sane length (we store it). Pure."""
-    found = vocab.id_of(value)
-    return found if found is not None and len(found) <= MAX_URL and web_url(found) else None
-
-
 def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a remote post we keep, cleaned. Pure."""
-    content = vocab.text_of(obj, "content")[:MAX_CONTENT]
-    if vocab.kind(obj) == "Page" and not content:
-        content = vocab.text_of(obj, "summary")[:MAX_CONTENT]
-    html = markup.sanitise(content)
-    title = " ".join(markup.plain_text(vocab.text_of(obj, "name")).split())[:TITLE_MAX]
-    summary_source = vocab.text_of(obj, "summary")
-    source = obj.get("source")
-    language = next(iter(obj.get("contentMap") or {}), "") if isinstance(obj.get("contentMap"), Mapping) else ""
-    published = _time(obj.get("published"))
+    """The parts of a remote post we keep (federation/reading.py reads them), cleaned here: HTML
+    sanitised, the title as plain text, tags normalised."""
+    read = reading.read_post(obj, datetime.now(UTC))
+    html = markup.sanitise(read.content_html)
+    tags = {markup.normalise_tag(name) for name in read.hashtags}
     return {
         "content": html,
-        "title": title,
-        "summary": markup.summarise(markup.sanitise(summary_source) if summary_source else html),
-        "source": source.get("content", "")[:MAX_CONTENT] if isinstance(source, Mapping)
-        and source.get("mediaType") == "text/markdown" and isinstance(source.get("content"), str) else "",
-        "language": language[:10] or "nl",
-        "published": published,
-        "url": url if web_url(url := vocab.id_of(obj.get("url"))) else None,
-        "context": bounded_url(obj.get("context")),
-        "tags": sorted({markup.normalise_tag(str(t.get("name", ""))) for t in _tags(obj)
-                        if vocab.kind(t) == "Hashtag"
-                        and markup.HASHTAG.fullmatch("#" + markup.normalise_tag(str(t.get("name", ""))))})[:MAX_TAGS],
-        "mentions": mention_hrefs(obj),
+        "title": " ".join(markup.plain_text(read.name).split())[:TITLE_MAX],
+        "summary": markup.summarise(markup.sanitise(read.summary_html) if read.summary_html else html),
+        "source": read.source_markdown,
+        "language": read.language,
+        "published": iso(read.published) if read.published else None,
+        "url": read.url,
+        "context": read.context,
+        "tags": sorted(tag for tag in tags if markup.HASHTAG.fullmatch("#" + tag))[:reading.MAX_TAGS],
+        "mentions": read.mentions,
     }
-
-
-def _tags(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The tag list, bounded: a post with 15,000 tags is read as far as a person would write them."""
-    return [t for t in vocab.bounded(obj.get("tag"), 4 * (MAX_TAGS + MAX_MENTIONS)) if isinstance(t, Mapping)]
 
 
 def actor_summary(actor: Row) -> str:
     """A remote actor's summary (a person's profile text, a group's description) as sanitised HTML,
-    read from its cached document. Pure."""
+    read from its cached document."""
     return _summary_of(actor["raw"] or "{}")
 
 
@@ -136,13 +64,7 @@ def _summary_of(raw: str) -> str:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return ""
-    return markup.sanitise(vocab.text_of(doc, "summary")[:SUMMARY_MAX]) if isinstance(doc, Mapping) else ""
-
-
-def mention_hrefs(obj: Mapping[str, Any]) -> list[str]:
-    """Whom a post mentions (its Mention tags), each once, at most MAX_MENTIONS. Pure."""
-    hrefs = [t["href"] for t in _tags(obj) if vocab.kind(t) == "Mention" and isinstance(t.get("href"), str)]
-    return list(dict.fromkeys(hrefs))[:MAX_MENTIONS]
+    return markup.sanitise(reading.summary_of(doc)) if isinstance(doc, Mapping) else ""
 
 
 class Ingest:
@@ -217,7 +139,7 @@ class Ingest:
         await self.post(obj, groups.by_id(self.node.db, group_id) if group_id else None, depth=depth)
 
     def _local_group(self, obj: Mapping[str, Any]) -> Row | None:
-        for uri in vocab.ids_of(obj.get("audience")) + vocab.ids_of(obj.get("to")) + vocab.ids_of(obj.get("cc")):
+        for uri in reading.ids_of(obj.get("audience")) + reading.ids_of(obj.get("to")) + reading.ids_of(obj.get("cc")):
             path = ids.local_path(self.base, uri) or ""
             if path.startswith("/groups/") and "/" not in path.removeprefix("/groups/"):
                 found = groups.local_by_slug(self.node.db, path.removeprefix("/groups/"))
@@ -227,7 +149,7 @@ class Ingest:
 
     async def _audience_group(self, obj: Mapping[str, Any]) -> Row | None:
         """The remote group a post names as its audience (FEP-1b12), fetched when we do not know it yet."""
-        for uri in vocab.ids_of(obj.get("audience"))[:1]:
+        for uri in reading.ids_of(obj.get("audience"))[:1]:
             if ids.local_path(self.base, uri) is None:
                 try:
                     return await self.remote_group(uri)
@@ -239,7 +161,7 @@ class Ingest:
                solicited: bool = False) -> dict[str, Any]:
         """Where a post goes: under its parent, as a topic in a group, or on its author's page.
         A solicited post (someone here asked for it by its URL) is placed even where nobody here follows."""
-        parent_uri = vocab.id_of(obj.get("inReplyTo"))
+        parent_uri = reading.id_of(obj.get("inReplyTo"))
         if parent_uri:
             parent = self.known_post(parent_uri)
             if parent is None:
@@ -256,14 +178,14 @@ class Ingest:
         local = self._local_group(obj)
         if local is not None and self.node.config["federation.remote_posts_in_groups"]:
             return {"kind": "topic", "group_id": local["id"]}
-        for uri in vocab.ids_of(obj.get("audience")):
+        for uri in reading.ids_of(obj.get("audience")):
             known = groups.by_actor_uri(self.node.db, uri)
             if known is not None:
                 return {"kind": "topic", "group_id": known["id"]}
         if group is not None:
             return {"kind": "topic", "group_id": group["id"]}
-        author = first_actor(obj.get("attributedTo")) or ""
-        addressed = mention_hrefs(obj) + recipients(obj)
+        author = reading.first_actor(obj.get("attributedTo")) or ""
+        addressed = reading.mention_hrefs(obj) + reading.recipients(obj)
         to_us = any(ids.local_path(self.base, uri) for uri in addressed)
         if follows.followed_here(self.node.db, author, self.base) or to_us or solicited:
             return {"kind": "blog"}  # shown on the author's page here and on the network page
@@ -275,7 +197,7 @@ class Ingest:
         from its context collection the first time we see that thread (FEP-f228). Raises Final when
         it cannot be stored, NeedsFetch when its parent must be fetched first."""
         stored = await self._post(obj, group, depth, solicited)
-        context = vocab.id_of(obj.get("context"))
+        context = reading.id_of(obj.get("context"))
         if backfill and context and stored["topic_id"] not in self._backfilled and self._may_backfill(context, obj):
             self._backfilled.add(stored["topic_id"])
             self.add_job(Job("backfill", context, {"group_id": group["id"] if group else None}))
@@ -283,8 +205,8 @@ class Ingest:
 
     def _may_backfill(self, context: str, obj: Mapping[str, Any]) -> bool:
         """Only a context on the post's own server, so one post cannot send us to fetch from a third."""
-        return web_url(context) and ids.local_path(self.base, context) is None and origin(context) == origin(
-            str(obj.get("id")))
+        return (reading.web_url(context) and ids.local_path(self.base, context) is None
+                and reading.origin(context) == reading.origin(str(obj.get("id"))))
 
     async def backfill(self, context_uri: str, group: Row | None) -> None:
         """Fetch a thread's context collection and store the posts we miss, within bounds: items
@@ -296,7 +218,7 @@ class Ingest:
         page: Any = context_uri
         for _ in range(BACKFILL_PAGES):
             if isinstance(page, str):
-                if origin(page) != origin(context_uri):
+                if reading.origin(page) != reading.origin(context_uri):
                     break
                 try:
                     page = await self.fetcher.get_json(page)
@@ -306,17 +228,19 @@ class Ingest:
                     break
             if not isinstance(page, Mapping):
                 return
-            answered = origin(str(page.get("id") or context_uri))  # the fetcher checked id against the URL
-            items += [(item, answered) for item in vocab.bounded(page.get("orderedItems") or page.get("items"),
+            answered = reading.origin(str(page.get("id") or context_uri))  # the fetcher checked id against the URL
+            items += [(item, answered) for item in reading.bounded(page.get("orderedItems") or page.get("items"),
                                                                   BACKFILL_ITEMS)]
-            following = page.get("first") if vocab.kind(page) in ("OrderedCollection", "Collection") else None
+            following = page.get("first") if reading.kind(page) in ("OrderedCollection", "Collection") else None
             page = following or page.get("next")
             if not page or len(items) >= BACKFILL_ITEMS:
                 break
         group_id = group["id"] if group else None
         for item, answered in items[:BACKFILL_ITEMS]:
-            uri = vocab.id_of(item)
-            if not uri or not web_url(uri) or origin(uri) != answered or self.known_post(uri) is not None:
+            uri = reading.id_of(item)
+            if not uri or not reading.web_url(uri) or reading.origin(uri) != answered:
+                continue  # nothing is fetched from a third server
+            if self.known_post(uri) is not None:
                 continue
             if isinstance(item, Mapping):
                 try:
@@ -331,15 +255,15 @@ class Ingest:
     async def _post(self, obj: Mapping[str, Any], group: Row | None, depth: int,
                     solicited: bool = False) -> Row:
         uri = obj.get("id")
-        if not isinstance(uri, str) or vocab.kind(obj) not in POST_TYPES:
-            raise Final(f"not a post we show (type {vocab.kind(obj) or 'missing'})")
+        if not isinstance(uri, str) or reading.kind(obj) not in reading.POST_TYPES:
+            raise Final(f"not a post we show (type {reading.kind(obj) or 'missing'})")
         known = self.known_post(uri)
         if known is not None:
             return known
-        if not is_public(obj):
+        if not reading.is_public(obj):
             raise Final("not public: a direct or followers-only message is not something we publish")
-        author_uri = first_actor(obj.get("attributedTo"))
-        if not author_uri or origin(author_uri) != origin(uri):
+        author_uri = reading.first_actor(obj.get("attributedTo"))
+        if not author_uri or reading.origin(author_uri) != reading.origin(uri):
             raise Final("attributed to nobody, or to an actor of another server")
         if solicited and group is None and not obj.get("inReplyTo"):
             group = await self._audience_group(obj)  # a thread opened in a group nobody here follows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from federation import discovery, ids, vocab
+from federation import discovery, ids, reading
 from federation.actors import ActorUnavailable, RemoteActors
 from federation.fetch import Fetcher, FetchError
 from federation.policy import FederationPolicy, normalise_host
@@ -52,7 +52,7 @@ async def _actor_at(fetcher: Fetcher, actors: RemoteActors, url: str) -> Row:
     try:
         return await actors.get(url, refresh=True)
     except ActorUnavailable:
-        actor_id = vocab.id_of((await fetcher.get_json(url)).get("id"))
+        actor_id = reading.id_of((await fetcher.get_json(url)).get("id"))
         if not actor_id or actor_id == url:
             raise
         return await actors.get(actor_id, refresh=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from federation import audience, ids, vocab
+from federation import audience, ids, reading, vocab
 from federation.policy import FederationPolicy
 from node.services.context import Node
 from node.services.post_objects import object_of
@@ -61,7 +61,7 @@ def publish(node: Node, activity: dict[str, Any], inboxes: Iterable[str]) -> Non
     targets = list(dict.fromkeys(inboxes))
     with node.db.transaction():
         activities.put(node.db, uri=activity["id"], kind=activity["type"], actor=actor,
-                       obj=vocab.id_of(activity.get("object")), body=body, now=node.now())
+                       obj=reading.id_of(activity.get("object")), body=body, now=node.now())
         if targets:
             deliveries.enqueue(node.db, activity_uri=activity["id"], signer=_owner_of(node, actor),
                                inboxes=targets, now=node.now())
@@ -200,7 +200,7 @@ def unfollow(node: Node, follower_uri: str, target_uri: str) -> None:
 
 
 def accept_follow(node: Node, followee_uri: str, follow_activity: dict[str, Any]) -> None:
-    follower = vocab.id_of(follow_activity.get("actor"))
+    follower = reading.id_of(follow_activity.get("actor"))
     accept = vocab.activity("Accept", new_activity_id(node), followee_uri, vocab.strip_context(follow_activity))
     publish(node, accept, _inboxes(node, [follower] if follower else []))
 

@@ -1,0 +1,190 @@
+"""Reading what other servers send: ActivityStreams values and remote posts as plain values, within
+the bounds a remote object may make us read. Pure: no HTML cleaning (the service layer sanitises),
+no I/O; the time comes in. Writing our own records as ActivityStreams is federation/vocab.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation import ids
+
+POST_TYPES = frozenset({"Note", "Article", "Page", "Question"})
+PUBLIC_NAMES = frozenset({ids.PUBLIC, "as:Public", "Public"})
+AUTHOR_TYPES = ("", "Person", "Service", "Application")
+# What one remote object may make us store or read.
+MAX_CONTENT = 200_000
+MAX_URL = 2000
+MAX_TAGS = 30
+MAX_MENTIONS = 30
+MAX_RECIPIENTS = 500
+MAX_SUMMARY = 5000  # a remote actor's profile text or a group's description
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def id_of(value: Any) -> str | None:
+    """The id of a link, an embedded object or a plain URI string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        found = value.get("id") or value.get("href")
+        return found if isinstance(found, str) else None
+    return None
+
+
+def ids_of(value: Any) -> list[str]:
+    return [i for i in (id_of(v) for v in as_list(value)) if i]
+
+
+def text_of(obj: Mapping[str, Any], key: str) -> str:
+    """A natural-language property, from `key` or the first value of `keyMap`."""
+    value = obj.get(key)
+    if isinstance(value, str):
+        return value
+    mapped = obj.get(f"{key}Map")
+    if isinstance(mapped, Mapping):
+        for text in mapped.values():
+            if isinstance(text, str):
+                return text
+    return ""
+
+
+ACTIVITY_TYPES = frozenset({
+    "Create", "Update", "Delete", "Follow", "Accept", "Reject", "Undo", "Like", "Announce", "Add", "Remove",
+    "Block", "Flag", "Move", "Lock", "Dislike", "EmojiReact",
+})
+
+
+def kind(value: Any) -> str:
+    """An object's type; for a list-valued type (["Note", "Article"]) the first name. "" when none. Pure."""
+    found = value.get("type") if isinstance(value, Mapping) else None
+    if isinstance(found, list):
+        found = next((item for item in found if isinstance(item, str)), None)
+    return found if isinstance(found, str) else ""
+
+
+def bounded(value: Any, cap: int) -> list[Any]:
+    """as_list, at most `cap` items: a remote object decides how much it may make us read or store."""
+    return as_list(value)[:cap]
+
+
+def web_url(value: Any) -> bool:
+    """An http(s) URL with a host: the only kind we store as an address to fetch, link or deliver to."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def origin(uri: str) -> str:
+    """scheme://host[:port] in lower case, the unit of "an object lives on its own server"."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def recipients(obj: Mapping[str, Any]) -> list[str]:
+    """to and cc, bounded."""
+    return ids_of(bounded(obj.get("to"), MAX_RECIPIENTS)) + ids_of(bounded(obj.get("cc"), MAX_RECIPIENTS))
+
+
+def is_public(obj: Mapping[str, Any]) -> bool:
+    """Addressed to the public, or not addressed at all (some forums send no addressing)."""
+    audience = recipients(obj)
+    return not audience or any(uri in PUBLIC_NAMES for uri in audience)
+
+
+def first_actor(value: Any) -> str | None:
+    """attributedTo may be a list (Lemmy: [person, group]); the person is the author."""
+    for item in as_list(value):
+        if isinstance(item, Mapping) and kind(item) not in AUTHOR_TYPES:
+            continue
+        found = id_of(item)
+        if found:
+            return found
+    return None
+
+
+def bounded_url(value: Any) -> str | None:
+    """The id of a link or object when it is a web URL of sane length (we store it)."""
+    found = id_of(value)
+    return found if found is not None and len(found) <= MAX_URL and web_url(found) else None
+
+
+def remote_time(value: Any, now: datetime) -> datetime | None:
+    """A remote timestamp, never later than `now` (a post dated 9999 must not stay on top)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return min(moment.astimezone(UTC), now)
+
+
+def tags(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The tag list, bounded: a post with 15,000 tags is read as far as a person would write them."""
+    return [t for t in bounded(obj.get("tag"), 4 * (MAX_TAGS + MAX_MENTIONS)) if isinstance(t, Mapping)]
+
+
+def hashtag_names(obj: Mapping[str, Any]) -> list[str]:
+    """The names of its Hashtag tags, as sent ("#Zorg")."""
+    return [str(t.get("name", "")) for t in tags(obj) if kind(t) == "Hashtag"]
+
+
+def mention_hrefs(obj: Mapping[str, Any]) -> list[str]:
+    """Whom a post mentions (its Mention tags), each once, at most MAX_MENTIONS."""
+    hrefs = [t["href"] for t in tags(obj) if kind(t) == "Mention" and isinstance(t.get("href"), str)]
+    return list(dict.fromkeys(hrefs))[:MAX_MENTIONS]
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """A remote Note, Article, Page or Question as we read it, before its HTML is cleaned."""
+
+    content_html: str  # as sent, cut at MAX_CONTENT; a Page without content gives its summary
+    name: str  # the title, as sent
+    summary_html: str
+    source_markdown: str  # the author's Markdown, when given as source with mediaType text/markdown
+    language: str
+    published: datetime | None
+    url: str | None  # its page, when a web URL
+    context: str | None  # its thread's collection (FEP-7888)
+    hashtags: list[str]
+    mentions: list[str]
+
+
+def read_post(obj: Mapping[str, Any], now: datetime) -> RemotePost:
+    content = text_of(obj, "content")[:MAX_CONTENT]
+    if kind(obj) == "Page" and not content:
+        content = text_of(obj, "summary")[:MAX_CONTENT]
+    source = obj.get("source")
+    markdown = (source.get("content", "")[:MAX_CONTENT] if isinstance(source, Mapping)
+                and source.get("mediaType") == "text/markdown" and isinstance(source.get("content"), str) else "")
+    content_map = obj.get("contentMap")
+    language = next(iter(content_map), "") if isinstance(content_map, Mapping) else ""
+    url = id_of(obj.get("url"))
+    return RemotePost(
+        content_html=content, name=text_of(obj, "name"), summary_html=text_of(obj, "summary")[:MAX_CONTENT],
+        source_markdown=markdown, language=str(language)[:10] or "nl",
+        published=remote_time(obj.get("published"), now), url=url if web_url(url) else None,
+        context=bounded_url(obj.get("context")), hashtags=hashtag_names(obj), mentions=mention_hrefs(obj),
+    )
+
+
+def summary_of(doc: Mapping[str, Any]) -> str:
+    """An actor's summary (profile text, group description) as sent, bounded."""
+    return text_of(doc, "summary")[:MAX_SUMMARY]
