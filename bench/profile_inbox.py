@@ -55,7 +55,8 @@ from starlette.routing import Match, Route  # noqa: E402
 from bench.inbox_traffic import Sender, make_senders, presign  # noqa: E402
 from federation import signatures  # noqa: E402
 from federation.actors import RemoteActors, actor_record, iso  # noqa: E402
-from federation.inbox import Inbox, InboxWorker, check_shape  # noqa: E402
+from federation.inbox import Inbox, check_shape, lane_of, ordering_key  # noqa: E402
+from federation.inbox_worker import InboxWorker  # noqa: E402
 from federation.keys import load_public  # noqa: E402
 from federation.policy import FederationPolicy  # noqa: E402
 from node.app import create_app  # noqa: E402
@@ -190,7 +191,8 @@ async def receive_split(box: Inbox, app: Starlette, parts: dict[str, list[Post]]
                    timed(lambda a: policy.allows(urlsplit(a["actor"]).netloc), activities)))
     print(describe("request.url.path + request.url.query (the signed target)", timed(
         lambda r: r.url.path + (f"?{r.url.query}" if r.url.query else ""), [p.request() for p in sample])))
-    print(describe("storage.inbox.seen(db, id): SELECT", timed(lambda a: inbox.seen(db, a["id"]), activities)))
+    print(describe("storage.inbox.seen_since(db, id, window): SELECT",
+                   timed(lambda a: inbox.seen_since(db, a["id"], iso(datetime.now(UTC))), activities)))
     print(describe("RemoteActors.by_key_id(): SELECT * FROM actors (cache hit)",
                    await timed_async(lambda h: box.actors.by_key_id(signatures.key_id_of(h)), headers)))
     print(describe("signatures.verify(): parse, Date, Digest, RSA verify",
@@ -200,19 +202,21 @@ async def receive_split(box: Inbox, app: Starlette, parts: dict[str, list[Post]]
              for h, _, key in signed]
     print(describe("  of which the RSA-2048 verify alone (cryptography)", timed(
         lambda item: item[2].verify(item[0], item[1], padding.PKCS1v15(), hashes.SHA256()), texts)))
+    def row(prefix: str, a: dict[str, Any]) -> inbox.NewRow:
+        return inbox.NewRow(prefix + a["id"], a["actor"], a["type"], "{}", lane_of(a), ordering_key(a))
+
     print(describe("storage.inbox.store(): INSERT + COMMIT (synchronous=FULL)", timed(
-        lambda a: inbox.store(db, "x" + a["id"], a["actor"], a["type"], "{}", iso(datetime.now(UTC))), activities)))
+        lambda a: inbox.store(db, row("x", a), iso(datetime.now(UTC))), activities)))
 
     def group_commit(group: list[dict[str, Any]]) -> None:
-        with db.transaction():
-            for a in group:
-                inbox.store(db, "y" + a["id"], a["actor"], a["type"], "{}", iso(datetime.now(UTC)))
+        inbox.store_many(db, [row("y", a) for a in group], iso(datetime.now(UTC)))
 
     groups = [activities[n:n + GROUP] for n in range(0, len(activities) - GROUP + 1, GROUP)]
     per_row = [t / GROUP for t in timed(group_commit, groups)]
     print(describe(f"  the same, {GROUP} INSERTs in one transaction (group commit), per row", per_row))
-    print(describe("Inbox.receive(request): the whole receive path",
-                   await timed_async(lambda p: box.receive(p.request()), parts["receive"])))
+    print(describe("Inbox.accept(...): the whole receive path, one request at a time",
+                   await timed_async(lambda p: box.accept("POST", "/inbox", {k.decode("latin-1").lower(): v.decode(
+                       "latin-1") for k, v in p.headers}, p.body), parts["receive"])))
     print(describe("the whole request through the app (middleware, router, 202)",
                    await timed_async(lambda p: p.through(app), parts["app"])))
     db.writer.execute("PRAGMA synchronous=NORMAL")
@@ -230,7 +234,7 @@ async def worker_split(box: Inbox, app: Starlette, parts: dict[str, list[Post]],
         pass
     for post in parts["worker"]:
         await post.through(app)
-    third = db.scalar("SELECT count(*) FROM inbox WHERE processed_at IS NULL") // 3
+    third = db.scalar("SELECT count(*) FROM inbox WHERE state = 'pending'") // 3
 
     async def drain(limit: int) -> tuple[float, int]:
         began, done = time.perf_counter(), 0
@@ -256,13 +260,17 @@ async def framework_split(app: Starlette, stub: list[Post]) -> None:
     """The app's own cost: middleware and router around a handler that answers 202 at once."""
 
     class Bare:
+        async def accept(self, method: str, target: str, headers: object, body: bytes) -> None:
+            return None
+
         async def receive(self, request: Request) -> Response:
             return Response(status_code=202)
 
     class Runtime:
         inbox = Bare()
 
-    real, app.state.federation = app.state.federation, Runtime()
+    node = app.state.node
+    real, node.federation = node.federation, Runtime()
     try:
         print("\nFramework, per request, the inbox handler replaced by a bare 202 (µs):")
         print(describe("the app: middleware + router + handler", await timed_async(lambda p: p.through(app), stub)))
@@ -280,7 +288,7 @@ async def framework_split(app: Starlette, stub: list[Post]) -> None:
         print(describe(f"  the router alone: {tried} routes tried before POST /inbox matches",
                        timed(lookup, stub)))
     finally:
-        app.state.federation = real
+        node.federation = real
 
 
 async def routes_first(app: Starlette, posts: list[Post]) -> None:
@@ -308,7 +316,7 @@ async def profile(config_path: Path, count: int) -> None:
     class Runtime:
         inbox = box
 
-    app.state.federation = Runtime()
+    node.federation = Runtime()
     for post in parts["warm-up"]:  # warm: the key cache, the statement cache
         status = await post.through(app)
         if status != 202:

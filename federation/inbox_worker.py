@@ -28,7 +28,7 @@ from federation.fetch import FetchError
 from federation.inbox import host_of
 from federation.outcomes import Final, Job, NeedsFetch, Temporary
 from storage import inbox
-from storage.db import Database, Row
+from storage.db import Database, Row, derived_writes
 
 log = logging.getLogger("meent.federation")
 Processor = Callable[[dict[str, Any]], Awaitable[None]]
@@ -147,7 +147,8 @@ class InboxWorker:
     async def _run(self, row: Row) -> None:
         try:
             async with asyncio.timeout(PROCESS_SECONDS):
-                await self.process(orjson.loads(row["body"]))
+                with derived_writes():  # this task's commits: redone from the stored row if lost
+                    await self.process(orjson.loads(row["body"]))
         except NeedsFetch as need:
             result = self._waiting(row, need.job)
         except Exception as error:  # one bad activity must not stop the others; its reason is kept
@@ -183,7 +184,8 @@ class InboxWorker:
         if not self._results:
             return
         done = self._results
-        inbox.apply_results(self.db, [result for _, result in done], iso(self.clock()))
+        with derived_writes():  # a lost result means processing again, which is idempotent
+            inbox.apply_results(self.db, [result for _, result in done], iso(self.clock()))
         self._results = []  # only once written: until then the rows stay in flight
         for row, _ in done:
             self._in_flight.discard(row["id"])

@@ -86,7 +86,6 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     node: Node = app.state.node
     federation = FederationRuntime(node)
     await federation.start()
-    app.state.federation = federation
 
     async def flush_views() -> None:
         while True:

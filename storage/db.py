@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,22 @@ from storage.migrations import MIGRATIONS
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+
+# Set while the inbox worker processes rows that are already on disk: what its commits record is
+# derived from those rows and is done again if lost, so they skip the fsync (synchronous=NORMAL).
+# WAL keeps commits in order, so a lost one takes every later one with it (the "done" mark
+# included), and the next FULL commit (a post, a received activity) makes all earlier ones durable.
+_derived = ContextVar("meent_derived_writes", default=False)
+
+
+@contextmanager
+def derived_writes() -> Iterator[None]:
+    """Commits in this context (this task, and tasks it starts) need not survive a power cut."""
+    token = _derived.set(True)
+    try:
+        yield
+    finally:
+        _derived.reset(token)
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -59,13 +76,20 @@ class Database:
         if self.writer.in_transaction:
             yield self.writer
             return
-        self.writer.execute("BEGIN IMMEDIATE")
+        derived = _derived.get()
+        if derived:
+            self.writer.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield self.writer
-        except BaseException:
-            self.writer.execute("ROLLBACK")
-            raise
-        self.writer.execute("COMMIT")
+            self.writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.writer
+            except BaseException:
+                self.writer.execute("ROLLBACK")
+                raise
+            self.writer.execute("COMMIT")
+        finally:
+            if derived:
+                self.writer.execute("PRAGMA synchronous=FULL")
         self._data_version = self._reader_data_version()  # ours: bookkeeping must not empty caches
         if counts:
             self.generation += 1

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from storage.db import Database
 
 
@@ -25,4 +27,44 @@ def test_version_moves_on_shown_commits_and_other_processes_not_on_bookkeeping(t
     other.execute("UPDATE settings SET value = '3' WHERE key = 'x'")
     other.close()
     assert db.version() != after_ours
+    db.close()
+
+
+def test_derived_writes_skip_the_fsync_only_where_they_are_asked_for(tmp_path: Path) -> None:
+    import asyncio
+
+    from storage.db import derived_writes
+
+    db = Database(tmp_path / "node.db")
+    db.migrate()
+    seen: dict[str, int] = {}
+
+    def level() -> int:
+        return int(db.writer.execute("PRAGMA synchronous").fetchone()[0])  # 2 FULL, 1 NORMAL
+
+    async def worker() -> None:
+        with derived_writes():
+            with db.transaction() as conn:
+                seen["worker inside"] = level()
+                conn.execute("INSERT INTO settings (key, value) VALUES ('w', '1')")
+                await_point.set()
+            await asyncio.sleep(0)
+
+    async def request() -> None:
+        await await_point.wait()
+        with db.transaction() as conn:
+            seen["request inside"] = level()
+            conn.execute("INSERT INTO settings (key, value) VALUES ('r', '1')")
+
+    async def main() -> None:
+        await asyncio.gather(asyncio.create_task(worker()), asyncio.create_task(request()))
+
+    await_point = asyncio.Event()
+    asyncio.run(main())
+    assert seen == {"worker inside": 1, "request inside": 2}
+    assert level() == 2  # FULL again after the derived commit
+    with pytest.raises(sqlite3.IntegrityError), derived_writes(), db.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('w', 'duplicate')")  # rolled back
+    assert level() == 2
+    assert db.scalar("SELECT count(*) FROM settings") == 2
     db.close()

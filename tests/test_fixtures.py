@@ -168,7 +168,7 @@ class Env:
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     site = make_site(tmp_path)
     with site.client:
-        runtime: FederationRuntime = site.client.app.state.federation  # type: ignore[attr-defined]
+        runtime: FederationRuntime = site.node.runtime()
         offline = Offline()
         monkeypatch.setattr(runtime.fetcher, "get_json", offline.get_json)
         monkeypatch.setattr(runtime.actors.fetcher, "get_json", offline.get_json)

@@ -69,7 +69,7 @@ def test_reply_to_a_remote_author_goes_to_them(site: Site) -> None:
     doc = {"id": "https://one.example/users/bob", "type": "Person", "preferredUsername": "bob",
            "inbox": "https://one.example/users/bob/inbox"}
     actors.put(site.node.db, actor_record(doc, site.node.now()))
-    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    runtime = site.node.runtime()
     note = {"id": "https://one.example/notes/1", "type": "Note", "attributedTo": doc["id"],
             "content": "<p>Een vraag</p>", "inReplyTo": f"{BASE}/posts/1"}
     site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
@@ -117,7 +117,7 @@ def test_moderators_remove_but_do_not_rewrite_remote_posts(site: Site) -> None:
            "inbox": "https://one.example/users/bob/inbox"}
     actors.put(site.node.db, actor_record(doc, site.node.now()))
     site.post("/groups/open-overheid/topics", {"title": "Titel", "body": "Tekst"})
-    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    runtime = site.node.runtime()
     note = {"id": "https://one.example/notes/9", "type": "Note", "attributedTo": doc["id"],
             "content": "<p>Van elders</p>", "inReplyTo": f"{BASE}/posts/1"}
     stored = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, note)

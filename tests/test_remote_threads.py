@@ -42,7 +42,7 @@ def note(remote: RemoteServer, path: str, text: str, parent: str | None = None, 
 
 
 def ingest(site: Site, obj: dict[str, Any]) -> Any:
-    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    runtime = site.node.runtime()
     return site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, obj)
 
 
@@ -133,7 +133,7 @@ def test_remote_people_and_groups_keep_their_summary(world: tuple[Site, RemoteSe
     group_uri = remote.add_person("forum")
     remote.documents["/users/forum"] |= {"type": "Group", "summaryMap": {"nl": "<p>Over <em>Woo</em></p>"}}
     ingest(site, note(remote, "/topic/1", "Het begin"))
-    runtime = site.client.app.state.federation  # type: ignore[attr-defined]
+    runtime = site.node.runtime()
     group = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).remote_group, group_uri)
     eve = site.node.db.one("SELECT * FROM accounts WHERE actor_uri = ?", (f"{o}/users/eve",))
     assert eve["about"].startswith('<p>Adviseur <a href="https://eve.example" rel="nofollow noopener noreferrer">')

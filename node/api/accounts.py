@@ -153,7 +153,7 @@ async def follow(request: Request) -> Response:
     elif row["id"] == me["id"]:
         raise ApiError(403, "You cannot follow yourself")
     elif row["domain"]:
-        runtime = request.app.state.federation
+        runtime = node.runtime()
         await network.follow(node, runtime.fetcher, runtime.actors, me, row["actor_uri"])
     else:
         base = node.config.base_url

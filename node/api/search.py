@@ -72,7 +72,7 @@ async def _accounts(request: Request, query: str, *, resolve: bool, count: int) 
 async def _resolved(request: Request, query: str) -> tuple[Row | None, Row | None]:
     """(account, group) of a remote actor, fetched by its handle or URL and stored here."""
     node = node_of(request)
-    runtime = request.app.state.federation
+    runtime = node.runtime()
     try:
         actor = await network.resolve(node, runtime.fetcher, runtime.actors, query)
     except ServiceError:
@@ -100,5 +100,5 @@ async def _status_by_url(request: Request, query: str) -> dict | None:
     """A post's URL: ours, one we have, or fetched from its server and stored with its thread."""
     if not query.startswith(("https://", "http://")):
         return None
-    row = await network.resolve_post(request.app.state.federation.federated.ingest, query)
+    row = await network.resolve_post(node_of(request).runtime().federated.ingest, query)
     return dict(row) if row is not None else None

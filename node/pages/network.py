@@ -26,7 +26,7 @@ async def show(request: Request) -> Response:
 async def follow(request: Request) -> Response:
     account = require_account(request)
     form = await read_form(request)
-    runtime = request.app.state.federation
+    runtime = node_of(request).runtime()
     try:
         actor = await network.follow(node_of(request), runtime.fetcher, runtime.actors, account, field(form, "handle"))
     except ServiceError as error:
@@ -41,7 +41,7 @@ async def look_up(request: Request) -> Response:
     """A post, person or group by its address: stored here and shown on its page."""
     require_account(request)
     form = await read_form(request)
-    runtime = request.app.state.federation
+    runtime = node_of(request).runtime()
     address = field(form, "address")
     try:
         kind, row = await network.look_up(runtime.federated.ingest, address)

@@ -35,6 +35,12 @@ class Node:
     # Built once at start-up by the app (node/federation_runtime.py): fetchers, remote actors, workers.
     federation: FederationRuntime | None = None
 
+    def runtime(self) -> FederationRuntime:
+        """The federation runtime; the doors that fetch or resolve remote things need it running."""
+        if self.federation is None:
+            raise RuntimeError("federation is not running: the app's lifespan starts it")
+        return self.federation
+
     def now(self) -> str:
         return utc_now()
 
