@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from yarl import URL
 
 from federation.backoff import DELIVERY
+from federation.queue_loop import QueueLoop
 from federation.signatures import sign
 from storage import deliveries
 from storage.db import Database, Row
@@ -162,13 +163,15 @@ class _Lane:
     running: int = 0
 
 
-class DeliveryWorker:
+class DeliveryWorker(QueueLoop):
     """Sends every due row; one per process, in the app's event loop (lifespan starts `run`).
 
     `signer(owner)` maps a row's `signer` ("user:anne", "group:open-overheid", "organisation")
     to (key_id, private key) and raises UnknownSigner for an owner without a key. The session
     decides connection limits and address guards; the worker bounds concurrency itself.
     """
+
+    name = "delivery"
 
     def __init__(
         self, db: Database, session: aiohttp.ClientSession, signer: Signer, *, concurrency: int = 64,
@@ -184,10 +187,9 @@ class DeliveryWorker:
         self._batch = batch
         self._clock = clock
         self._first_delay = first_delay
+        super().__init__(log)
         self._slots = asyncio.Semaphore(concurrency)
-        self._woken = asyncio.Event()
         self._lanes: dict[str, _Lane] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()  # handed to a lane and not yet written back
         self._failing: dict[str, datetime] = {}  # servers failing without a break, since when
         # The last network attempt at each unreachable server: in memory only, so after a restart
@@ -199,25 +201,8 @@ class DeliveryWorker:
         self._burst_began = 0.0
         self._attempts = 0
 
-    def wake(self) -> None:
-        """Something was queued: dispatch now instead of at the next poll."""
-        self._woken.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self._woken.clear()
-            try:
-                self._flush()
-                self._dispatch()
-            except sqlite3.Error:
-                # A full disk or a locked file may pass; the rows wait in the table meanwhile.
-                log.exception("delivery dispatch failed; trying again at the next poll")
-            await _first_of(self._woken, stop, timeout=POLL_SECONDS)
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=5)
-            for task in late:
-                task.cancel()
-        self._flush()
+    def _poll_seconds(self) -> float:
+        return POLL_SECONDS
 
     async def run_once(self) -> int:
         """Send every row due now, and what that makes due (a server that came back), to the end;
@@ -225,16 +210,10 @@ class DeliveryWorker:
         self._attempts = 0
         self._keys.clear()  # keys are looked up once per run, so a rotated key is used soon
         self._policy_answers.clear()
-        while True:
-            self._dispatch()
-            if not self._tasks:
-                break
-            await asyncio.wait(set(self._tasks))
-            self._flush()
-        self._flush()
+        await self._to_the_end()
         return self._attempts
 
-    def _dispatch(self) -> None:
+    def _dispatch(self) -> int:
         """Hand due rows to their servers' lanes and start the lanes that have room; never waits."""
         if not self._tasks:
             self._keys.clear()
@@ -253,15 +232,16 @@ class DeliveryWorker:
                 continue
             self._in_flight.add(row["id"])
             lane.queue.append(row)
+        started = 0
         for domain, lane in list(self._lanes.items()):
             wanted = min(len(lane.queue), 1 if domain in self._failing else self._per_host)
             for _ in range(wanted - lane.running):
                 lane.running += 1
-                task = asyncio.create_task(self._lane(domain, lane))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._start(self._lane(domain, lane))
+                started += 1
             if not lane.queue and not lane.running:
                 del self._lanes[domain]
+        return started
 
     async def _lane(self, domain: str, lane: _Lane) -> None:
         try:
@@ -443,12 +423,3 @@ def _describe(error: BaseException) -> str:
     text = str(error).strip()
     name = type(error).__name__
     return (f"{name}: {text}" if text else name)[:MAX_ERROR]
-
-
-async def _first_of(*events: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from federation.backoff import INBOX, Backoff
 from federation.fetch import FetchError
 from federation.inbox import host_of
 from federation.outcomes import Final, Job, NeedsFetch, Temporary
+from federation.queue_loop import QueueLoop
 from storage import inbox
 from storage.db import Database, Row, derived_writes
 
@@ -58,26 +58,24 @@ def job_row(job: Job) -> inbox.NewRow:
     return inbox.NewRow(job.key, "meent:worker", f"meent:{job.kind}", body, host_of(job.uri), job.uri)
 
 
-class InboxWorker:
+class InboxWorker(QueueLoop):
+    name = "inbox"
+
     def __init__(
         self, db: Database, process: Processor, *, concurrency: int = 32, per_lane: int = 2,
         backoff: Backoff = INBOX, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__(log)
         self.db = db
         self.process = process
         self.concurrency = concurrency
         self.per_lane = per_lane
         self.backoff = backoff
         self.clock = clock
-        self._woken = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
         self._keys: set[str] = set()
         self._lanes: Counter[str] = Counter()
         self._results: list[tuple[Row, inbox.Result]] = []
-
-    def wake(self) -> None:
-        self._woken.set()
 
     def add_job(self, job: Job) -> str:
         """Queue a job (unless the same one is pending); returns the state of the job that stands."""
@@ -88,35 +86,12 @@ class InboxWorker:
         self.wake()
         return state
 
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self._woken.clear()
-            try:
-                self._flush()
-                self._dispatch()
-            except sqlite3.Error:  # a full disk or a locked file may pass; the rows wait meanwhile
-                log.exception("inbox round failed; trying again at the next poll")
-            await _first_of(self._woken, stop, timeout=POLL_SECONDS)
-        await self._drain(timeout=5)
-
     async def run_once(self) -> int:
         """Process everything due now, and what that releases, to the end; returns how many rows ran."""
-        started = 0
-        while True:
-            started += self._dispatch()
-            if not self._tasks:
-                break
-            await asyncio.wait(set(self._tasks))
-            self._flush()
-        self._flush()
-        return started
+        return await self._to_the_end()
 
-    async def _drain(self, timeout: float) -> None:
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
-            for task in late:
-                task.cancel()
-        self._flush()
+    def _poll_seconds(self) -> float:
+        return POLL_SECONDS
 
     def _dispatch(self) -> int:
         room = self.concurrency - len(self._tasks)
@@ -135,9 +110,7 @@ class InboxWorker:
             if key:
                 self._keys.add(key)
             self._lanes[lane] += 1
-            task = asyncio.create_task(self._run(row))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start(self._run(row))
             started += 1
         return started
 
@@ -194,12 +167,3 @@ class InboxWorker:
             self._lanes[row["lane"]] -= 1
             if self._lanes[row["lane"]] <= 0:
                 del self._lanes[row["lane"]]
-
-
-async def _first_of(*events: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
