@@ -82,8 +82,9 @@ def upsert_remote(db: Database, *, uri: str, handle: str, domain: str, display_n
     """The local row that stands for a remote person; returns its id."""
     existing = by_actor_uri(db, uri)
     if existing is not None:
-        db.execute("UPDATE accounts SET display_name = ?, about = ? WHERE id = ?",
-                   (display_name, about, existing["id"]))
+        if (existing["display_name"], existing["about"]) != (display_name, about):  # a commit only for news
+            db.execute("UPDATE accounts SET display_name = ?, about = ? WHERE id = ?",
+                       (display_name, about, existing["id"]))
         return int(existing["id"])
     cur = db.execute(
         "INSERT INTO accounts (username, password_hash, role, display_name, about, created_at, domain, actor_uri)"

@@ -73,7 +73,9 @@ def upsert_remote(db: Database, *, uri: str, handle: str, domain: str, name: str
     """The local row that stands for a remote group; returns its id."""
     existing = by_actor_uri(db, uri)
     if existing is not None:
-        db.execute("UPDATE groups SET name = ?, description = ? WHERE id = ?", (name, description, existing["id"]))
+        if (existing["name"], existing["description"]) != (name, description):  # a commit only for news
+            db.execute("UPDATE groups SET name = ?, description = ? WHERE id = ?",
+                       (name, description, existing["id"]))
         return int(existing["id"])
     cur = db.execute(
         "INSERT INTO groups (slug, name, description, created_at, domain, actor_uri) VALUES (?, ?, ?, ?, ?, ?)",
