@@ -2,6 +2,8 @@
 
 - At most `concurrency` rows at once, and at most `per_lane` of one lane (the server whose answers
   the processing may wait on), so ten servers that never answer hold ten lanes, not the worker.
+  A lane whose rows finish quickly (a busy, healthy server) may use up to half the worker, until
+  one of its rows is slow.
 - Rows that share an ordering key run one at a time, in the order received (storage/inbox.py).
 - Three outcomes besides done (federation/outcomes.py): refused for good with the reason; tried
   again later (back-off from federation/backoff.py; after the last try the row stays `failed`);
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -34,6 +37,10 @@ log = logging.getLogger("meent.federation")
 Processor = Callable[[dict[str, Any]], Awaitable[None]]
 
 PROCESS_SECONDS = 60  # one row, with the fetches it makes; fetches have their own, shorter timeouts
+QUICK_SECONDS = 0.5  # a row done this fast makes its lane a fast one for FAST_FOR
+SLOW_SECONDS = 1.0  # a row running this long makes its lane an ordinary one again
+FAST_FOR = 30.0
+DUE_ROWS = 2000  # rows read per round at most, over all lanes
 POLL_SECONDS = 1.0
 JOB_WAIT = timedelta(minutes=15)  # a row waiting for a job is looked at again after this at the latest
 JOBS_PER_LANE = 200  # pending jobs of ours for one remote server, at most
@@ -75,6 +82,8 @@ class InboxWorker(QueueLoop):
         self._in_flight: set[int] = set()
         self._keys: set[str] = set()
         self._lanes: Counter[str] = Counter()
+        self._started: dict[int, tuple[str, float]] = {}  # row id -> (lane, when it started, time.monotonic())
+        self._fast_until: dict[str, float] = {}
         self._results: list[tuple[Row, inbox.Result]] = []
 
     def add_job(self, job: Job) -> str:
@@ -97,12 +106,15 @@ class InboxWorker(QueueLoop):
         room = self.concurrency - len(self._tasks)
         if room <= 0:
             return 0
-        rows = inbox.due(self.db, iso(self.clock()), limit=room + len(self._in_flight),
-                         per_lane=self.per_lane + self._busiest_lane())
+        fast = self._fast_lanes()
+        # Enough rows of every lane for its room, so no lane hides another.
+        widest = self._fast_lane_size() if fast else self.per_lane
+        rows = inbox.due(self.db, iso(self.clock()), limit=DUE_ROWS, per_lane=widest + self._busiest_lane())
         started = 0
         for row in rows:
             key, lane = row["ordering_key"], row["lane"]
-            if row["id"] in self._in_flight or (key and key in self._keys) or self._lanes[lane] >= self.per_lane:
+            limit = self._fast_lane_size() if lane in fast else self.per_lane
+            if row["id"] in self._in_flight or (key and key in self._keys) or self._lanes[lane] >= limit:
                 continue
             if len(self._tasks) >= self.concurrency:
                 break
@@ -110,12 +122,22 @@ class InboxWorker(QueueLoop):
             if key:
                 self._keys.add(key)
             self._lanes[lane] += 1
+            self._started[row["id"]] = (lane, time.monotonic())
             self._start(self._run(row))
             started += 1
         return started
 
     def _busiest_lane(self) -> int:
         return max(self._lanes.values(), default=0)
+
+    def _fast_lane_size(self) -> int:
+        return max(self.per_lane, self.concurrency // 2)
+
+    def _fast_lanes(self) -> set[str]:
+        """Lanes whose rows finished quickly of late, less those with a row running long now."""
+        now = time.monotonic()
+        slow = {lane for lane, since in self._started.values() if now - since > SLOW_SECONDS}
+        return {lane for lane, until in self._fast_until.items() if until > now and lane not in slow}
 
     async def _run(self, row: Row) -> None:
         try:
@@ -128,8 +150,17 @@ class InboxWorker(QueueLoop):
             result = self._failed(row, error)
         else:
             result = inbox.Result(row["id"], "done")
+        self._note_speed(row)
         self._results.append((row, result))
         self.wake()
+
+    def _note_speed(self, row: Row) -> None:
+        lane, began = self._started.get(row["id"], (row["lane"], time.monotonic()))
+        now = time.monotonic()
+        if now - began <= QUICK_SECONDS:
+            self._fast_until[lane] = now + FAST_FOR
+        else:
+            self._fast_until.pop(lane, None)
 
     def _waiting(self, row: Row, job: Job) -> inbox.Result:
         state = self.add_job(job)
@@ -162,6 +193,7 @@ class InboxWorker(QueueLoop):
         self._results = []  # only once written: until then the rows stay in flight
         for row, _ in done:
             self._in_flight.discard(row["id"])
+            self._started.pop(row["id"], None)
             if row["ordering_key"]:
                 self._keys.discard(row["ordering_key"])
             self._lanes[row["lane"]] -= 1

@@ -85,13 +85,20 @@ def pending_jobs_in_lane(db: Database, lane: str) -> int:
 
 def due(db: Database, now: str, limit: int, per_lane: int) -> list[Row]:
     """Pending rows whose time has come, at most `per_lane` of each lane, the longest waiting first;
-    a row waits while an earlier row with its ordering key is pending."""
+    a row waits while an earlier row with its ordering key is pending.
+
+    The lanes are walked through the index one seek each, and each lane gives its first rows by
+    the same index, so the cost follows the number of lanes, not the size of the backlog."""
     return db.all(
-        "SELECT * FROM (SELECT i.*, row_number() OVER (PARTITION BY lane ORDER BY next_try_at, id) AS place"
-        " FROM inbox i WHERE state = 'pending' AND next_try_at <= ?"
-        " AND (ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM inbox e WHERE e.ordering_key = i.ordering_key"
-        " AND e.state = 'pending' AND e.id < i.id)))"
-        " WHERE place <= ? ORDER BY next_try_at, id LIMIT ?",
+        "WITH RECURSIVE lanes(lane) AS ("
+        " SELECT (SELECT min(lane) FROM inbox WHERE state = 'pending')"
+        " UNION ALL SELECT (SELECT min(lane) FROM inbox WHERE state = 'pending' AND lane > lanes.lane)"
+        " FROM lanes WHERE lanes.lane IS NOT NULL)"
+        " SELECT i.* FROM lanes JOIN inbox i ON i.id IN (SELECT id FROM inbox WHERE state = 'pending'"
+        " AND lane = lanes.lane AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?)"
+        " WHERE i.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM inbox e WHERE e.ordering_key = i.ordering_key"
+        " AND e.state = 'pending' AND e.id < i.id)"
+        " ORDER BY i.next_try_at, i.id LIMIT ?",
         (now, per_lane, limit),
     )
 

@@ -32,7 +32,9 @@ def note(remote: RemoteServer, author: str, path: str, text: str, parent: str | 
          context: str | None = None) -> dict[str, Any]:
     o = remote.origin
     doc: dict[str, Any] = {"id": o + path, "type": kind, "attributedTo": author, "content": f"<p>{text}</p>",
-                           "context": context or f"{o}/context/1", "to": [PUBLIC]}
+                           "context": context or f"{o}/context/1", "to": [PUBLIC],
+                           # written in the order of their paths; they arrive in whatever order the jobs run
+                           "published": f"2026-03-02T09:{len(remote.documents):02}:00Z"}
     if parent:
         doc["inReplyTo"] = parent if parent.startswith("http") else o + parent
     if kind == "Article":

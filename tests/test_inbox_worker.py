@@ -211,3 +211,20 @@ def test_ordering_keys_and_lanes() -> None:
     assert ordering_key({"type": ["Create", "Activity"], "object": note}) == "https://a.example/n/1"
     assert lane_of(create) == "a.example"
     assert lane_of({"type": "Announce", "actor": "https://g.example/g", "object": "https://c.example/n"}) == "c.example"
+
+
+def test_a_busy_healthy_lane_may_use_more_of_the_worker(db: Database) -> None:
+    """One big server sending much: its rows finish quickly, so its lane grows past per_lane."""
+    for n in range(60):
+        put(db, n, lane="big.example")
+    running, most = [0], [0]
+
+    async def process(activity: dict[str, Any]) -> None:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        await asyncio.sleep(0.02)
+        running[0] -= 1
+
+    asyncio.run(InboxWorker(db, process, concurrency=32, per_lane=2).run_once())
+    assert {state for state, _ in states(db)} == {"done"}
+    assert 2 < most[0] <= 16

@@ -32,6 +32,7 @@ DROP TABLE inbox;
 ALTER TABLE inbox_new RENAME TO inbox;
 CREATE INDEX inbox_activity ON inbox(activity_id, received_at);
 CREATE INDEX inbox_due ON inbox(state, next_try_at);
+CREATE INDEX inbox_lanes ON inbox(state, lane, next_try_at, id);
 CREATE INDEX inbox_order ON inbox(ordering_key, state, id);
 CREATE INDEX inbox_waiting ON inbox(waiting_on) WHERE waiting_on IS NOT NULL;
 CREATE INDEX inbox_finished ON inbox(state, processed_at);
