@@ -18,6 +18,10 @@ flight are waited for (up to --timeout: counted as 202s, not measured), so `answ
 202 a target gave, warm-up included: the bench compares it with the rows the target stored. Every
 answer must be `202`; anything else (another status, a reset connection, a time-out) is an error.
 
+Each measured phase's bounds are also given as Unix time (`windows`), and the moment the last answer
+came (`ended_at`), so that the bench can count afterwards what a node's inbox worker finished within
+them (the node stamps its rows with the same clock).
+
 Per target it also reads, at every phase boundary, the server process's CPU time, the time its main
 thread waited for a core (/proc/PID/schedstat) and the bytes it wrote to disk (/proc/PID/io), for its
 own phases, and its CPU time during the other targets' phases (an inbox worker catching up, say).
@@ -59,6 +63,7 @@ class Target:
     pid: int
     latencies_ns: list[int] = field(default_factory=list)
     phase_rates: list[float] = field(default_factory=list)
+    windows: list[tuple[float, float]] = field(default_factory=list)  # measured phases, Unix time
     measured_s: float = 0.0
     active_s: float = 0.0  # its phases, warm-up included
     warmup_requests: int = 0
@@ -189,14 +194,14 @@ async def run_phase(phase: Phase, targets: list[Target], pool: Pool, clients: in
     connections = await asyncio.gather(*[_connect(target.port, timeout) for _ in range(clients)])
     before = {t.name: (cpu_seconds(t.pid), runqueue_seconds(t.pid), written_bytes(t.pid)) for t in targets}
     load_before = self_cpu()
-    began = time.perf_counter()
+    began, wall_began = time.perf_counter(), time.time()
     tasks = [asyncio.create_task(_client(phase, pool, timeout, connection)) for connection in connections]
     try:
         deadline = began + seconds
         while not phase.stop and time.perf_counter() < deadline:
             await asyncio.sleep(min(0.02, max(0.0, deadline - time.perf_counter())))
         phase.stop = True
-        ended = time.perf_counter()
+        ended, wall_ended = time.perf_counter(), time.time()
         await asyncio.wait(tasks, timeout=timeout + 1)  # requests in flight finish: every answer is known
     finally:
         for task in tasks:
@@ -219,6 +224,7 @@ async def run_phase(phase: Phase, targets: list[Target], pool: Pool, clients: in
         target.measured_s += ended - began
         target.latencies_ns += phase.latencies_ns
         target.phase_rates.append(len(phase.latencies_ns) / max(ended - began, 1e-9))
+        target.windows.append((wall_began, wall_ended))
 
 
 def summary(target: Target) -> dict[str, Any]:
@@ -238,6 +244,7 @@ def summary(target: Target) -> dict[str, Any]:
         "seconds": round(target.measured_s, 3),
         "requests_per_s": len(done) / max(target.measured_s, 1e-9),
         "phase_rates": [round(rate) for rate in target.phase_rates],
+        "windows": target.windows,
         "p50_ms": percentile(done, 0.50) / ms,
         "p95_ms": percentile(done, 0.95) / ms,
         "p99_ms": percentile(done, 0.99) / ms,
@@ -265,7 +272,9 @@ async def run(targets: list[Target], pool: Pool, clients: int, warmup: float, ro
               timeout: float) -> dict[str, Any]:
     for target, measured, seconds in schedule(targets, warmup, rounds, phase):
         await run_phase(Phase(target, measured), targets, pool, clients, seconds, timeout)
+    ended_at = time.time()  # the load stops: every answer is in
     return {
+        "ended_at": ended_at,
         "clients": clients, "pool": len(pool.requests), "sent": pool.next_request, "ran_out": pool.ran_out,
         "schedule": [f"{t.name}{'' if measured else ' warm-up'} {seconds:g} s"
                      for t, measured, seconds in schedule(targets, warmup, rounds, phase)],
