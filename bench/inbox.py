@@ -19,10 +19,12 @@ second, beside a bare reference.
    noisy machine weighs on both alike: 10 s measured each (less if the pre-signed activities run out).
    Each activity goes to one server only; the reference gets the node's bytes as they are (its Host
    header included, which it verifies like any other signed header). Every answer must be 202.
+   The server not in a phase is stopped (SIGSTOP) meanwhile: the node's worker can neither catch up
+   during the reference's phases nor take the reference's CPU, so each is measured alone.
 6. Processing (bench/inbox_backlog.py): the node's inbox worker runs in the node's process and competes
    for its core. Afterwards, from the rows' own timestamps (state, received_at, processed_at): the rows
-   that became `done` within the node's measured phases (processed/s, beside accepted/s), within the
-   reference's phases (no load on the node), and the backlog (received, not finished) at the end of
+   that became `done` within the node's measured phases (processed/s, beside accepted/s), between
+   them (none: the node is stopped then), and the backlog (received, not finished) at the end of
    each of the node's phases and when the load stopped. Then the node, no longer loaded, drains the
    backlog: the time from the load's stop until the last row was processed (bound: 180 s).
 7. The servers are stopped and their `inbox` rows counted: they must equal the 202 answers of the whole
@@ -114,7 +116,7 @@ def run_load(requests_path: Path, targets: dict[str, tuple[int, subprocess.Popen
     the rest of the machine (other processes than these) used meanwhile."""
     command = [sys.executable, str(BENCH / "inbox_load.py"), "--requests", str(requests_path), "--clients",
                str(CLIENTS), "--warmup", str(WARMUP_S), "--rounds", str(ROUNDS), "--phase", str(PHASE_S),
-               "--timeout", str(TIMEOUT_S)]
+               "--timeout", str(TIMEOUT_S), "--freeze"]
     for name, (port, process) in targets.items():
         command += ["--target", f"{name}={port}:{process.pid}"]
     load = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -139,6 +141,9 @@ def run_load(requests_path: Path, targets: dict[str, tuple[int, subprocess.Popen
         if load.poll() is None:
             load.kill()
             load.wait()
+        for _, process in targets.values():  # a server the killed load generator left stopped goes on
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)
     if load.returncode != 0:
         raise BenchError(f"the load generator failed (exit {load.returncode}):\n{err.strip()[-2000:]}")
     busy, total = machine_busy()
@@ -217,12 +222,13 @@ def processing_table(report: Report) -> list[str]:
     rows.append(("the node's measured phases", f"{work.seconds:.1f}", str(ours["requests"]),
                  f"{ours['requests_per_s']:.0f}", str(work.done), f"{work.per_s:.0f}",
                  str(work.backlogs[-1] if work.backlogs else 0)))
-    rows.append(("between them (the reference's phases)", f"{work.seconds_elsewhere:.1f}", "0", "0",
+    rows.append(("between them (node stopped)", f"{work.seconds_elsewhere:.1f}", "0", "0",
                  str(work.done_elsewhere), f"{work.per_s_elsewhere:.0f}", "-"))
     if report.drain is not None:
         gone = report.drain
+        rate = f"{gone.per_s:.0f}" if gone.seconds >= 1 else "-"  # a few rows: no rate to speak of
         rows.append(("after the load stopped (drain)", f"{gone.seconds:.1f}", "0", "0", str(gone.done_after),
-                     f"{gone.per_s:.0f}", str(gone.left)))
+                     rate, str(gone.left)))
     return [
         "", "Processing: the node's inbox worker, in the node's process (rows that became done, counted from their "
             "processed_at;",
@@ -325,7 +331,7 @@ def count_node(report: Report, server: Server, actors: ActorServer, load: dict[s
         ("node: inbox rows after stop / its 202s", f"{stored} / {answered} "
          + ("(equal: every 202 was stored)" if stored == answered else "(DIFFER)")),
         ("node: drain", f"{report.processing.backlog_at_stop} received and not finished when the load stopped; "
-                        f"{drained} ({gone.per_s:.0f}/s meanwhile)"),
+                        f"{drained}" + (f" ({gone.per_s:.0f}/s meanwhile)" if gone.seconds >= 1 else "")),
         ("node: rows by state at the end", ", ".join(f"{k} {v}" for k, v in sorted(gone.states.items()))
          + f"; {posts} posts and {notes} notifications made"),
         ("node: key fetches", f"{actors.gets} GETs of actor documents ({actors.signed_gets} signed) for {SENDERS} "
@@ -394,7 +400,8 @@ def finish(report: Report) -> None:
         "held in memory (no actor cache), no middleware, no inbox worker; it gets the very bytes signed for the "
         "node (Host header included).",
         "the node's inbox worker runs in the node's process: its processing competes with receiving for the core; "
-        "processed/s counts only the node's own measured phases, not its catching up while the reference is measured.",
+        "processed/s counts only the node's own measured phases; the server not being measured is stopped "
+        "(SIGSTOP), so the node cannot catch up meanwhile.",
     ]
     if not all(ok for *_, ok in report.targets):
         report.notes.append("where the node's time goes, in-process: .venv/bin/python bench/profile_inbox.py")

@@ -22,6 +22,11 @@ Each measured phase's bounds are also given as Unix time (`windows`), and the mo
 came (`ended_at`), so that the bench can count afterwards what a node's inbox worker finished within
 them (the node stamps its rows with the same clock).
 
+With --freeze, the targets not in a phase are stopped (SIGSTOP) for it and go on (SIGCONT) for their
+own: a node's inbox worker then cannot catch up while another server is measured, nor take CPU from it,
+so each server is measured alone and a node's backlog is what sustained load leaves. All targets go on
+when the run ends, however it ends.
+
 Per target it also reads, at every phase boundary, the server process's CPU time, the time its main
 thread waited for a core (/proc/PID/schedstat) and the bytes it wrote to disk (/proc/PID/io), for its
 own phases, and its CPU time during the other targets' phases (an inbox worker catching up, say).
@@ -32,7 +37,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -268,13 +275,28 @@ def schedule(targets: list[Target], warmup: float, rounds: int, phase: float) ->
     return plan
 
 
+def hold(targets: list[Target], running: Target | None) -> None:
+    """SIGSTOP every target but `running` (SIGCONT that one; None: all go on)."""
+    for target in targets:
+        try:
+            os.kill(target.pid, signal.SIGCONT if running is None or target is running else signal.SIGSTOP)
+        except ProcessLookupError:
+            pass  # it exited: the bench notices
+
+
 async def run(targets: list[Target], pool: Pool, clients: int, warmup: float, rounds: int, phase: float,
-              timeout: float) -> dict[str, Any]:
-    for target, measured, seconds in schedule(targets, warmup, rounds, phase):
-        await run_phase(Phase(target, measured), targets, pool, clients, seconds, timeout)
+              timeout: float, freeze: bool = False) -> dict[str, Any]:
+    try:
+        for target, measured, seconds in schedule(targets, warmup, rounds, phase):
+            if freeze:
+                hold(targets, target)
+            await run_phase(Phase(target, measured), targets, pool, clients, seconds, timeout)
+    finally:
+        if freeze:
+            hold(targets, None)
     ended_at = time.time()  # the load stops: every answer is in
     return {
-        "ended_at": ended_at,
+        "ended_at": ended_at, "freeze": freeze,
         "clients": clients, "pool": len(pool.requests), "sent": pool.next_request, "ran_out": pool.ran_out,
         "schedule": [f"{t.name}{'' if measured else ' warm-up'} {seconds:g} s"
                      for t, measured, seconds in schedule(targets, warmup, rounds, phase)],
@@ -300,6 +322,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--phase", type=float, default=1.0, help="measured seconds per target per round")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds one request may take")
+    parser.add_argument("--freeze", action="store_true",
+                        help="SIGSTOP the other targets during each phase (a node's worker cannot catch up then)")
     return parser.parse_args(argv)
 
 
@@ -309,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     print("ready", flush=True)
     try:
         result = uvloop.run(run(args.target, pool, args.clients, args.warmup, args.rounds, args.phase,
-                                args.timeout))
+                                args.timeout, args.freeze))
     except KeyboardInterrupt:
         return 130
     print(json.dumps(result), flush=True)
