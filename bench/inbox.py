@@ -30,7 +30,10 @@ second, beside a bare reference.
 7. The servers are stopped and their `inbox` rows counted: they must equal the 202 answers of the whole
    run (durability check).
 8. The figures and the targets (issue 8): accepted/s >= 1,000; accepted/s >= 1.5 x the reference's;
-   processed/s >= accepted/s in the node's measured phases (the backlog does not grow under load).
+   processed/s >= accepted/s in the node's measured phases, judged by what it means: the backlog does
+   not grow from the first measured phase's start to the last one's end, beyond the rows that are in
+   flight even when the worker keeps up (its 32 places and the 20 senders' requests). The rates alone
+   would miss by the rows accepted in each phase's last moments and done just after it.
 
 Only 127.0.0.1. Exit status: 0 all targets met, 1 a target missed, 2 the benchmark could not run (or
 requests failed, or rows and answers differ), 130 interrupted. Servers are stopped and the folder
@@ -89,6 +92,9 @@ POOL = 80_000  # pre-signed activities, shared: each goes to one server
 TIMEOUT_S = 10.0
 RATE_TARGET = 1_000.0
 RATIO_TARGET = 1.5
+# Rows that are received but cannot be done yet at any moment, even when the worker keeps up: the
+# worker's places (InboxWorker's concurrency, federation/inbox_worker.py) and the senders' requests.
+IN_FLIGHT = 32 + CLIENTS
 DRAIN_BOUND_S = 180.0
 NODE, REFERENCE = "node", "reference"
 
@@ -236,7 +242,8 @@ def processing_table(report: Report) -> list[str]:
             "clock)",
         *table(rows),
         "  processed/s in each measured node phase: " + ", ".join(f"{rate:.0f}" for rate in work.phase_rates),
-        "  backlog at the end of each node phase: " + ", ".join(map(str, work.backlogs))
+        f"  backlog when the first measured phase began: {work.backlog_at_start}; at the end of each node phase: "
+        + ", ".join(map(str, work.backlogs))
         + f"; when the load stopped: {work.backlog_at_stop}",
     ]
 
@@ -389,8 +396,9 @@ def finish(report: Report) -> None:
          ours["requests_per_s"] >= RATE_TARGET),
         ("Meent / reference", f"{ours['requests_per_s']:.0f} / {ref['requests_per_s']:.0f} = {ratio:.2f}",
          f">= {RATIO_TARGET:g}", ratio >= RATIO_TARGET),
-        ("Meent processed/s, under load", f"{work.per_s:.0f}/s", f">= accepted/s ({ours['requests_per_s']:.0f}/s)",
-         work.per_s >= ours["requests_per_s"]),
+        ("Meent processed/s, under load", f"{work.per_s:.0f}/s beside {ours['requests_per_s']:.0f}/s accepted; "
+         f"backlog {work.backlog_at_start} -> {work.backlogs[-1] if work.backlogs else 0}",
+         f">= accepted/s: the backlog grows by <= {IN_FLIGHT} (in flight)", work.growth <= IN_FLIGHT),
     ]
     report.notes += [
         "both servers store every activity durably before they answer 202: SQLite in WAL mode with "

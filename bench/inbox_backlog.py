@@ -61,6 +61,7 @@ class Processing:
     done: int = 0  # within the node's measured phases
     seconds: float = 0.0
     phase_rates: list[float] = field(default_factory=list)
+    backlog_at_start: int = 0  # when the first measured phase began
     backlogs: list[int] = field(default_factory=list)  # at the end of each of the node's phases
     done_elsewhere: int = 0  # between the node's phases (the other server measured)
     seconds_elsewhere: float = 0.0
@@ -71,6 +72,11 @@ class Processing:
         return self.done / self.seconds if self.seconds else 0.0
 
     @property
+    def growth(self) -> int:
+        """How much the backlog grew from the first measured phase's start to the last one's end."""
+        return (self.backlogs[-1] if self.backlogs else 0) - self.backlog_at_start
+
+    @property
     def per_s_elsewhere(self) -> float:
         return self.done_elsewhere / self.seconds_elsewhere if self.seconds_elsewhere else 0.0
 
@@ -79,6 +85,7 @@ def processing(db_path: Path, windows: list[tuple[float, float]], stopped_at: fl
     """Count the worker's progress within the node's measured `windows` and between them."""
     result = Processing()
     with reader(db_path) as conn:
+        result.backlog_at_start = backlog_at(conn, windows[0][0]) if windows else 0
         for start, end in windows:
             done = done_within(conn, start, end)
             result.done += done
