@@ -412,7 +412,8 @@ def finish(report: Report) -> None:
         "(SIGSTOP), so the node cannot catch up meanwhile.",
     ]
     if not all(ok for *_, ok in report.targets):
-        report.notes.append("where the node's time goes, in-process: .venv/bin/python bench/profile_inbox.py")
+        report.notes.append("where the node's time goes: py-spy record --pid NODE_PID while this runs (the node "
+                            "pid above), or in-process .venv/bin/python bench/profile_inbox.py")
     if report.load["ran_out"]:
         report.notes.append(f"the {report.load['pool']} pre-signed activities ran out: fewer seconds were measured")
     for name, r in report.load["targets"].items():
