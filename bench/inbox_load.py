@@ -18,6 +18,15 @@ flight are waited for (up to --timeout: counted as 202s, not measured), so `answ
 202 a target gave, warm-up included: the bench compares it with the rows the target stored. Every
 answer must be `202`; anything else (another status, a reset connection, a time-out) is an error.
 
+Each measured phase's bounds are also given as Unix time (`windows`), and the moment the last answer
+came (`ended_at`), so that the bench can count afterwards what a node's inbox worker finished within
+them (the node stamps its rows with the same clock).
+
+With --freeze, the targets not in a phase are stopped (SIGSTOP) for it and go on (SIGCONT) for their
+own: a node's inbox worker then cannot catch up while another server is measured, nor take CPU from it,
+so each server is measured alone and a node's backlog is what sustained load leaves. All targets go on
+when the run ends, however it ends.
+
 Per target it also reads, at every phase boundary, the server process's CPU time, the time its main
 thread waited for a core (/proc/PID/schedstat) and the bytes it wrote to disk (/proc/PID/io), for its
 own phases, and its CPU time during the other targets' phases (an inbox worker catching up, say).
@@ -28,7 +37,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -59,6 +70,7 @@ class Target:
     pid: int
     latencies_ns: list[int] = field(default_factory=list)
     phase_rates: list[float] = field(default_factory=list)
+    windows: list[tuple[float, float]] = field(default_factory=list)  # measured phases, Unix time
     measured_s: float = 0.0
     active_s: float = 0.0  # its phases, warm-up included
     warmup_requests: int = 0
@@ -189,14 +201,14 @@ async def run_phase(phase: Phase, targets: list[Target], pool: Pool, clients: in
     connections = await asyncio.gather(*[_connect(target.port, timeout) for _ in range(clients)])
     before = {t.name: (cpu_seconds(t.pid), runqueue_seconds(t.pid), written_bytes(t.pid)) for t in targets}
     load_before = self_cpu()
-    began = time.perf_counter()
+    began, wall_began = time.perf_counter(), time.time()
     tasks = [asyncio.create_task(_client(phase, pool, timeout, connection)) for connection in connections]
     try:
         deadline = began + seconds
         while not phase.stop and time.perf_counter() < deadline:
             await asyncio.sleep(min(0.02, max(0.0, deadline - time.perf_counter())))
         phase.stop = True
-        ended = time.perf_counter()
+        ended, wall_ended = time.perf_counter(), time.time()
         await asyncio.wait(tasks, timeout=timeout + 1)  # requests in flight finish: every answer is known
     finally:
         for task in tasks:
@@ -219,6 +231,7 @@ async def run_phase(phase: Phase, targets: list[Target], pool: Pool, clients: in
         target.measured_s += ended - began
         target.latencies_ns += phase.latencies_ns
         target.phase_rates.append(len(phase.latencies_ns) / max(ended - began, 1e-9))
+        target.windows.append((wall_began, wall_ended))
 
 
 def summary(target: Target) -> dict[str, Any]:
@@ -238,6 +251,7 @@ def summary(target: Target) -> dict[str, Any]:
         "seconds": round(target.measured_s, 3),
         "requests_per_s": len(done) / max(target.measured_s, 1e-9),
         "phase_rates": [round(rate) for rate in target.phase_rates],
+        "windows": target.windows,
         "p50_ms": percentile(done, 0.50) / ms,
         "p95_ms": percentile(done, 0.95) / ms,
         "p99_ms": percentile(done, 0.99) / ms,
@@ -261,11 +275,28 @@ def schedule(targets: list[Target], warmup: float, rounds: int, phase: float) ->
     return plan
 
 
+def hold(targets: list[Target], running: Target | None) -> None:
+    """SIGSTOP every target but `running` (SIGCONT that one; None: all go on)."""
+    for target in targets:
+        try:
+            os.kill(target.pid, signal.SIGCONT if running is None or target is running else signal.SIGSTOP)
+        except ProcessLookupError:
+            pass  # it exited: the bench notices
+
+
 async def run(targets: list[Target], pool: Pool, clients: int, warmup: float, rounds: int, phase: float,
-              timeout: float) -> dict[str, Any]:
-    for target, measured, seconds in schedule(targets, warmup, rounds, phase):
-        await run_phase(Phase(target, measured), targets, pool, clients, seconds, timeout)
+              timeout: float, freeze: bool = False) -> dict[str, Any]:
+    try:
+        for target, measured, seconds in schedule(targets, warmup, rounds, phase):
+            if freeze:
+                hold(targets, target)
+            await run_phase(Phase(target, measured), targets, pool, clients, seconds, timeout)
+    finally:
+        if freeze:
+            hold(targets, None)
+    ended_at = time.time()  # the load stops: every answer is in
     return {
+        "ended_at": ended_at, "freeze": freeze,
         "clients": clients, "pool": len(pool.requests), "sent": pool.next_request, "ran_out": pool.ran_out,
         "schedule": [f"{t.name}{'' if measured else ' warm-up'} {seconds:g} s"
                      for t, measured, seconds in schedule(targets, warmup, rounds, phase)],
@@ -291,6 +322,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--phase", type=float, default=1.0, help="measured seconds per target per round")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds one request may take")
+    parser.add_argument("--freeze", action="store_true",
+                        help="SIGSTOP the other targets during each phase (a node's worker cannot catch up then)")
     return parser.parse_args(argv)
 
 
@@ -300,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     print("ready", flush=True)
     try:
         result = uvloop.run(run(args.target, pool, args.clients, args.warmup, args.rounds, args.phase,
-                                args.timeout))
+                                args.timeout, args.freeze))
     except KeyboardInterrupt:
         return 130
     print(json.dumps(result), flush=True)
