@@ -32,6 +32,12 @@ MAX_BODY = 1_048_576
 DEDUPE_WINDOW = timedelta(minutes=10)
 # Types whose object must live on the sender's own server (an Announce carries others' objects).
 OWN_OBJECT_TYPES = {"Create", "Update", "Delete"}
+# Backpressure: past this many activities waiting to be processed, each 202 waits a moment longer
+# (at most HOLD_MAX), so senders slow to what the worker processes and the backlog stops growing.
+# The row is on disk before the wait; a sender that gives up meanwhile has lost nothing.
+HOLD_FROM = 200
+HOLD_PER_ROW = 0.00005  # seconds per waiting row: 20 ms at 400 waiting
+HOLD_MAX = 0.5
 # Activities about a follow relation are ordered per (actor, object); the rest per innermost object.
 RELATION_TYPES = {"Follow", "Accept", "Reject", "Block"}
 
@@ -100,6 +106,11 @@ def lane_of(activity: Mapping[str, Any]) -> str:
     return host_of(reading.id_of(activity.get("actor")) or "")
 
 
+def hold(backlog: int) -> float:
+    """How long a 202 waits with this many activities waiting to be processed. Pure."""
+    return 0.0 if backlog <= HOLD_FROM else min(HOLD_MAX, backlog * HOLD_PER_ROW)
+
+
 class GroupCommit:
     """Rows stored by concurrent requests share one transaction (one fsync), each request still
     answered only once its own row is on disk. The rows that arrive while the event loop works
@@ -137,6 +148,7 @@ class Inbox:
     actors: RemoteActors
     wake_worker: Callable[[], None]
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    backlog: Callable[[], int] = field(default=lambda: 0)  # activities waiting to be processed
 
     def __post_init__(self) -> None:
         self._writes = GroupCommit(self.db)
@@ -166,6 +178,7 @@ class Inbox:
                            ordering_key(activity))
         await self._writes.store(row, iso(now))
         self.wake_worker()
+        await asyncio.sleep(hold(self.backlog()))
 
     async def _verify(self, method: str, target: str, headers: Mapping[str, str], body: bytes, key_id: str,
                       actor: str) -> None:

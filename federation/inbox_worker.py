@@ -85,6 +85,16 @@ class InboxWorker(QueueLoop):
         self._started: dict[int, tuple[str, float]] = {}  # row id -> (lane, when it started, time.monotonic())
         self._fast_until: dict[str, float] = {}
         self._results: list[tuple[Row, inbox.Result]] = []
+        # Received activities waiting to be processed (not our jobs), kept up to date in memory.
+        self._backlog = inbox.pending_received(db)
+
+    def backlog(self) -> int:
+        return self._backlog
+
+    def received(self) -> None:
+        """A received activity was stored: one more to process, and the worker wakes."""
+        self._backlog += 1
+        self.wake()
 
     def add_job(self, job: Job) -> str:
         """Queue a job (unless the same one is pending); returns the state of the job that stands."""
@@ -191,6 +201,8 @@ class InboxWorker(QueueLoop):
         with derived_writes():  # a lost result means processing again, which is idempotent
             inbox.apply_results(self.db, [result for _, result in done], iso(self.clock()))
         self._results = []  # only once written: until then the rows stay in flight
+        self._backlog = max(0, self._backlog - sum(1 for row, result in done if result.state != "pending"
+                                                   and not row["type"].startswith("meent:")))
         for row, _ in done:
             self._in_flight.discard(row["id"])
             self._started.pop(row["id"], None)

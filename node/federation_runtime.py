@@ -76,7 +76,8 @@ class FederationRuntime:
         self.federated = Federated(self.node, self.actors, self.fetcher)
         self.inbox_worker = InboxWorker(self.node.db, self.federated.process)
         self.federated.ingest.add_job = self.inbox_worker.add_job
-        self.inbox = Inbox(self.node.db, self.policy, self.actors, self.inbox_worker.wake)
+        self.inbox = Inbox(self.node.db, self.policy, self.actors, self.inbox_worker.received,
+                           backlog=self.inbox_worker.backlog)
         first_retry = timedelta(seconds=self.node.config["federation.retry_first_seconds"])
         self.delivery = DeliveryWorker(self.node.db, self._session(DELIVERY_BUDGET), self.signer,
                                        first_delay=first_retry, allows=self.policy.allows)

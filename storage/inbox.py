@@ -78,6 +78,10 @@ def add_job(db: Database, row: NewRow, now: str, *, since: str) -> str:
         return "pending"
 
 
+def pending_received(db: Database) -> int:
+    return int(db.scalar("SELECT count(*) FROM inbox WHERE state = 'pending' AND type NOT LIKE 'meent:%'") or 0)
+
+
 def pending_jobs_in_lane(db: Database, lane: str) -> int:
     return int(db.scalar(
         "SELECT count(*) FROM inbox WHERE lane = ? AND state = 'pending' AND type LIKE 'meent:%'", (lane,)) or 0)

@@ -228,3 +228,26 @@ def test_a_busy_healthy_lane_may_use_more_of_the_worker(db: Database) -> None:
     asyncio.run(InboxWorker(db, process, concurrency=32, per_lane=2).run_once())
     assert {state for state, _ in states(db)} == {"done"}
     assert 2 < most[0] <= 16
+
+
+def test_backpressure_holds_the_202_longer_as_the_backlog_grows() -> None:
+    from federation.inbox import HOLD_MAX, hold
+
+    assert [hold(n) for n in (0, 200)] == [0.0, 0.0]
+    assert 0 < hold(400) < hold(2000) <= HOLD_MAX == hold(10**9)
+
+
+def test_the_worker_counts_its_backlog(db: Database) -> None:
+    for n in range(5):
+        put(db, n)
+
+    async def process(activity: dict[str, Any]) -> None:
+        if activity["n"] == 4:
+            raise Temporary("later")
+
+    worker = InboxWorker(db, process)
+    assert worker.backlog() == 5
+    worker.received()
+    assert worker.backlog() == 6
+    asyncio.run(worker.run_once())
+    assert worker.backlog() == 2  # the one to retry, and the one announced by received() but never stored
