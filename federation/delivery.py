@@ -174,7 +174,7 @@ class DeliveryWorker(QueueLoop):
     name = "delivery"
 
     def __init__(
-        self, db: Database, session: aiohttp.ClientSession, signer: Signer, *, concurrency: int = 64,
+        self, db: Database, session: aiohttp.ClientSession, signer: Signer, *, concurrency: int = 32,
         per_host: int = 4, batch: int = 1000, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         first_delay: timedelta = FIRST_DELAY, allows: Callable[[str], bool] = lambda domain: True,
     ) -> None:
