@@ -152,3 +152,28 @@ def test_counts_of_one_are_singular(site: Site) -> None:
     assert translate("nl", "topic.replies", count=1) == "1 reactie"
     assert translate("nl", "topic.replies", count=2) == "2 reacties"
     assert translate("en", "post.likes", count=1) == "1 like"
+
+
+def test_form_fields_render_each_attribute_apart() -> None:
+    """The environment trims around blocks: each conditional attribute must bring its own space, or
+    `required` and `aria-describedby` run together into one unknown attribute (WCAG 1.3.1, 4.1.1)."""
+    from html.parser import HTMLParser
+
+    from node import web
+
+    found: dict[str, dict[str, str | None]] = {}
+
+    class Fields(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("input", "textarea"):
+                found[tag] = dict(attrs)
+
+    template = web.make_environment().from_string(
+        '{% from "macros.html" import text_field, area_field %}'
+        '{{ text_field("naam", "Naam", {}, {"naam": "fout"}, hint="h", required=True, maxlength=100,'
+        ' autocomplete="name") }}{{ area_field("body", "Tekst", {}, {}, hint="x", required=True) }}')
+    Fields().feed(template.render(t=lambda key, **_: key))
+    assert "required" in found["input"] and found["input"]["maxlength"] == "100"
+    assert found["input"]["autocomplete"] == "name" and found["input"]["aria-invalid"] == "true"
+    assert found["input"]["aria-describedby"] == "hint-naam error-naam"
+    assert "required" in found["textarea"] and found["textarea"]["aria-describedby"] == "hint-body"
