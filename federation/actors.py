@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -73,6 +74,17 @@ class RemoteActors:
         self.db = db
         self.fetcher = fetcher
         self.clock = clock
+        self._fetching: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    async def _document(self, url: str) -> dict[str, Any]:
+        """One GET per URL at a time: twenty first activities of a new sender, arriving together,
+        share one fetch of its key instead of making twenty."""
+        running = self._fetching.get(url)
+        if running is None:
+            running = asyncio.ensure_future(self.fetcher.get_json(url))
+            self._fetching[url] = running
+            running.add_done_callback(lambda _: self._fetching.pop(url, None))
+        return await asyncio.shield(running)
 
     async def get(self, uri: str, *, refresh: bool = False) -> Row:
         """The cached actor, fetched when missing, older than a day, or when asked to refresh."""
@@ -81,7 +93,7 @@ class RemoteActors:
         if cached is not None and not refresh and cached["fetched_at"] > stale_before:
             return cached
         try:
-            doc = await self.fetcher.get_json(uri)
+            doc = await self._document(uri)
             record = actor_record(doc, iso(self.clock()))
         except (FetchError, ValueError) as error:
             if cached is not None and not refresh:
@@ -107,7 +119,7 @@ class RemoteActors:
                 return cached
         url = urldefrag(key_id).url
         try:
-            doc = await self.fetcher.get_json(url)
+            doc = await self._document(url)
         except FetchError as error:
             raise ActorUnavailable(f"{key_id}: {error}", temporary=error.temporary) from None
         if doc.get("id") == url and doc.get("type") in ACTOR_TYPES:

@@ -162,3 +162,31 @@ def test_a_key_served_apart_from_its_actor_is_followed_to_its_owner(node: Site, 
     }
     assert send(node, create(gts), key_id, remote.keys[gts]).status_code == 202
     assert stored(node) == [f"{gts}/activities/1"]
+
+
+def test_first_activities_arriving_together_share_one_key_fetch(tmp_path: Path, remote: RemoteServer) -> None:
+    import asyncio
+
+    from federation.actors import RemoteActors
+    from federation.fetch import Fetcher
+    from federation.http import make_session
+    from federation.policy import FederationPolicy
+    from storage.db import Database
+
+    eve = remote.add_person("eve")
+    db = Database(tmp_path / "node.db")
+    db.migrate()
+
+    async def main() -> list[str]:
+        policy = FederationPolicy("open", frozenset(), frozenset(), allow_private_addresses=True)
+        session = make_session(policy, "test")
+        try:
+            found = RemoteActors(db, Fetcher(session, policy, None))
+            owners = await asyncio.gather(*[found.by_key_id(f"{eve}#main-key") for _ in range(10)])
+            return [row["uri"] for row in owners]
+        finally:
+            await session.close()
+
+    assert asyncio.run(main()) == [eve] * 10
+    assert remote.gets.count("/users/eve") == 1
+    db.close()
