@@ -162,17 +162,6 @@ def unreachable_since(db: Database, domain: str) -> str | None:
     return None if value is None else str(value)
 
 
-def failures_of(db: Database, domains: Iterable[str]) -> dict[str, int]:
-    """Consecutive failures of each named server that has any (absent means none).
-
-    The names travel as one JSON parameter, so a batch of hundreds of servers is one query."""
-    rows = db.all(
-        "SELECT domain, failures FROM servers WHERE failures > 0 AND domain IN (SELECT value FROM json_each(?))",
-        (json.dumps(list(domains)),),
-    )
-    return {row["domain"]: int(row["failures"]) for row in rows}
-
-
 def cancel_pending(db: Database, activity_uri: str, reason: str) -> None:
     """Stop an activity's pending deliveries for good (its object was deleted in the meantime)."""
     db.execute("UPDATE deliveries SET state = 'failed', error = ? WHERE activity_uri = ? AND state = 'pending'",

@@ -5,7 +5,6 @@ or a temporary error (FetchError, ActorUnavailable, outcomes.Temporary) for the 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -19,7 +18,6 @@ from node.services.ingest import Ingest, post_fields
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
 
-log = logging.getLogger("meent.federation")
 Activity = dict[str, Any]
 WRAPPED = {"Create", "Update", "Delete", "Like", "Undo", "Add", "Remove", "Lock", "Block", "Flag"}
 
