@@ -161,14 +161,14 @@ def test_member_journey_is_accessible(browser: Browser, node: LiveNode) -> None:
             page = context.new_page()
             page.set_default_timeout(10_000)
             scanner = Scanner(page, browser.axe)
-            journey(page, scanner)
+            journey(page, scanner, node)
         finally:
             chromium.close()
     assert not scanner.problems, scanner.report()
     print(f"axe-core: no serious or critical violations on {len(scanner.scanned)} pages")
 
 
-def journey(page: Page, scanner: Scanner) -> None:
+def journey(page: Page, scanner: Scanner, node: LiveNode) -> None:
     # Logged out: the public pages while the node is still empty, and a failed log-in.
     scanner.visit("/", "home, logged out, empty")
     scanner.visit("/groups", "groups, logged out")
@@ -278,6 +278,8 @@ def journey(page: Page, scanner: Scanner) -> None:
     invite = page.locator("code.meent-invite").inner_text()
     assert "/register?invite=" in invite
     scanner.scan("admin with an invitation link")
+    _seed_federation_trouble(node)
+    scanner.visit("/admin/federation", "federation: failing server, failed and refused activities")
     scanner.visit("/groups", "groups, as administrator (new-group form)")
     page.goto(topic_path)
     like = page.locator(f"#post-{topic_id}").get_by_role("button", name="Waardeer")
@@ -317,4 +319,25 @@ def journey(page: Page, scanner: Scanner) -> None:
     # The scan itself must work: a known critical violation on this very page is reported.
     page.evaluate("document.querySelector('main').append(document.createElement('img'))")
     assert "image-alt" in scanner.blocking(), "axe-core did not report an image without alternative text"
+
+
+def _seed_federation_trouble(node: LiveNode) -> None:
+    """What /admin/federation shows when things go wrong, written beside the running node as a
+    crashed peer would leave it: a failing server with a delivery waiting, a failed and a refused
+    activity."""
+    import sqlite3
+
+    db = sqlite3.connect(node.config_path.parent / "meent.db", timeout=10)
+    try:
+        now = "2026-03-02T09:30:00.000Z"
+        db.execute("INSERT INTO servers (domain, failures, failing_since, last_failure_at, last_error)"
+                   " VALUES ('traag.example', 3, ?, ?, 'ClientConnectorError: connection refused')", (now, now))
+        for state, error in (("failed", "gave up after 26 tries: HTTP 502"), ("refused", "not public")):
+            db.execute("INSERT INTO inbox (activity_id, actor, type, body, state, lane, attempts, next_try_at, error,"
+                       " received_at, processed_at) VALUES (?, 'https://traag.example/u', 'Create', '{}', ?,"
+                       " 'traag.example', 1, ?, ?, ?, ?)",
+                       (f"https://traag.example/act/{state}", state, now, error, now, now))
+        db.commit()
+    finally:
+        db.close()
 
