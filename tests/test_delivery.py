@@ -498,3 +498,15 @@ def test_a_row_refers_to_its_activity_and_fails_for_good_when_that_is_gone(
                 "failed", "ActivityGone: https://a.example/act/gone is no longer stored")
 
     play(scenario)
+
+
+def test_finished_deliveries_are_pruned_by_age(db: Database) -> None:
+    deliveries.enqueue(db, activity_uri=ACTIVITY, body=BODY, signer="user:a", now=T0,
+                       inboxes=["https://a.example/i", "https://b.example/i", "https://c.example/i"])
+    db.execute("UPDATE deliveries SET state = 'done', delivered_at = '2026-01-01T00:00:00.000Z'"
+               " WHERE inbox = 'https://a.example/i'")
+    db.execute("UPDATE deliveries SET state = 'failed', next_try_at = '2026-01-01T00:00:00.000Z'"
+               " WHERE inbox = 'https://b.example/i'")
+    assert deliveries.prune(db, done_before=T0, others_before="2025-12-01T00:00:00.000Z") == 1  # failed kept longer
+    assert deliveries.prune(db, done_before=T0, others_before=T0) == 1
+    assert [r["inbox"] for r in db.all("SELECT inbox FROM deliveries")] == ["https://c.example/i"]  # pending stays

@@ -251,3 +251,28 @@ def test_the_worker_counts_its_backlog(db: Database) -> None:
     assert worker.backlog() == 6
     asyncio.run(worker.run_once())
     assert worker.backlog() == 2  # the one to retry, and the one announced by received() but never stored
+
+
+def test_one_remote_server_gets_a_bounded_number_of_our_jobs(db: Database) -> None:
+    from federation.inbox_worker import JOBS_PER_LANE
+
+    async def nothing(activity: dict[str, Any]) -> None:
+        return None
+
+    worker = InboxWorker(db, nothing)
+    states_of = [worker.add_job(Job("fetch", f"https://busy.example/notes/{n}")) for n in range(JOBS_PER_LANE + 5)]
+    assert states_of.count("pending") == JOBS_PER_LANE and states_of[-5:] == ["refused"] * 5
+    assert worker.add_job(Job("fetch", "https://busy.example/notes/0")) == "refused"  # the lane is full
+    assert worker.add_job(Job("fetch", "https://other.example/notes/0")) == "pending"  # another server is not
+
+
+def test_finished_rows_are_pruned_by_age(db: Database) -> None:
+    rows = [("done", "2026-01-01T00:00:00.000Z"), ("done", "2026-06-01T00:00:00.000Z"),
+            ("failed", "2026-01-01T00:00:00.000Z"), ("refused", "2026-05-01T00:00:00.000Z"), ("pending", None)]
+    for n, (state, processed) in enumerate(rows):
+        put(db, n)
+        db.execute("UPDATE inbox SET state = ?, processed_at = ? WHERE activity_id = ?",
+                   (state, processed, f"https://a.example/act/{n}"))
+    removed = inbox.prune(db, done_before="2026-05-25T00:00:00.000Z", others_before="2026-04-01T00:00:00.000Z")
+    assert removed == 2
+    assert [r["state"] for r in db.all("SELECT state FROM inbox ORDER BY id")] == ["done", "refused", "pending"]
