@@ -133,3 +133,15 @@ def test_a_redelivery_is_suppressed_for_a_while_then_processed_again(site: Site,
     assert follows.get(site.node.db, eve, ANNE)["state"] == "accepted"
     accepts = site.node.db.scalar("SELECT count(*) FROM activities WHERE type = 'Accept'")
     assert accepts == 2
+
+
+def test_a_followed_persons_reply_brings_its_parent_by_someone_nobody_follows(site: Site, remote: RemoteServer) -> None:
+    eve, frank = remote.add_person("eve"), remote.add_person("frank")
+    follows.put(site.node.db, ANNE, eve, "accepted", None, site.node.now())
+    remote.documents["/notes/frank"] = {"id": f"{remote.origin}/notes/frank", "type": "Note", "attributedTo": frank,
+                                        "content": "<p>Een vraag</p>", "to": [PUBLIC]}
+    reply = {"id": f"{remote.origin}/notes/eve", "type": "Note", "attributedTo": eve, "content": "<p>Een antwoord</p>",
+             "inReplyTo": f"{remote.origin}/notes/frank", "to": [PUBLIC]}
+    send(site, remote, eve, create(eve, reply))
+    stored = eventually(lambda: posts.by_uri(site.node.db, reply["id"]), what="the reply")
+    assert posts.by_uri(site.node.db, f"{remote.origin}/notes/frank")["id"] == stored["parent_id"]

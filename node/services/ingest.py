@@ -132,11 +132,13 @@ class Ingest:
         return None
 
     async def fetch_job(self, uri: str, depth: int, group_id: int | None) -> None:
-        """A queued fetch of a post we lack (a reply's parent, an item of a thread)."""
+        """A queued fetch of a post we lack (a reply's parent, an item of a thread). It is solicited:
+        something we took in needs it, so it is stored even where nobody here follows its author."""
         if self.known_post(uri) is not None or ids.local_path(self.base, uri) is not None:
             return
         obj = await self.fetcher.get_json(uri)  # FetchError: the worker tells temporary from final
-        await self.post(obj, groups.by_id(self.node.db, group_id) if group_id else None, depth=depth)
+        await self.post(obj, groups.by_id(self.node.db, group_id) if group_id else None, depth=depth,
+                        solicited=True)
 
     def _local_group(self, obj: Mapping[str, Any]) -> Row | None:
         for uri in reading.ids_of(obj.get("audience")) + reading.ids_of(obj.get("to")) + reading.ids_of(obj.get("cc")):
