@@ -66,7 +66,8 @@ def _now() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Our stored time format: ISO 8601 UTC with milliseconds and Z, sortable as text."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class RemoteActors:

@@ -32,6 +32,7 @@ import aiohttp
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from yarl import URL
 
+from federation.actors import iso
 from federation.backoff import DELIVERY
 from federation.queue_loop import QueueLoop
 from federation.signatures import sign
@@ -136,11 +137,6 @@ def retry_delay(
     if unreachable:
         delay = max(delay, UNREACHABLE_DELAY)
     return delay
-
-
-def iso(moment: datetime) -> str:
-    """Our stored time format: ISO 8601 UTC with milliseconds and Z, sortable as text."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- the worker -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import orjson
 
 from federation import reading, signatures
 from federation.actors import ActorUnavailable, RemoteActors, iso
+from federation.audience import domain_of
 from federation.keys import load_public
 from federation.policy import FederationPolicy
 from storage import actors, inbox
@@ -59,13 +60,6 @@ def _origin(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def host_of(uri: str) -> str:
-    try:
-        return urlsplit(uri).netloc.lower()
-    except ValueError:
-        return ""
-
-
 def check_shape(activity: Any) -> tuple[str, str, str]:
     """(id, type, actor) of a well-formed activity. Pure."""
     if not isinstance(activity, dict):
@@ -102,8 +96,8 @@ def lane_of(activity: Mapping[str, Any]) -> str:
     Announce of another server's post is fetched there), otherwise the sender's. Pure."""
     obj = activity.get("object")
     if isinstance(obj, str) and reading.kind(activity) == "Announce":
-        return host_of(obj)
-    return host_of(reading.id_of(activity.get("actor")) or "")
+        return domain_of(obj)
+    return domain_of(reading.id_of(activity.get("actor")) or "")
 
 
 def hold(backlog: int) -> float:
@@ -162,7 +156,7 @@ class Inbox:
         except orjson.JSONDecodeError:
             raise Refused(400, "body is not JSON") from None
         activity_id, kind, actor = check_shape(activity)
-        if not self.policy.allows(host_of(actor)):
+        if not self.policy.allows(domain_of(actor)):
             raise Refused(403, "this server does not federate with your domain")
         try:
             key_id = signatures.key_id_of(headers)

@@ -25,9 +25,9 @@ from typing import Any
 import orjson
 
 from federation.actors import ActorUnavailable, iso
+from federation.audience import domain_of
 from federation.backoff import INBOX, Backoff
 from federation.fetch import FetchError
-from federation.inbox import host_of
 from federation.outcomes import Final, Job, NeedsFetch, Temporary
 from federation.queue_loop import QueueLoop
 from storage import inbox
@@ -62,7 +62,7 @@ def classify(error: BaseException) -> tuple[str, str, timedelta | None]:
 
 def job_row(job: Job) -> inbox.NewRow:
     body = orjson.dumps({"type": f"meent:{job.kind}", "id": job.key, "object": job.uri, **job.params}).decode()
-    return inbox.NewRow(job.key, "meent:worker", f"meent:{job.kind}", body, host_of(job.uri), job.uri)
+    return inbox.NewRow(job.key, "meent:worker", f"meent:{job.kind}", body, domain_of(job.uri), job.uri)
 
 
 class InboxWorker(QueueLoop):
@@ -98,7 +98,7 @@ class InboxWorker(QueueLoop):
 
     def add_job(self, job: Job) -> str:
         """Queue a job (unless the same one is pending); returns the state of the job that stands."""
-        if inbox.pending_jobs_in_lane(self.db, host_of(job.uri)) >= JOBS_PER_LANE:
+        if inbox.pending_jobs_in_lane(self.db, domain_of(job.uri)) >= JOBS_PER_LANE:
             return "refused"  # that server already has all the attention we give one server
         now = self.clock()
         state = inbox.add_job(self.db, job_row(job), iso(now), since=iso(now - JOB_WAIT))
