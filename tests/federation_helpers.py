@@ -6,7 +6,8 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -101,6 +102,19 @@ class Browser:
 
     def login(self, username: str) -> None:
         self.submit("/login", "/login", {"username": username, "password": PASSWORD})
+
+
+@contextmanager
+def group_node(data_dir: Path, name: str, extra_config: str = "", group: str = "open-overheid") -> Iterator[Node]:
+    """A running node with the group `group` and the member anne, stopped afterwards."""
+    made = Node(data_dir, name, extra_config)
+    made.cli("group", "add", group, "--name", "Open Overheid")
+    made.cli("user", "add", "anne", "--password", PASSWORD)
+    made.start()
+    try:
+        yield made
+    finally:
+        made.stop()
 
 
 def eventually(check: Callable[[], T], timeout: float = 20, what: str = "condition") -> T:

@@ -23,8 +23,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.fault_peers import Actor, FaultPeers, Peer, Seen
-from tests.federation_helpers import Browser, Node, eventually
-from tests.helpers import PASSWORD
+from tests.federation_helpers import Browser, Node, eventually, group_node
 from tests.remote_actors import create, follow, note
 
 GROUP = "open-overheid"
@@ -117,14 +116,8 @@ class Outbound:
 
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
-    made = Node(tmp_path / "node", "Gemeente Crash", "retry_first_seconds = 1\n")
-    made.cli("group", "add", GROUP, "--name", "Open Overheid")
-    made.cli("user", "add", "anne", "--password", PASSWORD)
-    made.start()
-    try:
+    with group_node(tmp_path / "node", "Gemeente Crash", "retry_first_seconds = 1\n", GROUP) as made:
         yield made
-    finally:
-        made.stop()
 
 
 def test_kill_9_during_traffic_loses_nothing_that_was_answered(node: Node) -> None:

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from tests.fault_peers import FaultPeers, Peer
-from tests.federation_helpers import Node, eventually
-from tests.helpers import PASSWORD
+from tests.federation_helpers import Node, eventually, group_node
 from tests.remote_actors import create, follow, note
 
 GROUP = "open-overheid"
@@ -26,14 +25,8 @@ MAX_STALL = 4.0  # a hanging peer gives up after this long (the node's own timeo
 
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
-    made = Node(tmp_path / "node", "Gemeente Storing", "retry_first_seconds = 60\n")
-    made.cli("group", "add", GROUP, "--name", "Open Overheid")
-    made.cli("user", "add", "anne", "--password", PASSWORD)
-    made.start()
-    try:
+    with group_node(tmp_path / "node", "Gemeente Storing", "retry_first_seconds = 60\n", GROUP) as made:
         yield made
-    finally:
-        made.stop()
 
 
 def rows(node: Node, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
