@@ -117,6 +117,19 @@ def group_node(data_dir: Path, name: str, extra_config: str = "", group: str = "
         made.stop()
 
 
+@contextmanager
+def running_nodes(data_dir: Path, names: str, extra_config: str = "") -> Iterator[list[Node]]:
+    """One running node per letter of `names` ("Gemeente A", ...), each in its own folder, stopped after."""
+    made = [Node(data_dir / name, f"Gemeente {name.upper()}", extra_config) for name in names]
+    try:
+        for node in made:
+            node.start()
+        yield made
+    finally:
+        for node in made:
+            node.stop()
+
+
 def eventually(check: Callable[[], T], timeout: float = 20, what: str = "condition") -> T:
     """Poll until check() is truthy (federation is asynchronous by design); errors count as not yet."""
     deadline = time.monotonic() + timeout

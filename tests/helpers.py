@@ -106,9 +106,13 @@ def start_node(data_dir: Path, admin: str = "beheerder") -> LiveNode:
     port = free_port()
     meent("init", "--data-dir", str(data_dir), "--domain", f"127.0.0.1:{port}", "--admin", admin,
           "--password", PASSWORD, "--name", "Gemeente Test")
-    config_path = data_dir / "config.toml"
+    return serve_node(data_dir / "config.toml", port)
+
+
+def serve_node(config_path: Path, port: int, *args: str) -> LiveNode:
+    """The real `meent serve` (with `args`) on a config already written; returns once it answers."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "node", "serve", "--config", str(config_path)],
+        [sys.executable, "-m", "node", "serve", "--config", str(config_path), *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"

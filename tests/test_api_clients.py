@@ -20,7 +20,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from tests.federation_helpers import Browser, Node, eventually
+from tests.federation_helpers import Browser, Node, eventually, running_nodes
 from tests.helpers import PASSWORD, LiveNode, meent
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -48,14 +48,8 @@ def toot() -> str:
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    made = [Node(tmp_path / name, f"Gemeente {name.upper()}", "retry_first_seconds = 1\n") for name in "ab"]
-    try:
-        for node in made:
-            node.start()
+    with running_nodes(tmp_path, "ab", "retry_first_seconds = 1\n") as made:
         yield made[0], made[1]
-    finally:
-        for node in made:
-            node.stop()
 
 
 def _client(mastodon_class: Any, url: str, client_id: str, secret: str) -> Any:

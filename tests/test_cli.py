@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from tests.helpers import PASSWORD, LiveNode, free_port, meent
+from tests.helpers import PASSWORD, LiveNode, free_port, meent, serve_node
 
 
 def test_help_is_useful() -> None:
@@ -144,13 +144,11 @@ def mode(path: Path) -> int:
 
 
 def test_init_port_is_what_serve_listens_on_and_the_files_are_the_owners_only(tmp_path: Path) -> None:
-    from tests.test_proxy import serve
-
     port, data = free_port(), tmp_path / "srv" / "meent"
     meent("init", "--data-dir", str(data), "--domain", "meent.gemeente.example", "--port", str(port),
           "--admin", "beheerder", "--password", PASSWORD)
     assert tomllib.loads((data / "config.toml").read_text())["server"]["port"] == port
-    node = serve(data / "config.toml", port)  # no --port: the config's
+    node = serve_node(data / "config.toml", port)  # no --port: the config's
     try:
         assert mode(data) == 0o700
         for name in ("config.toml", "meent.db", "meent.db-wal", "meent.db-shm"):  # secret key, keys, hashes

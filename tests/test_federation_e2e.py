@@ -10,19 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.federation_helpers import Node, eventually
+from tests.federation_helpers import Node, eventually, running_nodes
 
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node, Node]]:
-    made = [Node(tmp_path / name, f"Gemeente {name.upper()}", "retry_first_seconds = 1\n") for name in "abc"]
-    try:
-        for node in made:
-            node.start()
+    with running_nodes(tmp_path, "abc", "retry_first_seconds = 1\n") as made:
         yield made[0], made[1], made[2]
-    finally:
-        for node in made:
-            node.stop()
 
 
 def test_three_nodes_share_a_discussion(nodes: tuple[Node, Node, Node]) -> None:

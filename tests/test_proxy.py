@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import httpx2 as httpx
 import pytest
 
 from node import logs
-from tests.helpers import CSRF, PASSWORD, ROOT, LiveNode, free_port, make_config, make_site, meent
+from tests.helpers import CSRF, PASSWORD, LiveNode, free_port, make_config, make_site, meent, serve_node
 
 
 def init(data_dir: Path, **server: str) -> tuple[Path, int]:
@@ -28,24 +25,6 @@ def init(data_dir: Path, **server: str) -> tuple[Path, int]:
     lines = "".join(f"{key} = {value}\n" for key, value in server.items())
     path.write_text(path.read_text().replace("[server]\n", "[server]\n" + lines), encoding="utf-8")
     return path, port
-
-
-def serve(config_path: Path, port: int, *args: str) -> LiveNode:
-    """The real `meent serve` on a config the test wrote; returns once it answers."""
-    process = subprocess.Popen([sys.executable, "-m", "node", "serve", "--config", str(config_path), *args],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"node exited: {process.stdout.read() if process.stdout else ''}")
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                return LiveNode(url, config_path, process)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("node did not start within 30 s")
 
 
 def output(node: LiveNode) -> str:
@@ -76,7 +55,7 @@ class Visitor:
 
 def test_a_trusted_proxy_names_the_client(tmp_path: Path) -> None:
     config, port = init(tmp_path, trusted_proxies="[]")
-    node = serve(config, port, "--trusted-proxy", "10.0.0.0/8,127.0.0.1")  # the flag wins over the config
+    node = serve_node(config, port, "--trusted-proxy", "10.0.0.0/8,127.0.0.1")  # the flag wins over the config
     try:
         with httpx.Client(base_url=node.url) as client:
             visitor = Visitor(client)
@@ -91,7 +70,7 @@ def test_a_trusted_proxy_names_the_client(tmp_path: Path) -> None:
 
 def test_an_untrusted_connection_keeps_its_own_address(tmp_path: Path) -> None:
     config, port = init(tmp_path, trusted_proxies="[]")
-    node = serve(config, port)
+    node = serve_node(config, port)
     try:
         with httpx.Client(base_url=node.url) as client:
             visitor = Visitor(client)
@@ -126,13 +105,13 @@ def post_junk_to_the_inbox(node: LiveNode) -> None:
 
 def test_the_log_shows_what_its_levels_let_through(tmp_path: Path) -> None:
     config, port = init(tmp_path / "default")
-    node = serve(config, port)
+    node = serve_node(config, port)
     post_junk_to_the_inbox(node)
     assert "WARNING meent.federation: inbox /inbox refused a request from 127.0.0.1" in output(node)
 
     config, port = init(tmp_path / "quiet")
     config.write_text(config.read_text() + '[log]\nlevel = "info"\nfederation = "error"\n', encoding="utf-8")
-    node = serve(config, port)
+    node = serve_node(config, port)
     post_junk_to_the_inbox(node)
     assert "refused" not in output(node)
 

@@ -9,21 +9,15 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from tests.federation_helpers import Node, eventually
+from tests.federation_helpers import Node, eventually, running_nodes
 from tests.helpers import PASSWORD, Site, make_site
 from tests.remote_actors import RemoteServer
 
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
-    made = [Node(tmp_path / name, f"Gemeente {name.upper()}") for name in "ab"]
-    try:
-        for node in made:
-            node.start()
+    with running_nodes(tmp_path, "ab") as made:
         yield made[0], made[1]
-    finally:
-        for node in made:
-            node.stop()
 
 
 def _token(node: Node, username: str) -> dict[str, str]:
