@@ -21,6 +21,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "{name} draait op Meent, een gefedereerd discussieplatform voor publieke organisaties.",
         "en": "{name} runs on Meent, a federated discussion platform for public organisations.",
     },
+    # moderation: reports (helper reports adds its keys below this line)
     # home
     "home.title": {"nl": "Start", "en": "Home"},
     "home.recent_topics": {"nl": "Nieuwe discussies", "en": "Recent discussions"},
@@ -132,6 +133,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "post.in_reply_to": {"nl": "Reactie op {name}", "en": "In reply to {name}"},
     "post.edit_title": {"nl": "Bericht bewerken", "en": "Edit post"},
     "post.cancel": {"nl": "Annuleren", "en": "Cancel"},
+    # moderation: actions (helper actions adds its keys below this line)
     # blogs
     "blog.title": {"nl": "Blogs", "en": "Blogs"},
     "blog.organisation": {"nl": "Blog van {name}", "en": "Blog of {name}"},
@@ -203,6 +205,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.remote_is_local": {
         "nl": "Dat is iemand of iets op deze site zelf.", "en": "That is someone or something on this site.",
     },
+    # moderation: blocks (helper blocks adds its keys below this line)
     # oauth
     "oauth.title": {"nl": "Toegang voor een app", "en": "Access for an app"},
     "oauth.asks": {
@@ -231,6 +234,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "search.submit": {"nl": "Zoeken", "en": "Search"},
     "search.results": {"nl": "{count} resultaten voor ‘{q}’", "en": "{count} results for ‘{q}’"},
     "search.none": {"nl": "Niets gevonden voor ‘{q}’.", "en": "Nothing found for ‘{q}’."},
+    # moderation: logs and rules (helper logs adds its keys below this line)
     # notifications
     "notifications.title": {"nl": "Meldingen", "en": "Notifications"},
     "notifications.mention": {"nl": "{name} noemde u in {title}", "en": "{name} mentioned you in {title}"},
@@ -342,6 +346,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "{name} is overal uitgelogd; de toegangssleutels van apps zijn ingetrokken.",
         "en": "{name} is logged out everywhere; the access tokens of apps are revoked.",
     },
+    # moderation: remote actions (helper inbound adds its keys below this line)
     # errors
     "error.title": {"nl": "Er ging iets mis", "en": "Something went wrong"},
     "error.summary": {"nl": "Controleer het formulier:", "en": "Please check the form:"},

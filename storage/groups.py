@@ -104,3 +104,58 @@ def local_follower_usernames(db: Database, group_id: int) -> list[str]:
     rows = db.all("SELECT a.username FROM group_follows f JOIN accounts a ON a.id = f.account_id"
                   " WHERE f.group_id = ? AND a.domain IS NULL ORDER BY f.created_at", (group_id,))
     return [row["username"] for row in rows]
+
+
+# Moderators of one group (besides the node's moderators and admins, who moderate every local group).
+
+def add_moderator(db: Database, group_id: int, account_id: int, added_by: int | None, now: str) -> bool:
+    """True when the account was not a moderator of the group yet."""
+    cur = db.execute("INSERT OR IGNORE INTO group_moderators (group_id, account_id, added_by, created_at)"
+                     " VALUES (?, ?, ?, ?)", (group_id, account_id, added_by, now))
+    return cur.rowcount > 0
+
+
+def remove_moderator(db: Database, group_id: int, account_id: int) -> bool:
+    cur = db.execute("DELETE FROM group_moderators WHERE group_id = ? AND account_id = ?", (group_id, account_id))
+    return cur.rowcount > 0
+
+
+def is_moderator(db: Database, group_id: int, account_id: int) -> bool:
+    return db.one("SELECT 1 FROM group_moderators WHERE group_id = ? AND account_id = ?",
+                  (group_id, account_id)) is not None
+
+
+def moderators(db: Database, group_id: int) -> list[Row]:
+    """The group's own moderators, local and remote, as account rows, oldest first."""
+    return db.all("SELECT a.* FROM group_moderators m JOIN accounts a ON a.id = m.account_id"
+                  " WHERE m.group_id = ? ORDER BY m.created_at, a.id", (group_id,))
+
+
+def moderated_by(db: Database, account_id: int) -> list[Row]:
+    return db.all("SELECT g.* FROM group_moderators m JOIN groups g ON g.id = m.group_id"
+                  " WHERE m.account_id = ? ORDER BY g.name COLLATE NOCASE", (account_id,))
+
+
+def ban(db: Database, group_id: int, account_id: int, *, reason: str, banned_by: int | None, now: str,
+        expires_at: str | None) -> None:
+    db.execute("INSERT INTO group_bans (group_id, account_id, reason, banned_by, created_at, expires_at)"
+               " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, account_id) DO UPDATE SET"
+               " reason = excluded.reason, banned_by = excluded.banned_by, created_at = excluded.created_at,"
+               " expires_at = excluded.expires_at", (group_id, account_id, reason, banned_by, now, expires_at))
+
+
+def unban(db: Database, group_id: int, account_id: int) -> bool:
+    cur = db.execute("DELETE FROM group_bans WHERE group_id = ? AND account_id = ?", (group_id, account_id))
+    return cur.rowcount > 0
+
+
+def active_ban(db: Database, group_id: int, account_id: int, now: str) -> Row | None:
+    """The account's ban from the group, unless it has expired (ISO times compare as text)."""
+    return db.one("SELECT * FROM group_bans WHERE group_id = ? AND account_id = ?"
+                  " AND (expires_at IS NULL OR expires_at > ?)", (group_id, account_id, now))
+
+
+def bans(db: Database, group_id: int) -> list[Row]:
+    return db.all("SELECT b.*, a.username, a.domain, a.display_name, a.actor_uri FROM group_bans b"
+                  " JOIN accounts a ON a.id = b.account_id WHERE b.group_id = ? ORDER BY b.created_at DESC",
+                  (group_id,))

@@ -281,3 +281,38 @@ def is_visible(post: Row) -> bool:
     """Published, not deleted, in a published thread that is not deleted (a row from SELECT)."""
     return (post["deleted_at"] is None and post["state"] == "published" and post["topic_state"] == "published"
             and post["topic_deleted_at"] is None)
+
+
+def remove(db: Database, post_id: int, reason: str, now: str) -> bool:
+    """A moderator's removal: the text stays (its author still sees it), the post leaves search and
+    counts. False when it was removed or deleted already."""
+    with db.transaction() as conn:
+        row = conn.execute("SELECT kind, topic_id, deleted_at, removed_at FROM posts WHERE id = ?",
+                           (post_id,)).fetchone()
+        if row is None or row["deleted_at"] or row["removed_at"]:
+            return False
+        conn.execute("UPDATE posts SET removed_at = ?, removed_reason = ? WHERE id = ?", (now, reason, post_id))
+        conn.execute("DELETE FROM posts_fts WHERE rowid = ?", (post_id,))
+        if row["kind"] == "reply":
+            conn.execute("UPDATE posts SET reply_count = max(reply_count - 1, 0) WHERE id = ?", (row["topic_id"],))
+    return True
+
+
+def restore(db: Database, post_id: int) -> bool:
+    """Undo a removal (the search index is rebuilt by the caller, which knows the plain text)."""
+    with db.transaction() as conn:
+        row = conn.execute("SELECT kind, topic_id, removed_at FROM posts WHERE id = ?", (post_id,)).fetchone()
+        if row is None or not row["removed_at"]:
+            return False
+        conn.execute("UPDATE posts SET removed_at = NULL, removed_reason = NULL WHERE id = ?", (post_id,))
+        if row["kind"] == "reply":
+            conn.execute("UPDATE posts SET reply_count = reply_count + 1 WHERE id = ?", (row["topic_id"],))
+    return True
+
+
+def set_locked(db: Database, post_id: int, at: str | None) -> None:
+    db.execute("UPDATE posts SET locked_at = ? WHERE id = ?", (at, post_id))
+
+
+def set_pinned(db: Database, post_id: int, at: str | None) -> None:
+    db.execute("UPDATE posts SET pinned_at = ? WHERE id = ?", (at, post_id))

@@ -232,7 +232,9 @@ def set_disabled(node: Node, username: str, disabled: bool) -> None:
 
 
 def can_moderate(account: Row | None) -> bool:
-    return account is not None and account["role"] in ("moderator", "admin")
+    """The node's moderators and admins: they moderate every local group. A group's own moderators
+    are in `groups.moderates`."""
+    return account is not None and account["role"] in ("moderator", "admin") and not account["domain"]
 
 
 def is_admin(account: Row | None) -> bool:

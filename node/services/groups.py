@@ -46,6 +46,18 @@ def create(node: Node, creator: Row | None, slug: str, name: str, description: s
     return get_by_id(node, group_id)
 
 
+def moderates(node: Node, account: Row | None, group: Row | None) -> bool:
+    """May this account moderate this group? Admins: every group. The node's moderators: every
+    group of ours. A group's own moderators (local or remote): that group."""
+    if account is None or group is None or account["disabled"] or account["suspended_at"]:
+        return False
+    if account["role"] == "admin" and not account["domain"]:
+        return True
+    if can_moderate(account) and group["domain"] is None:
+        return True
+    return groups.is_moderator(node.db, group["id"], account["id"])
+
+
 def get(node: Node, slug: str) -> Row:
     group = groups.by_slug(node.db, slug)
     if group is None:

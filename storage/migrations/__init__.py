@@ -13,6 +13,7 @@ from storage.migrations import (
     m0008_sessions,
     m0009_federation_queues,
     m0010_remote_context,
+    m0011_moderation,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -26,3 +27,4 @@ MIGRATIONS(name="0007_follow_notify")(m0007_follow_notify.apply)
 MIGRATIONS(name="0008_sessions")(m0008_sessions.apply)
 MIGRATIONS(name="0009_federation_queues")(m0009_federation_queues.apply)
 MIGRATIONS(name="0010_remote_context")(m0010_remote_context.apply)
+MIGRATIONS(name="0011_moderation")(m0011_moderation.apply)
