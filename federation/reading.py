@@ -188,3 +188,30 @@ def read_post(obj: Mapping[str, Any], now: datetime) -> RemotePost:
 def summary_of(doc: Mapping[str, Any]) -> str:
     """An actor's summary (profile text, group description) as sent, bounded."""
     return text_of(doc, "summary")[:MAX_SUMMARY]
+
+
+MAX_FLAG_OBJECTS = 20  # an account and the posts about it, as Mastodon sends them
+MAX_FLAG_TEXT = 20_000  # raw; the service keeps at most a few thousand characters of plain text
+
+
+@dataclass(frozen=True)
+class RemoteFlag:
+    """A report from another server, in Mastodon's form (object [account, posts...], reason in
+    `content`) or Lemmy's (one object, `to` the group, reason in `summary`), read alike."""
+
+    id: str
+    actor: str
+    objects: list[str]  # web URLs only, at most MAX_FLAG_OBJECTS, each once
+    text_html: str  # as sent, cut at MAX_FLAG_TEXT
+    to: list[str]
+
+
+def read_flag(activity: Mapping[str, Any]) -> RemoteFlag:
+    objects = [url for url in (bounded_url(item) for item in bounded(activity.get("object"), MAX_FLAG_OBJECTS))
+               if url]
+    text = text_of(activity, "content") or text_of(activity, "summary")
+    return RemoteFlag(
+        id=str(activity.get("id") or ""), actor=id_of(activity.get("actor")) or "",
+        objects=list(dict.fromkeys(objects)), text_html=text[:MAX_FLAG_TEXT],
+        to=[uri for uri in recipients(activity) + ids_of(bounded(activity.get("audience"), 5)) if web_url(uri)],
+    )

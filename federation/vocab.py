@@ -194,3 +194,22 @@ def collection_page(uri: str, part_of: str, items: Sequence[Any], next_page: str
     if next_page:
         result["next"] = next_page
     return result
+
+
+def flag(activity_id: str, actor: str, objects: Sequence[str], text: str, *, to: Sequence[str] = (),
+         lemmy: bool = False) -> dict[str, Any]:
+    """A report (Flag). Mastodon's form: `object` the list [account, posts...], reason in `content`.
+    Lemmy's form (lemmy=True; to a group): one `object`, the group in `to` and `audience`, the reason
+    in `summary`, and in `content` too for servers that read that."""
+    result: dict[str, Any] = {"@context": CONTEXT, "id": activity_id, "type": "Flag", "actor": actor,
+                              "content": text}
+    if lemmy:
+        result["object"] = objects[0]
+        result["summary"] = text
+        if to:
+            result["audience"] = to[0]
+    else:
+        result["object"] = list(objects)
+    if to:
+        result["to"] = list(to)
+    return result

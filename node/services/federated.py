@@ -12,7 +12,7 @@ from federation import ids, reading
 from federation.actors import RemoteActors
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
-from node.services import outbound
+from node.services import outbound, reports
 from node.services.context import Node
 from node.services.ingest import Ingest, post_fields
 from storage import accounts, follows, groups, notifications, posts, search
@@ -32,10 +32,11 @@ class Federated:
             "Follow": self.follow, "Accept": self.accept, "Reject": self.reject, "Undo": self.undo,
             "Create": self.create, "Update": self.update, "Delete": self.delete, "Like": self.like,
             "Announce": self.announce, "meent:fetch": self.fetch_job, "meent:backfill": self.backfill_job,
+            "Flag": self.flag,
         }
 
     async def process(self, activity: Activity) -> None:
-        """Unknown types (Flag, Block, Move, ...) were stored by the inbox and are ignored here."""
+        """Unknown types (Block, Move, ...) were stored by the inbox and are ignored here."""
         handler = self.handlers.get(reading.kind(activity))
         if handler is not None:
             await handler(activity)
@@ -70,6 +71,10 @@ class Federated:
     def _group_announce(self, post: Row | None, activity: Activity) -> None:
         if post is not None and post["group_slug"] and not post["group_domain"]:
             outbound.group_announces(self.node, post, activity)
+
+    async def flag(self, activity: Activity) -> None:
+        """A report from another server: into our queue when it is about our content (Final otherwise)."""
+        reports.receive_flag(self.node, reading.read_flag(activity))
 
     # Follows
 

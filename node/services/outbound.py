@@ -239,3 +239,12 @@ def _forget(node: Node, object_id: str) -> None:
             redacted = vocab.redact(orjson.loads(row["body"]), object_id)
             activities.set_body(node.db, row["uri"], orjson.dumps(redacted).decode())
             deliveries.cancel_pending(node.db, row["uri"], "the post was deleted")
+
+
+def forward_report(node: Node, flag: dict[str, Any], recipients: Iterable[str]) -> list[str]:
+    """A report (Flag) to the inboxes of the remote actors it concerns; nothing is stored or sent when
+    none of them has an inbox we know (or their servers are blocked). Returns those inboxes."""
+    inboxes = _inboxes(node, recipients)
+    if inboxes:
+        publish(node, flag, inboxes)
+    return inboxes

@@ -14,6 +14,7 @@ from storage.migrations import (
     m0009_federation_queues,
     m0010_remote_context,
     m0011_moderation,
+    m0012_reports,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -28,3 +29,4 @@ MIGRATIONS(name="0008_sessions")(m0008_sessions.apply)
 MIGRATIONS(name="0009_federation_queues")(m0009_federation_queues.apply)
 MIGRATIONS(name="0010_remote_context")(m0010_remote_context.apply)
 MIGRATIONS(name="0011_moderation")(m0011_moderation.apply)
+MIGRATIONS(name="0012_reports")(m0012_reports.apply)
