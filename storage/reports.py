@@ -88,3 +88,12 @@ def count_attempts_by(db: Database, email: str, since: float) -> int:
 def prune_attempts(db: Database, before: float) -> None:
     with db.transaction(counts=False) as conn:
         conn.execute("DELETE FROM report_attempts WHERE at <= ?", (before,))
+
+
+def existing_rules(db: Database, rule_ids: list[int], group_id: int | None) -> list[int]:
+    """Those of the ids that are rules of the node or of the group."""
+    if not rule_ids:
+        return []
+    rows = db.all(f"SELECT id FROM rules WHERE id IN ({','.join('?' * len(rule_ids))})"
+                  " AND (group_id IS NULL OR group_id IS ?)", (*rule_ids, group_id))
+    return sorted(int(row["id"]) for row in rows)

@@ -235,6 +235,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/statuses/{id}/reblog"): lambda w: w.send("POST", f"/api/v1/statuses/{w.ids['reply']}/reblog"),
     ("POST", "/api/v1/statuses/{id}/unreblog"): lambda w: w.send(
         "POST", f"/api/v1/statuses/{w.ids['reply']}/unreblog"),
+    ("POST", "/api/v1/reports"): lambda w: w.send("POST", "/api/v1/reports", {
+        "account_id": w.ids["bram"], "status_ids": [w.ids["reply"]], "comment": "Reclame", "category": "spam"}),
     ("GET", "/api/v1/notifications"): lambda w: w.get("/api/v1/notifications"),
     ("POST", "/api/v1/notifications/clear"): lambda w: w.send("POST", "/api/v1/notifications/clear"),
     ("GET", "/api/v1/notifications/{id}"): lambda w: w.get(f"/api/v1/notifications/{w.ids['notification']}"),

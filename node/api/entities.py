@@ -155,3 +155,21 @@ def notification(row: Record, account_entity: dict, status_entity: dict | None) 
         "account": account_entity,
         "status": status_entity,
     }
+
+
+def report(row: Record, category: str, target_account: dict, status_ids: Sequence[int],
+           rule_ids: Sequence[int]) -> dict:
+    """A Report as Mastodon answers POST /api/v1/reports (category already one of Mastodon's four)."""
+    return {
+        "id": str(row["id"]),
+        "action_taken": row["state"] != "open",
+        "action_taken_at": api_time(row["handled_at"]),
+        "category": category,
+        "comment": row["comment"],
+        "forwarded": row["forwarded_at"] is not None,
+        "created_at": api_time(row["created_at"]),
+        "status_ids": [str(i) for i in status_ids] or None,
+        "rule_ids": [str(i) for i in rule_ids] or None,
+        "collection_ids": [],
+        "target_account": target_account,
+    }

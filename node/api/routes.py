@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.api import accounts, images, instance, misc, notifications, oauth, search, statuses, timelines
+from node.api import accounts, images, instance, misc, notifications, oauth, reports, search, statuses, timelines
 from node.api.respond import Handler, endpoint
 
 GET, POST, PUT, DELETE, PATCH = ["GET"], ["POST"], ["PUT"], ["DELETE"], ["PATCH"]
@@ -38,6 +38,7 @@ TABLE: list[tuple[str, Handler, list[str]]] = [
     ("/api/v1/statuses/{id}/unfavourite", statuses.unfavourite, POST),
     ("/api/v1/statuses/{id}/reblog", statuses.reblog, POST),
     ("/api/v1/statuses/{id}/unreblog", statuses.unreblog, POST),
+    ("/api/v1/reports", reports.create, POST),
     ("/api/v1/notifications", notifications.index, GET),
     ("/api/v1/notifications/clear", notifications.clear, POST),
     ("/api/v1/notifications/{id}", notifications.show, GET),

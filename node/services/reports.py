@@ -76,6 +76,20 @@ def account_target(node: Node, username: str) -> Target:
                   account=account)
 
 
+def group_target(node: Node, group: Row) -> Target:
+    return Target("group", group["actor_uri"] or ids.group(node.config.base_url, group["slug"]), group=group)
+
+
+def check_rules(node: Node, target: Target, rule_ids: Sequence[str]) -> list[int]:
+    """Rule ids as given by a client: each a rule of the node or of the group the report is about."""
+    if len(rule_ids) > MAX_POSTS or not all(r.isdigit() and len(r) < 18 for r in rule_ids):
+        raise Invalid("error.report_rules", "rule_ids")
+    numbers = sorted({int(r) for r in rule_ids})
+    if reports.existing_rules(node.db, numbers, target.group_id) != numbers:
+        raise Invalid("error.report_rules", "rule_ids")
+    return numbers
+
+
 def _check(category: str, comment: str) -> str:
     if category not in CATEGORIES:
         raise Invalid("error.report_category", "category")
