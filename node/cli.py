@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node import __version__, cli_federation
+from node import __version__, cli_federation, cli_reports
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
 from node.services import accounts, groups, organisation
@@ -286,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="the new backup file")
     p.set_defaults(func=cmd_backup)
     cli_federation.add_parsers(sub, with_config, lambda args: _open(_config(args)))
+    moderation = sub.add_parser("moderation", help="reports and moderators' actions").add_subparsers(
+        dest="moderation_command", required=True, metavar="COMMAND")
+    cli_reports.add_parsers(moderation, with_config, lambda args: _open(_config(args)))
     return parser
 
 
