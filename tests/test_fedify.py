@@ -158,3 +158,21 @@ def test_both_sides_refuse_an_unsigned_activity(meent_and_peer: tuple[Node, Fedi
     assert peer.inbox() == []
     forged |= {"id": f"{peer.actor}/forged", "actor": peer.actor, "object": group}
     assert httpx.post(f"{group}/inbox", json=forged, headers=headers).status_code == 401
+
+
+def test_a_fedify_peer_reports_a_post_in_mastodons_shape(meent_and_peer: tuple[Node, FedifyPeer]) -> None:
+    """Fedify's Flag (object [account, post], reason in content), signed by Fedify, lands in the queue
+    marked with the peer's server."""
+    node, peer = meent_and_peer
+    node.cli("group", "add", "open-overheid", "--name", "Open Overheid")
+    node.cli("user", "add", "anne", "--password", "correct horse battery", "--display-name", "Anne")
+    node.browser("anne").submit("/groups/open-overheid/new", "/groups/open-overheid/topics",
+                                {"title": TOPIC, "body": "Koop goedkope horloges"})
+    anne = f"{node.url}/users/anne"
+    sent = peer.control("flag", account=anne, object=f"{node.url}/posts/1", content="Dit is spam", to=anne)
+    assert sent["flag"].startswith(peer.url)
+    lines = eventually(lambda: node.cli_output("moderation", "reports", "--open").splitlines(),
+                       what="the peer's report in the queue")
+    assert lines == [f"1\topen\t{node.url}/posts/1\tother: Dit is spam"]
+    page = node.browser("beheerder").get("/moderation/reports/1")
+    assert f"server 127.0.0.1:{peer.port}" in page and "Koop goedkope horloges" in page

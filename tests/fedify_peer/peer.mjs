@@ -10,6 +10,7 @@
 //   POST /control/like     {object, to}             -> {like}             Like an object, sent to actor `to`
 //   POST /control/reply    {inReplyTo, content, to} -> {note, create}     Create(Note) to `to` and Public
 //   POST /control/thread   {context}                -> {items: [id, ...]} read a thread's collection
+//   POST /control/flag     {account, object, content, to} -> {flag}       Flag [account, object] (Mastodon's shape) to `to`
 //   GET  /control/inbox                             -> [activity, ...]    what arrived, as JSON-LD
 // It prints "listening <url>" on stdout once it serves. Loopback only; for tests only.
 
@@ -18,7 +19,7 @@ import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
 import {
-  Activity, Collection, Create, Endpoints, Follow, Like, Note, Person, PUBLIC_COLLECTION, Undo,
+  Activity, Collection, Create, Endpoints, Flag, Follow, Like, Note, Person, PUBLIC_COLLECTION, Undo,
 } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
 import { configure, getConsoleSink } from "@logtape/logtape";
@@ -155,6 +156,15 @@ async function thread(ctx, { context }) {
   return { items };
 }
 
+// A report as Mastodon sends one: object [the account, its posts], the reason in content.
+async function flag(ctx, { account, object, content, to }) {
+  const activity = new Flag({
+    id: activityId(), actor: ctx.getActorUri(ME), objects: [new URL(account), new URL(object)], content,
+  });
+  await ctx.sendActivity({ identifier: ME }, await actorOf(ctx, to), activity);
+  return { flag: activity.id.href };
+}
+
 class ControlError extends Error {
   constructor(status, message) {
     super(message);
@@ -169,6 +179,7 @@ const CONTROL = {
   "POST /control/like": [like, ["object", "to"]],
   "POST /control/reply": [reply, ["inReplyTo", "content", "to"]],
   "POST /control/thread": [thread, ["context"]],
+  "POST /control/flag": [flag, ["account", "object", "content", "to"]],
 };
 
 async function control(request) {
