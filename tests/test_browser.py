@@ -341,3 +341,69 @@ def _seed_federation_trouble(node: LiveNode) -> None:
     finally:
         db.close()
 
+
+
+def test_reports_and_the_moderation_queue_are_accessible(browser: Browser, node: LiveNode) -> None:
+    """The report form (as a visitor, with an error, and as a member), the queue and a report page:
+    no serious or critical axe violation, and a report is made with the keyboard alone."""
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            _report_pages(page, scanner)
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()
+
+
+def _report_pages(page: Page, scanner: Scanner) -> None:
+    log_in(page, "anne")
+    page.goto(GROUP + "/new")
+    page.get_by_label("Titel").fill(TOPIC_TITLE)
+    body_field(page).fill("Koop nu goedkope horloges")
+    submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+    topic_path, topic_id = path_of(page), number(TOPIC_URL, page.url)
+    log_out(page)
+
+    # A visitor, with the keyboard only: the link under the post, a category, the text, an e-mail address.
+    page.goto(topic_path)
+    page.locator(f"#post-{topic_id}").get_by_role("link", name=re.compile("Meld een probleem")).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/posts/{topic_id}/report$"))
+    scanner.scan("report form, visitor")
+    page.evaluate("document.querySelectorAll('[required]').forEach(el => el.removeAttribute('required'))")
+    submit(page, page.get_by_role("button", name="Melding versturen"), re.compile(r"/report$"), status=422)
+    assert page.get_by_role("alert").is_visible()
+    scanner.scan("report form with errors")
+    page.get_by_label("Spam of reclame").focus()
+    page.keyboard.press("Space")
+    assert page.get_by_label("Spam of reclame").is_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.type("Reclame voor horloges")
+    page.keyboard.press("Tab")
+    page.keyboard.type("bezoeker@example.nl")
+    with page.expect_navigation(url=TOPIC_URL):
+        page.keyboard.press("Enter")
+    assert page.get_by_role("status").inner_text().startswith("Dank u")
+    scanner.scan("topic page after a report")
+
+    log_in(page, "anne")
+    scanner.visit("/users/beheerder/report", "report form, member, profile")
+    assert page.get_by_label("Uw e-mailadres").count() == 0
+    log_out(page)
+
+    log_in(page, "beheerder")
+    scanner.visit("/moderation", "moderation queue")
+    assert page.get_by_role("main").get_by_text("Reclame voor horloges").is_visible()
+    page.get_by_role("link", name="#1").click()
+    page.wait_for_url(re.compile(r"/moderation/reports/1$"))
+    scanner.scan("report page")
+    assert page.get_by_text("bezoeker@example.nl").is_visible()
+    page.get_by_label("Notitie", exact=True).fill("Bekeken")
+    submit(page, page.get_by_role("button", name="Notitie toevoegen"), re.compile(r"/moderation/reports/1$"))
+    submit(page, page.get_by_role("button", name="Afgehandeld"), re.compile(r"/moderation/reports/1$"))
+    scanner.scan("report page, resolved, with a note")
+    scanner.visit("/moderation?state=resolved", "moderation queue, resolved")
+    scanner.visit("/moderation?state=dismissed&lang=en", "moderation queue, empty, in English")
