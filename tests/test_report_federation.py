@@ -19,6 +19,7 @@ from federation import reading
 from node.services import groups, posts
 from node.services import reports as report_service
 from storage import accounts, reports
+from storage import groups as group_store
 from tests.federation_helpers import Node, eventually, running_nodes
 from tests.helpers import PASSWORD, Site, make_site
 from tests.remote_actors import RemoteServer, signed_post
@@ -164,3 +165,37 @@ def test_a_report_on_b_forwarded_by_its_moderator_reaches_a_without_the_reporter
         page = admin_a.get(f"/moderation/reports/{report_id}")
         assert f"server {b.domain}" in page and "bram" not in page
     assert "Koop nu goedkope horloges" in admin_a.get("/moderation/reports/1")
+
+
+def test_a_report_in_our_group_goes_to_its_moderators_elsewhere_as_the_groups_announce(
+        site: Site, remote: RemoteServer) -> None:
+    eve = remote.add_person("eve")
+    group = f"{BASE}/groups/open-overheid"
+    follow = {"@context": AS, "id": f"{eve}/follows/1", "type": "Follow", "actor": eve, "object": group}
+    assert send(site, follow, eve, remote.keys[eve]) == 202
+    assert processed(site, follow["id"])["state"] == "done"
+    db = site.node.db
+    eve_row = accounts.by_actor_uri(db, eve)
+    group_store.add_moderator(db, group_store.by_slug(db, "open-overheid")["id"], eve_row["id"], None,
+                              site.node.now())  # a moderator of our group on another server
+    site.member("bram")
+    site.login("bram")
+    path = "/posts/1/report"
+    assert site.post(path, {"category": "spam", "comment": "reclame"}, site.csrf(path)).status_code == 303
+    site.logout()
+    site.member("beheer", role="admin")
+    site.login("beheer")
+    page = "/moderation/reports/1"
+    assert "Doorsturen" in site.client.get(page).text
+    assert site.post(f"{page}/forward", {}, site.csrf(page)).status_code == 303
+    assert site.post(f"{page}/forward", {}, site.csrf(page)).status_code == 409  # once
+    [row] = db.all("SELECT body FROM activities WHERE type = 'Announce' AND body LIKE '%Flag%'")
+    announce = orjson.loads(row["body"])
+    assert (announce["actor"], announce["to"], announce["object"]["type"], announce["object"]["actor"],
+            announce["object"]["object"], announce["object"]["content"]) == (
+        group, [eve], "Flag", f"{BASE}/organisation", [f"{BASE}/users/anne", f"{BASE}/posts/1"], "reclame")
+    assert "bram" not in row["body"]
+    assert [d["inbox"] for d in db.all("SELECT inbox FROM deliveries WHERE activity_uri = ?", (announce["id"],))] == [
+        f"{remote.origin}/inbox"]
+    assert reports.by_id(db, 1)["forwarded_to"] == f"127.0.0.1:{remote.port}"
+    assert [r["action"] for r in db.all("SELECT action FROM audit_log")] == ["report_forward"]

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from federation import audience, ids, reading, vocab
 from federation.outcomes import Final
@@ -130,11 +131,11 @@ def file(node: Node, reporter: Row | None, target: Target, category: str, commen
             "rule_ids": ",".join(str(i) for i in rule_ids), "post_ids": ",".join(str(i) for i in post_ids),
         })
         assert report_id is not None
-        if forward and _remote(node, get_row(node, report_id)):
+        if forward:
             try:
                 _forward(node, reporter, get_row(node, report_id), address)
-            except Conflict:
-                pass  # no inbox known for its server: the report stays here, for our moderators to forward
+            except (Conflict, Invalid):
+                pass  # ours, or no inbox known for its server: the report stays here for our moderators
     return get_row(node, report_id)
 
 
@@ -226,55 +227,74 @@ def dismiss(node: Node, account: Row | None, report_id: int, address: str = "") 
     return _handle(node, account, report_id, "dismissed", address)
 
 
-# Forwarding to the origin of remote content
+# Forwarding to the origin of remote content, and to our groups' moderators elsewhere
 
-def _remote(node: Node, report: Row) -> bool:
-    """Is what the report is about another server's (so that server's moderators should know)?"""
-    if report["post_id"] is not None:
-        post = posts.by_id(node.db, report["post_id"])
-        return post is not None and bool(post["uri"])
-    if report["target_kind"] == "group":
-        return bool(report["group_domain"])
-    return bool(report["account_domain"])
+Send = tuple[dict[str, Any], list[str]]
+
+
+def _sends(node: Node, report: Row) -> list[Send]:
+    """What forwarding the report sends, each activity with the actors it goes to. All from our
+    organisation's actor (never the reporter's): to a remote group a Flag in Lemmy's form, to another
+    server's author or account a Flag in Mastodon's form; and when the report is about one of our
+    groups that has moderators on other servers, the group's Announce of a Flag to just those."""
+    base = node.config.base_url
+    organisation = ids.organisation(base)
+    text = report["comment"] or report["category"]
+    post = posts.by_id(node.db, report["post_id"]) if report["post_id"] is not None else None
+    sends: list[Send] = []
+    if post is not None and post["uri"]:
+        if post["group_domain"] and post["group_uri"]:
+            group = str(post["group_uri"])
+            sends.append((vocab.flag(outbound.new_activity_id(node), organisation, [str(post["uri"])], text,
+                                     to=[group], lemmy=True), [group]))
+        else:
+            author = str(post["author_uri"])
+            sends.append((vocab.flag(outbound.new_activity_id(node), organisation,
+                                     [author, *_post_uris(node, report)], text), [author]))
+    elif post is None and report["target_kind"] == "account" and report["account_domain"]:
+        sends.append((vocab.flag(outbound.new_activity_id(node), organisation, [report["account_uri"]], text),
+                      [report["account_uri"]]))
+    elif post is None and report["target_kind"] == "group" and report["group_domain"]:
+        sends.append((vocab.flag(outbound.new_activity_id(node), organisation, [report["group_uri"]], text),
+                      [report["group_uri"]]))
+    if report["group_id"] is not None and not report["group_domain"]:
+        moderators = [str(m["actor_uri"]) for m in groups.moderators(node.db, report["group_id"]) if m["domain"]]
+        if moderators:
+            objects = [vocab.author_uri(base, post), vocab.post_uri(base, post)] if post is not None else [
+                report["target_url"]]
+            flag = vocab.flag(outbound.new_activity_id(node), organisation, objects, text, to=moderators)
+            group_uri = ids.group(base, report["group_slug"])
+            sends.append((vocab.activity("Announce", outbound.new_activity_id(node), group_uri,
+                                         vocab.strip_context(flag), to=moderators), moderators))
+    return sends
 
 
 def may_forward(node: Node, report: Row) -> bool:
-    return report["forwarded_at"] is None and _remote(node, report)
+    return report["forwarded_at"] is None and bool(_sends(node, report))
 
 
 def forward(node: Node, account: Row | None, report_id: int, address: str = "") -> Row:
     report = get(node, account, report_id) if account is not None else get_row(node, report_id)
     if report["forwarded_at"] is not None:
         raise Conflict("error.report_forwarded")
-    if not _remote(node, report):
-        raise Invalid("error.report_not_remote")
     with node.db.transaction():
         _forward(node, account, report, address)
     return get_row(node, report["id"])
 
 
 def _forward(node: Node, actor: Row | None, report: Row, address: str) -> None:
-    """A Flag from our organisation's actor (never the reporter's): to a remote group in Lemmy's form,
-    else to the author's (or account's) server in Mastodon's form."""
-    base = node.config.base_url
-    organisation = ids.organisation(base)
-    text = report["comment"] or report["category"]
-    activity_id = outbound.new_activity_id(node)
-    post = posts.by_id(node.db, report["post_id"]) if report["post_id"] is not None else None
-    if post is not None and post["group_domain"] and post["group_uri"]:
-        recipient = str(post["group_uri"])
-        flag = vocab.flag(activity_id, organisation, [str(post["uri"])], text, to=[recipient], lemmy=True)
-    elif post is not None:
-        recipient = str(post["author_uri"])
-        flag = vocab.flag(activity_id, organisation, [recipient, *_post_uris(node, report)], text)
-    else:
-        recipient = str(report["account_uri"] if report["target_kind"] == "account" else report["group_uri"])
-        flag = vocab.flag(activity_id, organisation, [recipient], text)
-    if not outbound.forward_report(node, flag, [recipient]):
+    sends = _sends(node, report)
+    if not sends:
+        raise Invalid("error.report_not_remote")
+    domains = []
+    for activity, recipients in sends:
+        domains += [audience.domain_of(inbox) for inbox in outbound.forward_report(node, activity, recipients)]
+    if not domains:
         raise Conflict("error.report_no_inbox")
-    reports.set_forwarded(node.db, report["id"], audience.domain_of(recipient), node.now())
-    audit.record(node, actor, "report_forward", report["target_url"],
-                 f"report {report['id']} to {audience.domain_of(recipient)}", address)
+    forwarded_to = ", ".join(dict.fromkeys(domains))
+    reports.set_forwarded(node.db, report["id"], forwarded_to, node.now())
+    audit.record(node, actor, "report_forward", report["target_url"], f"report {report['id']} to {forwarded_to}",
+                 address)
 
 
 def _post_uris(node: Node, report: Row) -> list[str]:
