@@ -199,3 +199,42 @@ def test_a_report_in_our_group_goes_to_its_moderators_elsewhere_as_the_groups_an
         f"{remote.origin}/inbox"]
     assert reports.by_id(db, 1)["forwarded_to"] == f"127.0.0.1:{remote.port}"
     assert [r["action"] for r in db.all("SELECT action FROM audit_log")] == ["report_forward"]
+
+
+def test_a_remote_groups_announce_of_a_flag_reaches_our_member_who_moderates_it(
+        site: Site, remote: RemoteServer) -> None:
+    """The other direction: a group elsewhere passes a report on to the servers of its moderators; here
+    it lands in the queue of our member who moderates that group (and nobody else's)."""
+    eve = remote.add_person("eve")
+    group_uri = remote.add_person("g")
+    remote.documents["/users/g"]["type"] = "Group"
+    stranger = remote.add_person("h")
+    remote.documents["/users/h"]["type"] = "Group"
+    note = {"id": f"{remote.origin}/notes/1", "type": "Note", "attributedTo": eve, "content": "<p>Koop horloges</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [group_uri], "audience": group_uri,
+            "published": "2026-03-02T09:30:00Z"}
+    ingest = site.node.runtime().federated.ingest
+    group = site.client.portal.call(ingest.remote_group, group_uri)  # type: ignore[union-attr]
+    copy = site.client.portal.call(ingest.post, note, group)  # type: ignore[union-attr]
+    db = site.node.db
+    site.member("mod")
+    group_store.add_moderator(db, group["id"], accounts.by_username(db, "mod")["id"], None, site.node.now())
+
+    def announce(announcer: str, token: str) -> dict[str, Any]:
+        flag = mastodon_flag("https://reporter.example/actor", [eve, note["id"]], "reclame", token)
+        return {"@context": AS, "id": f"{announcer}/announces/{token}", "type": "Announce", "actor": announcer,
+                "object": flag, "to": [f"{remote.origin}/users/mod"]}
+
+    passed_on, unknown = announce(group_uri, "1"), announce(stranger, "2")
+    assert send(site, passed_on, group_uri, remote.keys[group_uri]) == 202
+    assert processed(site, passed_on["id"])["state"] == "done"
+    site.client.portal.call(ingest.remote_group, stranger)  # type: ignore[union-attr]
+    assert send(site, unknown, stranger, remote.keys[stranger]) == 202
+    refused = processed(site, unknown["id"])
+    assert refused["state"] == "refused" and "nothing on this server" in refused["error"]
+    [row] = reports.listing(db, state="open", group_ids=None)
+    assert (row["post_id"], row["group_id"], row["origin_domain"], row["comment"]) == (
+        copy["id"], group["id"], "reporter.example", "reclame")
+    site.login("mod")
+    assert "reclame" in site.client.get("/moderation").text
+    assert site.client.get(f"/moderation/reports/{row['id']}").status_code == 200

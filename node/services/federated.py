@@ -218,6 +218,9 @@ class Federated:
         inner = activity.get("object")
         if isinstance(inner, str) and reading.origin(inner) == reading.origin(announcer):
             inner = await self.fetcher.get_json(inner)
+        if isinstance(inner, Mapping) and reading.kind(inner) == "Flag" and group is not None:
+            reports.receive_flag(self.node, reading.read_flag(inner), via_group=group)  # to its moderators here
+            return
         if isinstance(inner, Mapping) and reading.kind(inner) in WRAPPED:
             await self._announced_activity(dict(inner), group, announcer)
             return

@@ -305,15 +305,20 @@ def _post_uris(node: Node, report: Row) -> list[str]:
 
 # Reports from other servers
 
-def receive_flag(node: Node, flag: reading.RemoteFlag) -> Row | None:
+def receive_flag(node: Node, flag: reading.RemoteFlag, via_group: Row | None = None) -> Row | None:
     """A Flag about our content (a post of ours or in one of our groups, one of our members, one of our
     groups) lands in the queue marked with the reporting server; one about anything else is refused.
+    via_group: a remote group passed the Flag on (Announce) to the servers of its moderators; it counts
+    when one of our members moderates that group and it is about a post in it.
     None when this Flag was received before."""
     if not flag.id or not flag.actor:
         raise Final("a report needs an id and an actor")
     if reports.by_flag_uri(node.db, flag.id) is not None:
         return None
-    target, extra = _our_target(node, flag.objects)
+    if via_group is None:
+        target, extra = _our_target(node, flag.objects)
+    else:
+        target, extra = _in_group_we_moderate(node, via_group, flag.objects)
     if target is None:
         raise Final("the report is about nothing on this server")
     comment = plain_text(flag.text_html)[:REMOTE_TEXT_MAX]
@@ -325,6 +330,16 @@ def receive_flag(node: Node, flag: reading.RemoteFlag) -> Row | None:
             "post_ids": ",".join(str(i) for i in post_ids[:MAX_POSTS]),
         })
     return get_row(node, report_id) if report_id is not None else None
+
+
+def _in_group_we_moderate(node: Node, group: Row, uris: Sequence[str]) -> tuple[Target | None, list[Row]]:
+    if not group["domain"] or not any(not m["domain"] for m in groups.moderators(node.db, group["id"])):
+        return None, []
+    found = [post for uri in uris
+             if (post := posts.by_uri(node.db, uri)) is not None and post["group_id"] == group["id"]]
+    if not found:
+        return None, []
+    return Target("post", str(found[0]["uri"]), post=found[0]), found[1:]
 
 
 def _our_target(node: Node, uris: Sequence[str]) -> tuple[Target | None, list[Row]]:
