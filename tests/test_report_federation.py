@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from federation import reading
+from federation.outcomes import Final
 from node.services import groups, posts
 from node.services import reports as report_service
 from storage import accounts, reports
@@ -111,8 +112,12 @@ def test_what_a_flag_makes_us_read_is_bounded(site: Site, remote: RemoteServer) 
     assert row is not None and len(row["comment"]) == report_service.REMOTE_TEXT_MAX
     assert len(reading.read_flag(flag).objects) == reading.MAX_FLAG_OBJECTS
     late = mastodon_flag(instance, many[1:reading.MAX_FLAG_OBJECTS + 1] + [f"{BASE}/posts/1"], "laat", "late")
-    with pytest.raises(Exception, match="nothing on this server"):  # past the bound: not read at all
+    with pytest.raises(Final, match="nothing on this server"):  # past the bound: not read at all
         report_service.receive_flag(site.node, reading.read_flag(late))
+    huge_id = mastodon_flag(instance, [f"{BASE}/posts/1"], "lang", "x" * 3000)
+    with pytest.raises(Final, match="sane length"):
+        report_service.receive_flag(site.node, reading.read_flag(huge_id))
+    assert len(reports.listing(site.node.db, state=None, group_ids=None)) == 1
 
 
 @pytest.fixture

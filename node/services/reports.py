@@ -311,8 +311,8 @@ def receive_flag(node: Node, flag: reading.RemoteFlag, via_group: Row | None = N
     via_group: a remote group passed the Flag on (Announce) to the servers of its moderators; it counts
     when one of our members moderates that group and it is about a post in it.
     None when this Flag was received before."""
-    if not flag.id or not flag.actor:
-        raise Final("a report needs an id and an actor")
+    if not flag.id or not flag.actor or len(flag.id) > reading.MAX_URL:
+        raise Final("a report needs an id (a URL of sane length) and an actor")
     if reports.by_flag_uri(node.db, flag.id) is not None:
         return None
     if via_group is None:
