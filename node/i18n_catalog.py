@@ -94,7 +94,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "moderation.remove_reason": {"nl": "Reden voor verwijderen", "en": "Reason for removal"},
     "moderation.remove": {"nl": "Dit bericht verwijderen", "en": "Remove this post"},
     "moderation.actions": {"nl": "Afhandelen", "en": "Handle"},
-    "moderation.resolve": {"nl": "Afgehandeld", "en": "Resolve"},
+    "moderation.resolve": {"nl": "Markeren als afgehandeld", "en": "Mark as resolved"},
     "moderation.dismiss": {"nl": "Afwijzen", "en": "Dismiss"},
     "moderation.forward": {"nl": "Doorsturen naar de server van herkomst", "en": "Forward to the origin server"},
     "moderation.forward_hint": {

@@ -403,7 +403,7 @@ def _report_pages(page: Page, scanner: Scanner) -> None:
     assert page.get_by_text("bezoeker@example.nl").is_visible()
     page.get_by_label("Notitie", exact=True).fill("Bekeken")
     submit(page, page.get_by_role("button", name="Notitie toevoegen"), re.compile(r"/moderation/reports/1$"))
-    submit(page, page.get_by_role("button", name="Afgehandeld"), re.compile(r"/moderation/reports/1$"))
+    submit(page, page.get_by_role("button", name="Markeren als afgehandeld"), re.compile(r"/moderation/reports/1$"))
     scanner.scan("report page, resolved, with a note")
     scanner.visit("/moderation?state=resolved", "moderation queue, resolved")
     scanner.visit("/moderation?state=dismissed&lang=en", "moderation queue, empty, in English")
