@@ -359,9 +359,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "Dit onderwerp is gesloten door een moderator: er kunnen geen reacties meer bij.",
         "en": "This topic was locked by a moderator: no more replies can be added.",
     },
-    "notifications.group_ban": {
-        "nl": "{name} (moderator) heeft u uitgesloten van een groep op een andere server",
-        "en": "{name} (moderator) banned you from a group on another server",
+    "group.banned": {
+        "nl": "U bent uitgesloten van deze groep: u kunt er niet schrijven. Reden: {reason}",
+        "en": "You are banned from this group: you cannot post in it. Reason: {reason}",
+    },
+    "group.banned_until": {
+        "nl": "U bent tot {until} (UTC) uitgesloten van deze groep: u kunt er niet schrijven. Reden: {reason}",
+        "en": "You are banned from this group until {until} (UTC): you cannot post in it. Reason: {reason}",
     },
     # errors
     "error.title": {"nl": "Er ging iets mis", "en": "Something went wrong"},

@@ -33,7 +33,7 @@ from node import markup
 from node.services import audit, outbound
 from node.services import groups as group_service
 from node.services.ingest import Ingest
-from storage import accounts, activities, groups, notifications, posts
+from storage import accounts, activities, groups, posts
 from storage.db import Row
 
 MODERATORS_PAGES = 3  # pages of a remote moderators collection we read at most
@@ -289,9 +289,7 @@ class RemoteModeration:
         if existing is not None and (existing["reason"], existing["expires_at"]) == (found.reason, expires):
             return False
         groups.ban(db, group["id"], banned["id"], reason=found.reason, banned_by=moderator["id"] if moderator else None,
-                   now=now, expires_at=expires)
-        if banned["domain"] is None and moderator is not None:  # our member is told
-            notifications.add(db, banned["id"], "group_ban", None, moderator["id"], now)
+                   now=now, expires_at=expires)  # a member of ours sees it on the group's page and when posting
         return True
 
 
