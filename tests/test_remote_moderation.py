@@ -246,6 +246,39 @@ def test_the_group_adds_and_removes_its_moderators(world: World) -> None:
     assert world.home.gets.count("/c/forum/moderators") == 1  # an unknown moderator: the list was asked again
 
 
+def test_a_listed_moderator_adds_one_as_lemmy_does_announced_by_the_group(world: World) -> None:
+    mo, sam = f"{world.other.origin}/users/mo", f"{world.other.origin}/users/sam"
+    add = activity("Add", mo, sam, target=f"{world.group}/moderators")
+    assert world.outcome(announced(world.group, add)) == ("done", "")
+    group = world.copy_of_group(world.group)
+    assert {row["actor_uri"] for row in groups.moderators(world.site.node.db, group["id"])} == {mo, sam}
+    before = snapshot(world.site)
+    by_sam = activity("Remove", sam, mo, target=f"{world.group}/moderators")
+    assert world.outcome(announced(world.second, by_sam))[0] == "refused"  # not announced by forum
+    assert snapshot(world.site) == before
+
+
+def test_our_members_post_in_a_remote_group_is_removed_by_its_moderator(world: World) -> None:
+    assert world.site.post(f"/posts/{world.topic['id']}/reply", {"body": "Mijn bijdrage"}).status_code == 303
+    mine = posts.thread(world.site.node.db, world.topic["id"])[-1]
+    assert mine["uri"] is None
+    mo = f"{world.other.origin}/users/mo"
+    delete = removal(mo, f"{BASE}/posts/{mine['id']}", world.group, "Buiten het onderwerp")
+    assert world.outcome(announced(world.group, delete)) == ("done", "")
+    assert world.post(mine["id"])["removed_reason"] == "Buiten het onderwerp"
+
+
+def test_an_unknown_add_or_remove_is_no_moderation(world: World) -> None:
+    """Pinning (Add/Remove on a featured collection) and a person's own Block are someone else's business."""
+    mo = f"{world.other.origin}/users/mo"
+    before = snapshot(world.site)
+    assert world.outcome(announced(world.group, activity("Add", mo, world.topic["uri"],
+                                                         target=f"{world.group}/featured"))) == ("done", "")
+    assert world.outcome(activity("Remove", mo, world.topic["uri"], target=f"{mo}/featured")) == ("done", "")
+    assert world.outcome(activity("Block", mo, ANNE)) == ("done", "")
+    assert snapshot(world.site) == before
+
+
 # One of our groups, and a remote moderator it lists
 
 @pytest.fixture
@@ -357,7 +390,7 @@ def test_moderation_that_does_not_count_is_refused_and_changes_nothing(world: Wo
         sent, reason = announced(world.group, forged), "id is not on its actor's server"
     else:
         sent = activity("Remove", sam, mo, target=f"{world.group}/moderators")
-        reason = "only the group itself changes its moderators"
+        reason = "counts only when the group announces it"
     before = snapshot(world.site)
     state, why = world.outcome(sent, signer)
     assert state == "refused" and reason in why

@@ -237,8 +237,11 @@ class RemoteModeration:
                 groups.add_moderator(self.node.db, group["id"], account_id, None, self.node.now())
 
     async def _change_moderators(self, found: wire.Claim, group: Row, announcer: str | None) -> None:
-        if group["domain"] is None or found.actor != group["actor_uri"] or announcer not in (None, group["actor_uri"]):
+        """Sent by the group itself (ours, Mbin), or by one of its moderators and announced by the group
+        (Lemmy): the same rule as every other action about the group."""
+        if group["domain"] is None:
             raise Final("only the group itself changes its moderators")
+        await self._authority(found, group, announcer)
         account = await self._account(found.object)
         db, adding = self.node.db, found.action == wire.ADD_MODERATOR
         with db.transaction():
