@@ -279,6 +279,21 @@ def test_an_unknown_add_or_remove_is_no_moderation(world: World) -> None:
     assert snapshot(world.site) == before
 
 
+def test_the_moderators_list_is_read_from_its_pages_and_not_again_at_once(world: World) -> None:
+    mo, sam = f"{world.other.origin}/users/mo", f"{world.other.origin}/users/sam"
+    listing = f"{world.group}/moderators"
+    world.home.documents["/c/forum/moderators"] = {"id": listing, "type": "OrderedCollection", "totalItems": 1,
+                                                   "first": f"{listing}?page=1"}
+    world.home.documents["/c/forum/moderators?page=1"] = {"id": f"{listing}?page=1", "type": "OrderedCollectionPage",
+                                                          "partOf": listing, "orderedItems": [mo]}
+    first, second = (announced(world.group, removal(sam, world.reply["uri"], world.group)) for _ in range(2))
+    assert world.outcome(first) == ("refused", "not a moderator of this group")
+    assert world.outcome(second) == ("refused", "not a moderator of this group")
+    assert world.home.gets.count("/c/forum/moderators") == 1  # the second claim within minutes: not asked again
+    assert world.outcome(announced(world.group, removal(mo, world.reply["uri"], world.group))) == ("done", "")
+    assert world.home.gets.count("/c/forum/moderators?page=1") == 1
+
+
 # One of our groups, and a remote moderator it lists
 
 @pytest.fixture
@@ -313,6 +328,17 @@ def test_a_remote_moderator_our_group_lists_is_honoured_and_passed_on(ours: tupl
                  and body["object"]["id"] == delete["id"]]
     assert [inbox for _, inbox in announces] == [f"{world.other.origin}/inbox"]  # its follower is told
     assert announces[0][0]["object"] == {key: value for key, value in delete.items() if key != "@context"}
+
+
+def test_our_remote_moderator_removes_a_whole_topic_by_its_context(ours: tuple[World, Row, Row]) -> None:
+    world, group, topic = ours
+    rita = f"{world.other.origin}/users/rita"
+    remove = activity("Remove", rita, f"{BASE}/posts/{topic['id']}/context", target=f"{BASE}/groups/open-overheid",
+                      summary="Dubbel")
+    assert world.outcome(remove) == ("done", "")
+    assert world.post(topic["id"])["removed_reason"] == "Dubbel"
+    assert [(row["action"], row["target_url"]) for row in log_entries(world.site)] == [
+        ("remove", f"{BASE}/posts/{topic['id']}")]
 
 
 def test_a_ban_and_a_lock_by_our_remote_moderator_hold_against_incoming_posts(ours: tuple[World, Row, Row]) -> None:

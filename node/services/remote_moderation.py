@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from federation import ids, reading
+from federation import ids, reading, vocab
 from federation import reading_moderation as wire
 from federation.actors import ActorUnavailable, RemoteActors, iso
 from federation.fetch import Fetcher, FetchError
@@ -275,7 +275,7 @@ class RemoteModeration:
                 return
             if not changed:
                 return  # applied before: nothing is logged or passed on twice
-            target_url = reading.id_of(found.object) or ""
+            target_url = vocab.post_uri(self.base, post) if post is not None else found.object
             audit.publish(self.node, moderator, action=_ACTIONS[found.action], target_url=target_url,
                           target_label=_label(banned) if banned is not None else _post_label(post),
                           reason=found.reason, group_id=group["id"], role=audit.ROLE_REMOTE,
