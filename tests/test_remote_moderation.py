@@ -374,6 +374,25 @@ def test_an_unlisted_remote_actor_is_refused_for_our_group(ours: tuple[World, Ro
     assert snapshot(world.site) == before
 
 
+def test_our_remote_moderator_of_one_group_does_not_moderate_another(ours: tuple[World, Row, Row]) -> None:
+    world, group, topic = ours
+    site, rita = world.site, f"{world.other.origin}/users/rita"
+    site.group("zorg", "Zorg")
+    other_group = groups.local_by_slug(site.node.db, "zorg")
+    anne = accounts.local_by_username(site.node.db, "anne")
+    assert other_group is not None and anne is not None
+    elsewhere = post_service.start_topic(site.node, anne, other_group, "Over zorg", "Een vraag")
+    before = snapshot(site)
+    assert world.outcome(removal(rita, f"{BASE}/posts/{elsewhere['id']}", f"{BASE}/groups/open-overheid")) == (
+        "refused", "not a moderator of this group")  # its audience names her group: the post's own group counts
+    assert world.outcome(activity("Block", rita, ANNE, target=f"{BASE}/groups/zorg")) == (
+        "refused", "not a moderator of this group")
+    assert world.outcome(activity("Remove", rita, f"{BASE}/posts/{elsewhere['id']}/context",
+                                  target=f"{BASE}/groups/open-overheid")) == (
+        "refused", f"that topic is not in the group {BASE}/groups/open-overheid")
+    assert snapshot(site) == before
+
+
 def test_a_banned_account_does_not_moderate(ours: tuple[World, Row, Row]) -> None:
     world, group, topic = ours
     rita, sam = f"{world.other.origin}/users/rita", f"{world.other.origin}/users/sam"
