@@ -192,7 +192,10 @@ def test_a_ban_stops_our_member_posting_into_that_group_until_it_is_undone(world
     refused = world.site.post(f"/posts/{world.topic['id']}/reply", {"body": "Toch nog even"})
     assert refused.status_code == 403
     assert "U bent uitgesloten van de groep Forum" in refused.text and "Herhaald schelden" in refused.text
+    opening = world.site.post(f"{urls.group(group['slug'])}/topics", {"title": "Nieuw", "body": "Toch"})
+    assert opening.status_code == 403 and "U bent uitgesloten van de groep Forum" in opening.text
     assert len(posts.thread(db, world.topic["id"])) == 2  # nothing written
+    assert db.scalar("SELECT count(*) FROM posts WHERE uri IS NULL") == 0
     undo = activity("Undo", mo, {key: value for key, value in block.items() if key != "@context"})
     assert world.outcome(announced(world.group, undo)) == ("done", "")
     assert groups.active_ban(db, group["id"], anne["id"], world.site.node.now()) is None
