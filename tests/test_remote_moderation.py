@@ -297,6 +297,17 @@ def test_the_moderators_list_is_read_from_its_pages_and_not_again_at_once(world:
     assert world.home.gets.count("/c/forum/moderators?page=1") == 1
 
 
+def test_a_long_moderators_list_fetches_few_new_accounts_and_the_others_when_they_act(world: World) -> None:
+    many = [world.other.add_person(f"m{n}") for n in range(1, 8)]
+    world.home.documents["/c/forum/moderators"]["orderedItems"] = many  # type: ignore[index]
+    delete = removal(many[-1], world.reply["uri"], world.group)
+    assert world.outcome(announced(world.group, delete)) == ("done", "")
+    fetched = [uri for uri in many if f"/users/{uri.rsplit('/', 1)[1]}" in world.other.gets]
+    assert fetched == many[:5] + [many[-1]]  # five new ones when the list was read, then the one who acted
+    group = world.copy_of_group(world.group)
+    assert {row["actor_uri"] for row in groups.moderators(world.site.node.db, group["id"])} == set(fetched)
+
+
 # One of our groups, and a remote moderator it lists
 
 @pytest.fixture

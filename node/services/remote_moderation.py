@@ -39,6 +39,7 @@ from storage.db import Row
 MODERATORS_PAGES = 3  # pages of a remote moderators collection we read at most
 MODERATORS_MAX = 50  # moderators of one remote group we keep at most
 REFRESH_SECONDS = 300.0  # a remote group's moderators are fetched again at most this often
+NEW_PER_READ = 5  # accounts new to us fetched when the list is read; the others when they act
 NOT_A_MODERATOR = "not a moderator of this group"
 Activity = Mapping[str, Any]
 
@@ -59,7 +60,7 @@ class RemoteModeration:
         self.actors = actors
         self.fetcher = fetcher
         self.clock = clock
-        self._refreshed: dict[int, float] = {}  # group id -> when its moderators were last fetched
+        self._lists: dict[int, tuple[float, set[str]]] = {}  # group id -> (when read, the actor ids it listed)
 
     @property
     def base(self) -> str:
@@ -162,18 +163,24 @@ class RemoteModeration:
         account = self._known_account(actor)
         if account is not None and groups.is_moderator(self.node.db, group["id"], account["id"]):
             return True
-        last = self._refreshed.get(group["id"])
-        if last is not None and self.clock() - last < REFRESH_SECONDS:
+        read = self._lists.get(group["id"])
+        if read is None or self.clock() - read[0] >= REFRESH_SECONDS:
+            await self.refresh_moderators(group)
+            read = self._lists[group["id"]]
+        if actor not in read[1]:
             return False
-        await self.refresh_moderators(group)
-        account = self._known_account(actor)
-        return account is not None and groups.is_moderator(self.node.db, group["id"], account["id"])
+        account = await self._account(actor)  # listed, but not fetched when the list was read
+        groups.add_moderator(self.node.db, group["id"], account["id"], None, self.node.now())
+        return True
 
     def _known_account(self, uri: str) -> Row | None:
         parsed = ids.parse_actor(self.base, uri)
         if parsed is not None:
             return accounts.local_by_username(self.node.db, parsed[1]) if parsed[0] == "member" else None
         return accounts.by_actor_uri(self.node.db, uri)
+
+    def _uri_of(self, account: Row) -> str:
+        return str(account["actor_uri"] or ids.member(self.base, account["username"]))
 
     async def _account(self, uri: str) -> Row:
         """Our member, or the row of a remote account (fetched when new)."""
@@ -201,8 +208,9 @@ class RemoteModeration:
         return group
 
     async def refresh_moderators(self, group: Row) -> None:
-        """Read the group's moderators collection (bounded) into group_moderators."""
-        self._refreshed[group["id"]] = self.clock()
+        """Read the group's moderators collection (bounded) into group_moderators: the accounts we
+        know at once, at most NEW_PER_READ new ones fetched (the others when they act)."""
+        self._lists[group["id"]] = (self.clock(), set())
         url = await self._moderators_url(group)
         listed: list[str] = []
         page: Any = url
@@ -223,15 +231,23 @@ class RemoteModeration:
             page = following or page.get("next")
             if not page or len(listed) >= MODERATORS_MAX:
                 break
+        uris = set(listed[:MODERATORS_MAX])
+        self._lists[group["id"]] = (self.clock(), uris)
         moderator_ids: set[int] = set()
-        for uri in dict.fromkeys(listed[:MODERATORS_MAX]):
-            try:
-                moderator_ids.add(int((await self._account(uri))["id"]))
-            except (ActorUnavailable, Final):  # one unreachable moderator must not hide the others
-                continue
+        fetched = 0
+        for uri in sorted(uris):
+            known = self._known_account(uri)
+            if known is None and fetched < NEW_PER_READ and ids.local_path(self.base, uri) is None:
+                fetched += 1
+                try:
+                    known = await self.ingest.remote_account(uri)
+                except ActorUnavailable:  # one unreachable moderator must not hide the others
+                    continue
+            if known is not None:
+                moderator_ids.add(int(known["id"]))
         with self.node.db.transaction():
             for row in groups.moderators(self.node.db, group["id"]):
-                if row["id"] not in moderator_ids:
+                if self._uri_of(row) not in uris:
                     groups.remove_moderator(self.node.db, group["id"], row["id"])
             for account_id in moderator_ids:
                 groups.add_moderator(self.node.db, group["id"], account_id, None, self.node.now())
@@ -244,6 +260,9 @@ class RemoteModeration:
         await self._authority(found, group, announcer)
         account = await self._account(found.object)
         db, adding = self.node.db, found.action == wire.ADD_MODERATOR
+        read = self._lists.get(group["id"])
+        if read is not None:  # what the group says now is newer than the list we read
+            (read[1].add if adding else read[1].discard)(found.object)
         with db.transaction():
             changed = (groups.add_moderator(db, group["id"], account["id"], None, self.node.now()) if adding
                        else groups.remove_moderator(db, group["id"], account["id"]))
