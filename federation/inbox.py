@@ -31,8 +31,9 @@ MAX_BODY = 1_048_576
 # A redelivered activity id is suppressed for this long after it was received (and while it is
 # pending); later it is processed again, which the handlers tolerate (a reused Follow id gets its Accept).
 DEDUPE_WINDOW = timedelta(minutes=10)
-# Types whose object must live on the sender's own server (an Announce carries others' objects).
-OWN_OBJECT_TYPES = {"Create", "Update", "Delete"}
+# Types whose object must live on the sender's own server (an Announce carries others' objects; a
+# Delete may be a moderator's removal of a post on another server, which processing checks).
+OWN_OBJECT_TYPES = {"Create", "Update"}
 # Backpressure: past this many activities waiting to be processed, each 202 waits a moment longer
 # (at most HOLD_MAX), so senders slow to what the worker processes and the backlog stops growing.
 # The row is on disk before the wait; a sender that gives up meanwhile has lost nothing.

@@ -433,6 +433,26 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{name} is logged out everywhere; the access tokens of apps are revoked.",
     },
     # moderation: remote actions (helper inbound adds its keys below this line)
+    "error.banned_from_group": {
+        "nl": "U bent uitgesloten van de groep {group} en kunt daar niet schrijven. Reden: {reason}",
+        "en": "You are banned from the group {group} and cannot post there. Reason: {reason}",
+    },
+    "error.banned_from_group_until": {
+        "nl": "U bent tot {until} (UTC) uitgesloten van de groep {group} en kunt daar niet schrijven. Reden: {reason}",
+        "en": "You are banned from the group {group} until {until} (UTC) and cannot post there. Reason: {reason}",
+    },
+    "error.topic_locked": {
+        "nl": "Dit onderwerp is gesloten door een moderator: er kunnen geen reacties meer bij.",
+        "en": "This topic was locked by a moderator: no more replies can be added.",
+    },
+    "group.banned": {
+        "nl": "U bent uitgesloten van deze groep: u kunt er niet schrijven. Reden: {reason}",
+        "en": "You are banned from this group: you cannot post in it. Reason: {reason}",
+    },
+    "group.banned_until": {
+        "nl": "U bent tot {until} (UTC) uitgesloten van deze groep: u kunt er niet schrijven. Reden: {reason}",
+        "en": "You are banned from this group until {until} (UTC): you cannot post in it. Reason: {reason}",
+    },
     # errors
     "error.title": {"nl": "Er ging iets mis", "en": "Something went wrong"},
     "error.summary": {"nl": "Controleer het formulier:", "en": "Please check the form:"},

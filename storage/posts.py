@@ -316,3 +316,9 @@ def set_locked(db: Database, post_id: int, at: str | None) -> None:
 
 def set_pinned(db: Database, post_id: int, at: str | None) -> None:
     db.execute("UPDATE posts SET pinned_at = ? WHERE id = ?", (at, post_id))
+
+
+def topic_by_context(db: Database, context_uri: str) -> Row | None:
+    """The topic (our copy of a remote one) whose thread is this context collection."""
+    return db.one(f"{SELECT} WHERE posts.context_uri = ? AND posts.kind = 'topic' ORDER BY posts.id LIMIT 1",
+                  (context_uri,))

@@ -41,6 +41,7 @@ async def show(request: Request) -> Response:
         "group": group,
         "topics": posts.topics_in_group(node.db, group["id"]),
         "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
+        "ban": group_store.active_ban(node.db, group["id"], account["id"], node.now()) if account else None,
     })
 
 

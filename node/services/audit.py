@@ -15,24 +15,25 @@ ROLE_ADMIN, ROLE_MODERATOR, ROLE_REMOTE = "admin", "moderator", "remote moderato
 
 
 def record(node: Node, actor: Row | None, action: str, target: str = "", detail: str = "",
-           address: str = "") -> None:
-    """An audit entry. actor None: the command line (`meent ...`), which acts as the operator."""
+           address: str = "", *, actor_name: str | None = None) -> None:
+    """An audit entry. actor None: the command line (`meent ...`), which acts as the operator, unless
+    actor_name names who else acted (a remote group changing its own moderators)."""
     moderation_log.audit(
         node.db, at=node.now(), actor_id=actor["id"] if actor is not None else None,
-        actor_name=_name(actor), action=action, target=target, detail=detail, address=address,
+        actor_name=actor_name or _name(actor), action=action, target=target, detail=detail, address=address,
     )
 
 
 def publish(node: Node, actor: Row | None, *, action: str, target_url: str, target_label: str = "",
             reason: str = "", group_id: int | None = None, role: str | None = None,
-            report_id: int | None = None, activity_uri: str | None = None) -> None:
+            report_id: int | None = None, activity_uri: str | None = None, actor_name: str | None = None) -> None:
     """A public moderation-log entry, and the matching audit entry."""
     moderation_log.record(
         node.db, group_id=group_id, action=action, target_url=target_url, target_label=target_label,
         reason=reason, role=role or role_of(actor), actor_id=actor["id"] if actor is not None else None,
         now=node.now(), report_id=report_id, activity_uri=activity_uri,
     )
-    record(node, actor, action, target_url, reason)
+    record(node, actor, action, target_url, reason, actor_name=actor_name)
 
 
 def role_of(actor: Row | None) -> str:

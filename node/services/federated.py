@@ -8,18 +8,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from federation import ids, reading
+from federation import ids, reading, vocab
 from federation.actors import RemoteActors
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
 from node.services import outbound, reports
 from node.services.context import Node
 from node.services.ingest import Ingest, post_fields
+from node.services.remote_moderation import RemoteModeration
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
 
 Activity = dict[str, Any]
 WRAPPED = {"Create", "Update", "Delete", "Like", "Undo", "Add", "Remove", "Lock", "Block", "Flag"}
+MODERATION = {"Remove", "Lock", "Block", "Add"}  # and a Delete by someone else than the author, an Undo of those
 
 
 class Federated:
@@ -28,15 +30,17 @@ class Federated:
         self.actors = actors
         self.fetcher = fetcher
         self.ingest = Ingest(node, actors, fetcher)
+        self.moderation = RemoteModeration(self.ingest, actors, fetcher)
         self.handlers: dict[str, Callable[[Activity], Awaitable[None]]] = {
             "Follow": self.follow, "Accept": self.accept, "Reject": self.reject, "Undo": self.undo,
             "Create": self.create, "Update": self.update, "Delete": self.delete, "Like": self.like,
             "Announce": self.announce, "meent:fetch": self.fetch_job, "meent:backfill": self.backfill_job,
             "Flag": self.flag,
+            **{kind: self.moderation.direct for kind in MODERATION},
         }
 
     async def process(self, activity: Activity) -> None:
-        """Unknown types (Block, Move, ...) were stored by the inbox and are ignored here."""
+        """Unknown types (Move, ...) were stored by the inbox and are ignored here."""
         handler = self.handlers.get(reading.kind(activity))
         if handler is not None:
             await handler(activity)
@@ -114,6 +118,9 @@ class Federated:
     async def undo(self, activity: Activity) -> None:
         actor = reading.id_of(activity.get("actor"))
         inner = activity.get("object")
+        if isinstance(inner, Mapping) and reading.kind(inner) in ("Block", "Lock"):
+            await self.moderation.direct(activity)
+            return
         if not isinstance(inner, Mapping):
             row = follows.by_activity(self.node.db, reading.id_of(inner) or "")
             if row is not None and row["follower"] == actor:
@@ -187,8 +194,11 @@ class Federated:
     async def delete(self, activity: Activity) -> None:
         actor = reading.id_of(activity.get("actor"))
         target = reading.id_of(activity.get("object"))
-        post = posts.by_uri(self.node.db, target or "")
-        if post is None or post["deleted_at"] or actor not in (post["author_uri"], post["group_uri"]):
+        post = self.ingest.known_post(target or "")
+        if post is None or post["deleted_at"]:
+            return
+        if not post["uri"] or actor not in (post["author_uri"], post["group_uri"]):
+            await self.moderation.direct(activity)  # a moderator's removal, or refused with the reason
             return
         self._tombstone(post)
         self._group_announce(post, activity)
@@ -239,6 +249,9 @@ class Federated:
         """Another author's activity passed on by a group: what it says is checked at the object's origin."""
         kind = reading.kind(inner)
         object_id = reading.id_of(inner.get("object")) or ""
+        if self._is_moderation(inner):
+            await self.moderation.announced(inner, announcer)
+            return
         if kind in ("Like", "Undo") and group is not None:
             await self._announced_like(inner, group)
             return
@@ -263,6 +276,20 @@ class Federated:
                 await self.ingest.post(fetched, group)
             else:
                 await self.update({"actor": known["author_uri"], "object": fetched})
+
+    def _is_moderation(self, inner: Activity) -> bool:
+        """Moderation passed on by a group: a Delete by someone else than the post's author or group,
+        a Remove, Lock, Block or Add, or an Undo of a Block or a Lock."""
+        kind, obj = reading.kind(inner), inner.get("object")
+        if kind in MODERATION:
+            return True
+        if kind == "Undo":
+            return isinstance(obj, Mapping) and reading.kind(obj) in ("Block", "Lock")
+        if kind != "Delete":
+            return False
+        post = self.ingest.known_post(reading.id_of(obj) or "")
+        actor = reading.id_of(inner.get("actor"))
+        return post is not None and actor not in (vocab.author_uri(self.base, post), post["group_uri"])
 
     @staticmethod
     def _speaks_for(post: Row, announcer: str, group: Row | None) -> bool:

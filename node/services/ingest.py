@@ -271,10 +271,24 @@ class Ingest:
             group = await self._audience_group(obj)  # a thread opened in a group nobody here follows
         place = self._place(obj, group, depth, solicited)  # before the author: a missing parent is queued at once
         author = await self.remote_account(author_uri)  # ActorUnavailable: temporary or final
+        self._check_may_post(place, author)
         fields = post_fields(obj)
         if not fields["content"] and not fields["title"]:
             raise Final("empty: no content and no title")
         return self._store(uri, author, place, fields)
+
+    def _check_may_post(self, place: dict[str, Any], author: Row) -> None:
+        """Into one of our groups: not from an account banned from it, not into a locked topic."""
+        group = groups.by_id(self.node.db, place["group_id"]) if place.get("group_id") else None
+        if group is None or group["domain"] is not None:
+            return  # a remote group's own moderators decide what it takes in
+        ban = groups.active_ban(self.node.db, group["id"], author["id"], self.node.now())
+        if ban is not None:
+            until = f" until {ban['expires_at']}" if ban["expires_at"] else ""
+            raise Final(f"banned from group {group['slug']}{until}: {ban['reason']}")
+        topic = posts.by_id(self.node.db, place["topic_id"]) if place.get("topic_id") else None
+        if topic is not None and topic["locked_at"]:
+            raise Final("topic is locked")
 
     def _store(self, uri: str, author: Row, place: dict[str, Any], fields: dict[str, Any]) -> Row:
         db = self.node.db

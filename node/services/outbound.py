@@ -90,11 +90,25 @@ def _announce_in_group(node: Node, post: Row, activity: dict[str, Any], with_obj
     group_uri = ids.group(base, post["group_slug"])
     inboxes = follower_inboxes(node, group_uri)
     to, cc = [PUBLIC], [ids.followers(group_uri)]
-    publish(node, vocab.activity("Announce", _announce_id(node, group_uri, activity, "activity"), group_uri,
-                                 vocab.strip_context(activity), to, cc, node.now()), inboxes)
+    _announce_activity(node, group_uri, activity, inboxes)
     if with_object:
         publish(node, vocab.activity("Announce", _announce_id(node, group_uri, activity, "object"), group_uri,
                                      activity["object"]["id"], to, cc, node.now()), inboxes)
+
+
+def _announce_activity(node: Node, group_uri: str, activity: dict[str, Any], inboxes: Iterable[str]) -> None:
+    publish(node, vocab.activity("Announce", _announce_id(node, group_uri, activity, "activity"), group_uri,
+                                 vocab.strip_context(activity), [PUBLIC], [ids.followers(group_uri)], node.now()),
+            inboxes)
+
+
+def group_passes_on(node: Node, group: Row, activity: dict[str, Any], also_to: Iterable[str] = ()) -> None:
+    """A local group announces a moderation activity it honoured (a remote moderator's removal, ban
+    or lock), embedded unchanged, to its remote followers and to the inboxes that had the post."""
+    if group["domain"]:
+        return
+    group_uri = ids.group(node.config.base_url, group["slug"])
+    _announce_activity(node, group_uri, activity, [*follower_inboxes(node, group_uri), *also_to])
 
 
 def _announce_id(node: Node, group_uri: str, activity: dict[str, Any], form: str) -> str:

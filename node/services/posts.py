@@ -13,7 +13,7 @@ from node.services import outbound, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
-from storage import accounts, notifications, posts, search
+from storage import accounts, groups, notifications, posts, search
 from storage.db import Row
 
 SUMMARY_MAX = 500
@@ -73,7 +73,25 @@ def get(node: Node, post_id: int, viewer: Row | None = None) -> Row:
     return post
 
 
+def check_may_post(node: Node, author: Row, group_id: int | None, topic_id: int | None = None) -> None:
+    """A member banned from a group (here or by a remote group's moderators) posts nothing in it,
+    and nobody replies in a locked topic."""
+    if group_id is not None:
+        ban = groups.active_ban(node.db, group_id, author["id"], node.now())
+        if ban is not None:
+            group = groups.by_id(node.db, group_id)
+            name = group["name"] if group is not None else ""
+            if ban["expires_at"]:
+                raise Forbidden("error.banned_from_group_until", group=name, reason=ban["reason"],
+                                until=ban["expires_at"][:16].replace("T", " "))
+            raise Forbidden("error.banned_from_group", group=name, reason=ban["reason"])
+    topic = posts.by_id(node.db, topic_id) if topic_id is not None else None
+    if topic is not None and topic["locked_at"]:
+        raise Forbidden("error.topic_locked")
+
+
 def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> Row:
+    check_may_post(node, author, group["id"])
     title, body = _check_title(node, title), _check_body(node, body)
     rendered = _render(node, body)
     now = node.now()
@@ -95,6 +113,7 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
         raise Invalid("error.reply_to_deleted", "body")
     if parent["topic_state"] != "published":
         raise Invalid("error.reply_to_draft", "body")  # a draft has no conversation yet
+    check_may_post(node, author, parent["group_id"], parent["topic_id"])
     body = _check_body(node, body)
     rendered = _render(node, body)
     now = node.now()
