@@ -279,7 +279,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "rules.edit": {"nl": "Regels bewerken", "en": "Edit rules"},
     "rules.field": {"nl": "Regels, één per regel", "en": "Rules, one per line"},
     "rules.hint": {"nl": "In deze volgorde getoond. Maximaal 30 regels van elk 500 tekens.", "en": "Shown in this order. At most 30 rules of 500 characters each."},
-    "rules.save": {"nl": "Regels opslaan", "en": "Save rules"},
+    "rules.save": {"nl": "Regels bijwerken", "en": "Update rules"},
     "rules.saved": {"nl": "De regels zijn opgeslagen.", "en": "The rules were saved."},
     "rules.node": {"nl": "Regels van het platform", "en": "Rules of the platform"},
     "rules.manage": {"nl": "Regels van de groep beheren", "en": "Manage the group's rules"},
