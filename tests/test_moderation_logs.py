@@ -48,8 +48,8 @@ def moderated(site: Site) -> Site:
 
 
 def test_node_log_shows_what_when_why_and_the_role_but_never_who(moderated: Site) -> None:
-    page = moderated.client.get("/moderation-log")
-    assert page.status_code == 200
+    page = moderated.client.get("/moderation-log", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     text = page.text
     for shown in ("Reclame voor zonnepanelen", "Reclame hoort hier niet", "Verwijderd", "Teruggezet",
                   "Geblokkeerd", "spam.example", "Alleen spam", "moderator", "beheerder", "Open Overheid",
@@ -93,6 +93,13 @@ def test_log_pages_go_back_with_an_older_link(site: Site) -> None:
     assert "reden-5." in second and "reden-1." in second and "reden-6." not in second
     assert 'rel="next"' not in second  # nothing older
     assert f'href="{GROUP}/moderation-log"' in second  # back to the newest
+
+    as_first = site.client.get(GROUP + "/moderation-log?page=1", headers=AS).json()
+    assert len(as_first["orderedItems"]) == 50 and as_first["orderedItems"][0]["summary"] == "reden-55."
+    assert as_first["next"] == f"{BASE}{GROUP}/moderation-log?page=2"
+    as_second = site.client.get(GROUP + "/moderation-log?page=2", headers=AS).json()
+    assert [item["summary"] for item in as_second["orderedItems"]] == [f"reden-{n}." for n in range(5, 0, -1)]
+    assert "next" not in as_second
 
 
 def test_log_as_activitystreams_collection_with_pages(moderated: Site) -> None:
