@@ -119,3 +119,14 @@ def test_every_rule_change_is_audited(people: Site) -> None:
          "testclient"),
         ("beheer", "rule_change", "node", "Wees beleefd", "testclient"),
     ]
+
+
+def test_a_remote_groups_rules_are_not_edited_here(people: Site) -> None:
+    group_store.upsert_remote(people.node.db, uri="https://elders.example/groups/wonen", handle="wonen@elders.example",
+                              domain="elders.example", name="Wonen", description="", now=people.node.now())
+    people.login("beheer")
+    path = "/groups/wonen@elders.example"
+    assert people.client.get(path + "/rules").status_code == 200
+    assert 'name="rules"' not in people.client.get(path + "/rules").text
+    assert people.post(path + "/rules", {"rules": "Van ons"}, people.csrf("/")).status_code == 403
+    assert people.node.db.scalar("SELECT count(*) FROM rules") == 0

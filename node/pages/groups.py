@@ -42,7 +42,7 @@ async def show(request: Request) -> Response:
         "topics": posts.topics_in_group(node.db, group["id"]),
         "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
         "rules": rules.of_group(node, group),
-        "may_moderate": groups.moderates(node, account, group),
+        "may_edit_rules": rules.may_edit_group(node, account, group),
     })
 
 

@@ -28,7 +28,7 @@ def _page(request: Request, slug: str, extra: dict[str, object] | None = None, s
     group = groups.get(node, slug)
     current = rules.of_group(node, group)
     context: dict[str, object] = {
-        "group": group, "rules": current, "may_edit": groups.moderates(node, current_account(request), group),
+        "group": group, "rules": current, "may_edit": rules.may_edit_group(node, current_account(request), group),
         "values": {"rules": "\n".join(rule["text"] for rule in current)},
     }
     return render(request, "rules.html", context | (extra or {}), status)
@@ -42,7 +42,7 @@ async def save_group(request: Request) -> Response:
     account = require_account(request)
     node = node_of(request)
     group = groups.get(node, request.path_params["slug"])
-    if not groups.moderates(node, account, group):
+    if not rules.may_edit_group(node, account, group):
         raise Forbidden("error.not_allowed")
     form = await read_form(request)
     try:

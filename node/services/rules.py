@@ -50,8 +50,13 @@ def set_node_rules(node: Node, actor: Row | None, texts: list[str], address: str
     _replace(node, actor, None, "node", texts, address)
 
 
+def may_edit_group(node: Node, actor: Row | None, group: Row) -> bool:
+    """Those who moderate a group of ours; a remote group's rules are kept on its own server."""
+    return group["domain"] is None and moderates(node, actor, group)
+
+
 def set_group_rules(node: Node, actor: Row | None, group: Row, texts: list[str], address: str = "") -> None:
-    if actor is not None and not moderates(node, actor, group):
+    if group["domain"] is not None or (actor is not None and not moderates(node, actor, group)):
         raise Forbidden("error.not_allowed")
     target = group["actor_uri"] or ids.group(node.config.base_url, group["slug"])
     _replace(node, actor, group["id"], target, texts, address)
