@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from node.services import groups
+from node.services import groups, rules
+from node.services.errors import Forbidden, Invalid
 from storage import accounts as account_store
 from storage import groups as group_store
 from tests.helpers import Site
@@ -85,18 +86,18 @@ def test_admins_edit_the_node_rules_shown_on_the_about_page_and_to_apps(people: 
     assert about.index("Wees beleefd") < about.index("Geen persoonsgegevens")
     assert "Niets" not in about
 
-    rules = people.client.get("/api/v1/instance/rules").json()
-    assert [(rule["text"], rule["hint"]) for rule in rules] == [("Wees beleefd", ""), ("Geen persoonsgegevens", "")]
-    assert all(isinstance(rule["id"], str) for rule in rules)
-    assert people.client.get("/api/v1/instance").json()["rules"] == rules
-    assert people.client.get("/api/v2/instance").json()["rules"] == rules
+    served = people.client.get("/api/v1/instance/rules").json()
+    assert [(rule["text"], rule["hint"]) for rule in served] == [("Wees beleefd", ""), ("Geen persoonsgegevens", "")]
+    assert all(isinstance(rule["id"], str) for rule in served)
+    assert people.client.get("/api/v1/instance").json()["rules"] == served
+    assert people.client.get("/api/v2/instance").json()["rules"] == served
 
     # a rule that stays keeps its id; the order follows the new text
     people.login("beheer")
     people.post("/admin/rules", {"rules": "Geen persoonsgegevens\nGeen reclame"}, people.csrf("/admin"))
     again = people.client.get("/api/v1/instance/rules").json()
     assert [rule["text"] for rule in again] == ["Geen persoonsgegevens", "Geen reclame"]
-    assert again[0]["id"] == rules[1]["id"]
+    assert again[0]["id"] == served[1]["id"]
 
 
 def test_node_rules_with_an_error_show_the_admin_page_again(people: Site) -> None:
@@ -130,3 +131,12 @@ def test_a_remote_groups_rules_are_not_edited_here(people: Site) -> None:
     assert 'name="rules"' not in people.client.get(path + "/rules").text
     assert people.post(path + "/rules", {"rules": "Van ons"}, people.csrf("/")).status_code == 403
     assert people.node.db.scalar("SELECT count(*) FROM rules") == 0
+
+
+def test_the_service_checks_rules_from_any_door(people: Site) -> None:
+    with pytest.raises(Invalid):
+        rules.set_node_rules(people.node, None, ["x" * 501])
+    rules.set_node_rules(people.node, None, ["  Wees\tbeleefd ", "Wees beleefd", "", "Geen\x00 reclame"])
+    assert [rule["text"] for rule in rules.of_node(people.node)] == ["Wees beleefd", "Geen reclame"]
+    with pytest.raises(Forbidden):
+        rules.set_node_rules(people.node, account_store.by_username(people.node.db, "mona"), ["Mag niet"])

@@ -46,7 +46,7 @@ async def save_group(request: Request) -> Response:
         raise Forbidden("error.not_allowed")
     form = await read_form(request)
     try:
-        rules.set_group_rules(node, account, group, rules.parse(field(form, "rules")), client_address(request))
+        rules.set_group_rules(node, account, group, field(form, "rules").splitlines(), client_address(request))
     except ServiceError as error:
         return _page(request, group["slug"], {"values": {"rules": field(form, "rules")},
                                               "errors": form_errors(request, error)}, error.status)
@@ -62,7 +62,7 @@ async def save_node(request: Request) -> Response:
         raise Forbidden("error.not_allowed")
     form = await read_form(request)
     try:
-        rules.set_node_rules(node, account, rules.parse(field(form, "rules")), client_address(request))
+        rules.set_node_rules(node, account, field(form, "rules").splitlines(), client_address(request))
     except ServiceError as error:
         return admin._page(request, {"node_rules": field(form, "rules"), "errors": form_errors(request, error)},
                            error.status)

@@ -26,7 +26,7 @@ def of_group(node: Node, group: Row) -> list[Row]:
 
 
 def parse(text: str) -> list[str]:
-    """One rule a line, in order; empty lines and repeats dropped."""
+    """One rule a line, in order; control characters out, spaces folded, empty lines and repeats dropped."""
     found: list[str] = []
     for line in text.splitlines():
         rule = " ".join(clean_text(line).split())
@@ -64,6 +64,7 @@ def set_group_rules(node: Node, actor: Row | None, group: Row, texts: list[str],
 
 def _replace(node: Node, actor: Row | None, group_id: int | None, target: str, texts: list[str],
              address: str) -> None:
+    texts = parse("\n".join(texts))  # whichever door it came from: the same limits and clean-up
     with node.db.transaction():
         rules.replace(node.db, group_id, texts, node.now())
         audit.record(node, actor, "rule_change", target, "\n".join(texts), address)
