@@ -17,11 +17,12 @@ from typing import Any
 from node import __version__, cli_federation, cli_reports
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
-from node.services import accounts, groups, organisation
+from node.services import accounts, groups, logs, organisation
 from node.services.context import Node
 from node.services.errors import ServiceError
 from storage import accounts as account_store
 from storage import groups as group_store
+from storage import moderation_log
 from storage.db import Database
 
 
@@ -197,6 +198,18 @@ def cmd_backup(args: argparse.Namespace) -> None:
     print(f"Backed up {config.database_path} to {target} ({target.stat().st_size} bytes)")
 
 
+def cmd_audit(args: argparse.Namespace) -> None:
+    """The audit log, newest first: as CSV (what /admin/audit.csv gives), or one entry a line."""
+    node = _open(_config(args))
+    if args.csv:
+        sys.stdout.write(logs.audit_csv(node, None))
+        return
+    for row in moderation_log.audit_entries(node.db, limit=None, action=args.action):
+        detail = " ".join(row["detail"].split())
+        print(f"{row['at']}  {row['actor_name']:<20} {row['action']:<18} {row['target']}  {detail}"
+              f"  {row['address']}".rstrip())
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from node.demo import seed
 
@@ -285,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_config(sub.add_parser("backup", help="write a consistent copy of the database (safe while running)"))
     p.add_argument("path", help="the new backup file")
     p.set_defaults(func=cmd_backup)
+    p = with_config(sub.add_parser("audit", help="print the audit log (admin and moderator actions), newest first"))
+    p.add_argument("--csv", action="store_true", help="as CSV, with a header row (as /admin/audit.csv)")
+    p.add_argument("--action", help="only this action, e.g. role_change (without --csv)")
+    p.set_defaults(func=cmd_audit)
     cli_federation.add_parsers(sub, with_config, lambda args: _open(_config(args)))
     moderation = sub.add_parser("moderation", help="reports and moderators' actions").add_subparsers(
         dest="moderation_command", required=True, metavar="COMMAND")

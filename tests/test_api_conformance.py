@@ -25,6 +25,7 @@ from referencing.jsonschema import DRAFT202012
 
 from node.api.entities import GROUP_OFFSET
 from node.api.routes import TABLE
+from node.services import rules
 from tests.helpers import PASSWORD, make_site
 
 SPEC_PATH = Path(__file__).resolve().parent / "fixtures" / "mastodon-openapi.json"
@@ -69,7 +70,7 @@ DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Answers that must have content here, or their schema check would prove nothing.
 FILLED = {"/api/v1/accounts/relationships", "/api/v1/accounts/{id}/statuses", "/api/v1/notifications",
           "/api/v1/timelines/home", "/api/v1/timelines/public", "/api/v1/timelines/tag/{tag}",
-          "/api/v1/statuses/{id}/context", "/api/v2/search", "/api/v1/markers"}
+          "/api/v1/statuses/{id}/context", "/api/v2/search", "/api/v1/markers", "/api/v1/instance/rules"}
 PAGED = {"/api/v1/timelines/home", "/api/v1/timelines/public", "/api/v1/timelines/tag/{tag}",
          "/api/v1/accounts/{id}/statuses", "/api/v1/notifications"}
 
@@ -146,6 +147,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for name in ("anne", "bram", "woordvoerder"):
             site.member(name)
         site.group()
+        rules.set_node_rules(site.node, None, ["Wees beleefd", "Geen persoonsgegevens van anderen"])
         app, anne = login(site.client, "anne")
         _, bram = login(site.client, "bram")
         w = World(site.client, anne, bram, app, {})
@@ -208,6 +210,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/apps/verify_credentials"): lambda w: w.get("/api/v1/apps/verify_credentials"),
     ("GET", "/api/v1/instance"): lambda w: w.client.get("/api/v1/instance"),
     ("GET", "/api/v2/instance"): lambda w: w.client.get("/api/v2/instance"),
+    ("GET", "/api/v1/instance/rules"): lambda w: w.client.get("/api/v1/instance/rules"),
     ("GET", "/api/v1/accounts/verify_credentials"): lambda w: w.get("/api/v1/accounts/verify_credentials"),
     ("PATCH", "/api/v1/accounts/update_credentials"): lambda w: w.send(
         "PATCH", "/api/v1/accounts/update_credentials", {"display_name": "Anne de Vries", "note": "Over Woo"}),

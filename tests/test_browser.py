@@ -407,3 +407,61 @@ def _report_pages(page: Page, scanner: Scanner) -> None:
     scanner.scan("report page, resolved, with a note")
     scanner.visit("/moderation?state=resolved", "moderation queue, resolved")
     scanner.visit("/moderation?state=dismissed&lang=en", "moderation queue, empty, in English")
+
+
+def _seed_moderation_log(node: LiveNode) -> None:
+    """Entries as the moderation actions write them (a removal with its report, a node-wide block), beside
+    the running node."""
+    import sqlite3
+
+    db = sqlite3.connect(node.config_path.parent / "meent.db", timeout=10)
+    try:
+        now = "2026-03-02T09:30:00.000Z"
+        group_id = db.execute("SELECT id FROM groups WHERE slug = 'open-overheid'").fetchone()[0]
+        db.execute("INSERT INTO moderation_log (group_id, action, target_url, target_label, reason, role, created_at)"
+                   " VALUES (?, 'remove', ?, 'Reclame', 'Reclame hoort hier niet', 'moderator', ?)",
+                   (group_id, f"{node.url}/posts/1", now))
+        db.execute("INSERT INTO moderation_log (action, target_url, target_label, reason, role, created_at)"
+                   " VALUES ('block', 'https://spam.example', 'spam.example', 'Alleen spam', 'admin', ?)", (now,))
+        db.commit()
+    finally:
+        db.close()
+
+
+def test_logs_rules_and_audit_pages_are_accessible(browser: Browser, node: LiveNode) -> None:
+    """The public moderation logs, the rules pages (edited through their forms) and /admin/audit."""
+    _seed_moderation_log(node)
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            scanner.visit("/moderation-log", "node moderation log")
+            assert page.get_by_role("cell", name="Alleen spam").is_visible()
+            scanner.visit(GROUP + "/moderation-log", "group moderation log")
+            assert page.get_by_role("cell", name="Reclame hoort hier niet").is_visible()
+            scanner.visit(GROUP + "/rules", "group rules, logged out (no rules yet)")
+
+            log_in(page, "beheerder")
+            scanner.visit(GROUP + "/rules", "group rules with the edit form")
+            page.get_by_label("Regels, één per regel").fill("Blijf bij het onderwerp\nGeen reclame")
+            submit(page, page.get_by_role("button", name="Regels bijwerken"), re.compile(GROUP + "/rules$"))
+            scanner.scan("group rules, saved")
+            scanner.visit(GROUP, "group page with its rules")
+            assert page.get_by_role("listitem").filter(has_text="Geen reclame").is_visible()
+            page.goto("/admin")
+            page.get_by_label("Regels, één per regel").fill("Wees beleefd")
+            submit(page, page.get_by_role("button", name="Regels bijwerken"), re.compile(r"/admin#rules$"))
+            scanner.visit("/about", "about page with the node's rules")
+            assert page.get_by_role("listitem").filter(has_text="Wees beleefd").is_visible()
+            scanner.visit("/admin/audit", "audit log")
+            assert page.get_by_role("cell", name="rule_change").first.is_visible()
+            page.get_by_label("Toon handeling").select_option("rule_change")
+            page.get_by_role("button", name="Filteren").click()
+            page.wait_for_url(re.compile(r"/admin/audit\?action=rule_change$"))
+            scanner.scan("audit log, filtered")
+            scanner.visit("/moderation-log?lang=en", "node moderation log in English")
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()

@@ -22,6 +22,8 @@ FORMS = {
     "/admin/members/anne": ["action", "role"],
     "/login": ["username", "password", "next"],
     "/register": ["username", "email", "password", "display_name", "invite"],
+    "/groups/open-overheid/rules": ["rules"],
+    "/admin/rules": ["rules"],
 }
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)

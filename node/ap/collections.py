@@ -1,4 +1,5 @@
-"""Outbox, followers, following, liked and moderators collections, paged as OrderedCollectionPages."""
+"""Outbox, followers, following, liked and moderators collections and the moderation log, paged as
+OrderedCollectionPages."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation import ids, vocab
+from federation import moderation_log as log_vocab
 from node.ap.respond import activity_json, base, node_of, not_found, paged
 from storage import accounts, activities, follows, groups, posts
+from storage import moderation_log as moderation_log_store
 from storage.db import Row
 
 
@@ -103,3 +106,31 @@ async def moderators(request: Request) -> Response:
     items = [ids.member(base_url, name) for name in accounts.moderator_usernames(node_of(request).db)]
     return activity_json(vocab.ordered_collection(f"{ids.group(base_url, group['slug'])}/moderators", len(items),
                                                   items=items))
+
+
+def _log_group(request: Request) -> tuple[bool, Row | None]:
+    """(found, group): the node's log has no group; a group's log needs the group (local or a copy)."""
+    if "slug" not in request.path_params:
+        return True, None
+    group = groups.by_slug(node_of(request).db, request.path_params["slug"])
+    return group is not None, group
+
+
+async def moderation_log(request: Request) -> Response:
+    """The public moderation log, newest first: the node's, or one group's."""
+    found, group = _log_group(request)
+    if not found:
+        return not_found()
+    db, base_url = node_of(request).db, base(request)
+    group_id = group["id"] if group else None
+    uri = log_vocab.log_uri(base_url, group["slug"] if group else None)
+    return paged(request, uri, moderation_log_store.count(db, group_id=group_id), lambda limit, offset: [
+        log_vocab.entry(base_url, row)
+        for row in moderation_log_store.public_entries(db, group_id=group_id, limit=limit, offset=offset)])
+
+
+async def moderation_log_entry(request: Request) -> Response:
+    row = moderation_log_store.public_entry(node_of(request).db, request.path_params["entry_id"])
+    if row is None:
+        return not_found()
+    return activity_json({"@context": vocab.AS} | log_vocab.entry(base(request), row))

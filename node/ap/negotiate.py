@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.routing import Match, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from node.ap import actors, objects
+from node.ap import actors, collections, objects
 from node.ap.respond import wants_activity
 
 SHARED_ROUTES = [
@@ -19,6 +19,9 @@ SHARED_ROUTES = [
     Route("/groups/{slug}/topics/{post_id:int}", objects.post),
     Route("/users/{name}/blog/{post_id:int}", objects.post),
     Route("/blog/{post_id:int}", objects.post),
+    Route("/moderation-log", collections.moderation_log),
+    Route("/moderation-log/{entry_id:int}", collections.moderation_log_entry),
+    Route("/groups/{slug}/moderation-log", collections.moderation_log),
 ]
 
 

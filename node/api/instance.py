@@ -1,4 +1,5 @@
-"""GET /api/v1/instance and /api/v2/instance: every field the apps decode, typed as Mastodon types them."""
+"""GET /api/v1/instance, /api/v2/instance and /api/v1/instance/rules: every field the apps decode,
+typed as Mastodon types them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.responses import Response
 
 from node import __version__
 from node.api.respond import endpoint, json
+from node.services import rules
 from node.services.accounts import registration_mode
 from node.web import node_of
 from storage import accounts, posts
@@ -23,7 +25,17 @@ def _common(request: Request) -> dict:
     config = node.config
     return {"title": config["node.name"], "version": COMPATIBLE, "languages": ["nl", "en"],
             "description": f"{config['node.name']}: discussies en blogs op Meent.",
-            "email": config["node.contact_email"], "rules": []}
+            "email": config["node.contact_email"], "rules": _rules(request)}
+
+
+def _rules(request: Request) -> list[dict[str, str]]:
+    """The node's rules as Mastodon's Rule entity (no hints: ours are short texts)."""
+    return [{"id": str(rule["id"]), "text": rule["text"], "hint": ""} for rule in rules.of_node(node_of(request))]
+
+
+@endpoint
+async def rules_list(request: Request) -> Response:
+    return json(_rules(request))
 
 
 @endpoint

@@ -15,6 +15,7 @@ TABLE: list[tuple[str, Handler, list[str]]] = [
     ("/api/v1/apps/verify_credentials", oauth.verify_app, GET),
     ("/api/v1/instance", instance.v1, GET),
     ("/api/v2/instance", instance.v2, GET),
+    ("/api/v1/instance/rules", instance.rules_list, GET),
     ("/api/v1/accounts/verify_credentials", accounts.verify_credentials, GET),
     ("/api/v1/accounts/update_credentials", accounts.update_credentials, PATCH),
     ("/api/v1/accounts/lookup", accounts.lookup, GET),

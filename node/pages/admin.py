@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, sessions
+from node.services import accounts, rules, sessions
 from node.services.errors import Forbidden, ServiceError
-from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import client_address, field, flash, form_errors, node_of, read_form, redirect, render, require_account
 from storage import accounts as account_store
 from storage import groups, settings
 from storage.db import Row
@@ -31,6 +31,7 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
         "invites": settings.invites(node.db),
         "invite_url": request.session.pop("invite_url", None),
         "roles": accounts.ROLES,
+        "node_rules": "\n".join(rule["text"] for rule in rules.of_node(node)),
     }
     context.update(extra or {})
     return render(request, "admin.html", context, status)
@@ -42,10 +43,11 @@ async def show(request: Request) -> Response:
 
 
 async def registration(request: Request) -> Response:
-    _require_admin(request)
+    admin = _require_admin(request)
     form = await read_form(request)
     try:
-        accounts.set_registration_policy(node_of(request), field(form, "mode"), field(form, "domains").split())
+        accounts.set_registration_policy(node_of(request), field(form, "mode"), field(form, "domains").split(),
+                                         by=admin, address=client_address(request))
     except ServiceError as error:
         return _page(request, {"errors": form_errors(request, error)}, error.status)
     flash(request, "settings.saved")
@@ -55,7 +57,7 @@ async def registration(request: Request) -> Response:
 async def invite(request: Request) -> Response:
     admin = _require_admin(request)
     await read_form(request)
-    token = accounts.create_invite(node_of(request), admin["id"])
+    token = accounts.create_invite(node_of(request), admin["id"], client_address(request))
     request.session["invite_url"] = f"{node_of(request).config.base_url}/register?invite={token}"
     return redirect("/admin#invites")
 
@@ -84,9 +86,9 @@ async def member(request: Request) -> Response:
     if name.lower() == admin["username"]:
         raise Forbidden("error.not_allowed")  # an admin cannot lock themselves out
     if action == "role":
-        accounts.set_role(node, name, field(form, "role"))
+        accounts.set_role(node, name, field(form, "role"), by=admin, address=client_address(request))
     elif action in ("disable", "enable"):
-        accounts.set_disabled(node, name, action == "disable")
+        accounts.set_disabled(node, name, action == "disable", by=admin, address=client_address(request))
     elif action == "end_sessions":
         sessions.end_all(node, accounts.get(node, name)["id"], revoke_tokens=True)
         flash(request, "admin.sessions_ended", name=name)

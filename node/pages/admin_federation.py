@@ -8,14 +8,17 @@ from starlette.responses import Response
 
 from node.services import accounts, federation_status
 from node.services.errors import Forbidden
-from node.web import field, flash, node_of, read_form, redirect, render, require_account
+from node.web import client_address, field, flash, node_of, read_form, redirect, render, require_account
+from storage.db import Row
 
 ACTIONS = {"retry_inbox", "drop_inbox", "retry_server", "drop_server", "retry_all"}
 
 
-def _require_admin(request: Request) -> None:
-    if not accounts.is_admin(require_account(request)):
+def _require_admin(request: Request) -> Row:
+    account = require_account(request)
+    if not accounts.is_admin(account):
         raise Forbidden("error.not_allowed")
+    return account
 
 
 async def show(request: Request) -> Response:
@@ -25,24 +28,26 @@ async def show(request: Request) -> Response:
 
 
 async def act(request: Request) -> Response:
-    _require_admin(request)
+    admin = _require_admin(request)
     form = await read_form(request)
     node = node_of(request)
+    address = client_address(request)
     action, target = field(form, "action"), field(form, "target")
     if action not in ACTIONS:
         return render(request, "admin_federation.html", {"status": federation_status.status(node),
                                                           "error": "admin.federation.bad_action"}, 400)
     row_id = int(target) if target.isdigit() else None
     if action == "retry_inbox" and row_id is not None:
-        count = federation_status.retry_inbox(node, [row_id])
+        count = federation_status.retry_inbox(node, [row_id], by=admin, address=address)
     elif action == "drop_inbox" and row_id is not None:
-        count = federation_status.drop_inbox(node, [row_id])
+        count = federation_status.drop_inbox(node, [row_id], by=admin, address=address)
     elif action == "retry_server" and target:
-        count = federation_status.retry_deliveries(node, target)
+        count = federation_status.retry_deliveries(node, target, by=admin, address=address)
     elif action == "drop_server" and target:
-        count = federation_status.drop_deliveries(node, target)
+        count = federation_status.drop_deliveries(node, target, by=admin, address=address)
     elif action == "retry_all":
-        count = federation_status.retry_inbox(node) + federation_status.retry_deliveries(node)
+        count = (federation_status.retry_inbox(node, by=admin, address=address)
+                 + federation_status.retry_deliveries(node, by=admin, address=address))
     else:
         count = 0
     flash(request, "admin.federation.done", count=count)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, urls
-from node.services import accounts, groups
+from node.services import accounts, groups, rules
 from node.services.errors import ServiceError
 from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
 from storage import groups as group_store
@@ -42,6 +42,8 @@ async def show(request: Request) -> Response:
         "topics": posts.topics_in_group(node.db, group["id"]),
         "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
         "ban": group_store.active_ban(node.db, group["id"], account["id"], node.now()) if account else None,
+        "rules": rules.of_group(node, group),
+        "may_edit_rules": rules.may_edit_group(node, account, group),
     })
 
 

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from federation.keys import generate_pem_pair
 from node.markup import clean_text
+from node.services import audit
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from storage import accounts, groups, keys, sessions, settings
@@ -94,7 +95,9 @@ def allowed_domains(node: Node) -> list[str]:
     return list(node.config["registration.allowed_email_domains"])
 
 
-def set_registration_policy(node: Node, mode: str, domains: list[str]) -> None:
+def set_registration_policy(node: Node, mode: str, domains: list[str], *, by: Row | None = None,
+                            address: str = "") -> None:
+    """by: the admin who changed it (None: the command line), for the audit log."""
     if mode not in ("closed", "invite", "domains"):
         raise Invalid("error.registration_mode", "mode")
     cleaned = sorted({d.strip().lower().lstrip("@") for d in domains if d.strip()})
@@ -105,18 +108,23 @@ def set_registration_policy(node: Node, mode: str, domains: list[str]) -> None:
     with node.db.transaction():
         settings.put(node.db, "registration.mode", mode)
         settings.put(node.db, "registration.allowed_email_domains", " ".join(cleaned))
+        audit.record(node, by, "settings_change", "registration", f"mode={mode} domains={' '.join(cleaned)}",
+                     address)
 
 
 def _invite_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_invite(node: Node, created_by: int | None) -> str:
+def create_invite(node: Node, created_by: int | None, address: str = "") -> str:
     """A single-use invitation token; only its hash is stored."""
     token = secrets.token_urlsafe(24)
     now = datetime.now(UTC)
     expires = (now + timedelta(days=INVITE_DAYS)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    settings.create_invite(node.db, _invite_hash(token), created_by, node.now(), expires)
+    creator = accounts.by_id(node.db, created_by) if created_by is not None else None
+    with node.db.transaction():
+        settings.create_invite(node.db, _invite_hash(token), created_by, node.now(), expires)
+        audit.record(node, creator, "invite_create", "invite", f"expires {expires}", address)
     return token
 
 
@@ -175,6 +183,8 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
     if account is None or account["disabled"]:
         return None
     node.logins.succeeded(node.db, address, username)
+    if account["role"] in ("admin", "moderator"):
+        audit.record(node, account, "admin_login", account["username"], account["role"], address)
     if _hasher.check_needs_rehash(account["password_hash"]):
         accounts.set_password_hash(node.db, account["id"], hash_password(password))
     return account
@@ -216,19 +226,25 @@ def get(node: Node, username: str) -> Row:
     return account
 
 
-def set_role(node: Node, username: str, role: str) -> None:
+def set_role(node: Node, username: str, role: str, *, by: Row | None = None, address: str = "") -> None:
+    """by: the admin who changed it (None: the command line), for the audit log."""
     if role not in ROLES:
         raise Invalid("error.role", "role")
-    accounts.set_role(node.db, get(node, username)["id"], role)
-
-
-def set_disabled(node: Node, username: str, disabled: bool) -> None:
-    """Disabling also ends the member's web sessions (their API tokens stop working while disabled)."""
-    account_id = get(node, username)["id"]
+    account = get(node, username)
     with node.db.transaction():
-        accounts.set_disabled(node.db, account_id, disabled)
+        accounts.set_role(node.db, account["id"], role)
+        audit.record(node, by, "role_change", account["username"], f"{account['role']} -> {role}", address)
+
+
+def set_disabled(node: Node, username: str, disabled: bool, *, by: Row | None = None, address: str = "") -> None:
+    """Disabling also ends the member's web sessions (their API tokens stop working while disabled)."""
+    account = get(node, username)
+    with node.db.transaction():
+        accounts.set_disabled(node.db, account["id"], disabled)
         if disabled:
-            sessions.delete_for_account(node.db, account_id)
+            sessions.delete_for_account(node.db, account["id"])
+        audit.record(node, by, "account_disable" if disabled else "account_enable", account["username"], "",
+                     address)
 
 
 def can_moderate(account: Row | None) -> bool:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation import vocab
 from node import markup
-from node.services import outbound, subscriptions
+from node.services import audit, outbound, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -227,6 +228,9 @@ def delete(node: Node, actor: Row, post_id: int) -> Row:
         posts.tombstone(node.db, post_id, node.now())
         if post["state"] == "published":
             outbound.post_deleted(node, post_id)
+        if post["author_id"] != actor["id"]:  # a moderator's deletion: in the public log
+            audit.publish(node, actor, action="remove", target_url=vocab.post_uri(node.config.base_url, post),
+                          target_label=post["title"] or "", group_id=post["group_id"])
     return get(node, post_id, actor)
 
 
