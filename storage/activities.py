@@ -55,3 +55,8 @@ def latest(db: Database, kind: str, actor: str, object_uri: str) -> Row | None:
     """The newest activity of a kind by an actor about an object (e.g. a member's last share of a post)."""
     return db.one("SELECT * FROM activities WHERE type = ? AND actor = ? AND object = ? ORDER BY id DESC LIMIT 1",
                   (kind, actor, object_uri))
+
+
+def of_kind_about(db: Database, kind: str, object_uri: str) -> list[Row]:
+    """Our activities of a kind about an object (by any actor), newest first: the Lock or Block an Undo names."""
+    return db.all("SELECT * FROM activities WHERE type = ? AND object = ? ORDER BY id DESC", (kind, object_uri))

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, urls
-from node.services import accounts, groups
+from node.services import accounts, groups, moderation
 from node.services.errors import ServiceError
 from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
 from storage import groups as group_store
@@ -41,6 +41,7 @@ async def show(request: Request) -> Response:
         "group": group,
         "topics": posts.topics_in_group(node.db, group["id"]),
         "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
+        "moderator": account is not None and moderation.may_moderate_group(node, account, group),
     })
 
 

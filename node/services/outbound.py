@@ -239,3 +239,18 @@ def _forget(node: Node, object_id: str) -> None:
             redacted = vocab.redact(orjson.loads(row["body"]), object_id)
             activities.set_body(node.db, row["uri"], orjson.dumps(redacted).decode())
             deliveries.cancel_pending(node.db, row["uri"], "the post was deleted")
+
+
+# For the moderators' activities (node/services/outbound_moderation.py).
+
+def inboxes_of(node: Node, actor_uris: Iterable[str]) -> list[str]:
+    return _inboxes(node, actor_uris)
+
+
+def concerned(node: Node, post: Row) -> list[str]:
+    """The remote actors a post concerns (its remote group, the author it answers, those it mentions)."""
+    return _remote_parties(node, post)
+
+
+def forget(node: Node, object_id: str) -> None:
+    _forget(node, object_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from node import markup
-from node.services import outbound, subscriptions
+from node.services import moderation, outbound, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -74,6 +74,7 @@ def get(node: Node, post_id: int, viewer: Row | None = None) -> Row:
 
 
 def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> Row:
+    moderation.check_not_banned(node, group["id"], author)
     title, body = _check_title(node, title), _check_body(node, body)
     rendered = _render(node, body)
     now = node.now()
@@ -95,6 +96,11 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
         raise Invalid("error.reply_to_deleted", "body")
     if parent["topic_state"] != "published":
         raise Invalid("error.reply_to_draft", "body")  # a draft has no conversation yet
+    if parent["removed_at"] or parent["topic_removed_at"]:
+        raise Invalid("error.reply_to_removed", "body")
+    if parent["topic_locked_at"]:
+        raise Invalid("error.topic_locked", "body")
+    moderation.check_not_banned(node, parent["group_id"], author)
     body = _check_body(node, body)
     rendered = _render(node, body)
     now = node.now()
@@ -152,11 +158,14 @@ def write_blog_post(
 
 
 def check_may_change(post: Row, actor: Row) -> None:
-    """Only the author, or a moderator, may edit or delete a post; a deleted one is gone."""
+    """Only the author, or a moderator, may edit a post; a deleted one is gone, a removed one stays as it was
+    removed (a moderator restores it)."""
     if post["deleted_at"]:
         raise NotFound("error.post_not_found")
     if post["author_id"] != actor["id"] and not can_moderate(actor):
         raise Forbidden("error.not_allowed")
+    if post["removed_at"]:
+        raise Forbidden("error.post_removed_no_edit")
 
 
 def edit(
@@ -200,10 +209,16 @@ def edit(
     return get(node, post_id, actor)
 
 
-def delete(node: Node, actor: Row, post_id: int) -> Row:
-    """Leave a tombstone: the post keeps its place in the thread, its text is gone."""
+def delete(node: Node, actor: Row, post_id: int, reason: str = "") -> Row:
+    """The author's delete leaves a tombstone: the post keeps its place in the thread, its text is gone.
+    A moderator's delete of someone else's post is a removal, with a reason (node/services/moderation.py)."""
     post = get(node, post_id, actor)
-    check_may_change(post, actor)
+    if post["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    if post["author_id"] != actor["id"]:
+        if not moderation.may_moderate_post(node, actor, post):
+            raise Forbidden("error.not_allowed")
+        return moderation.remove_post(node, actor, post_id, reason)
     with node.db.transaction():
         posts.tombstone(node.db, post_id, node.now())
         if post["state"] == "published":
