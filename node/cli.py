@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node import __version__, cli_federation
+from node import __version__, cli_federation, cli_moderation
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
 from node.services import accounts, groups, organisation
@@ -286,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="the new backup file")
     p.set_defaults(func=cmd_backup)
     cli_federation.add_parsers(sub, with_config, lambda args: _open(_config(args)))
+    moderation = sub.add_parser("moderation", help="moderation from the shell").add_subparsers(
+        dest="moderation_command", required=True, metavar="COMMAND")
+    cli_moderation.add_moderation_remove(moderation, with_config, lambda args: _open(_config(args)))
     return parser
 
 
@@ -304,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"meent: {error}", file=sys.stderr)
         return error.code
+    except cli_moderation.UnknownModerator as error:
+        print(f"meent: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

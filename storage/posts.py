@@ -326,3 +326,8 @@ def in_group_by_author(db: Database, group_id: int, author_id: int) -> list[Row]
     """An author's posts in a group that everyone still sees (to remove them with a ban), oldest first."""
     return db.all(f"{SELECT} WHERE posts.group_id = ? AND posts.author_id = ? AND posts.deleted_at IS NULL"
                   " AND posts.removed_at IS NULL ORDER BY posts.id", (group_id, author_id))
+
+
+def by_url(db: Database, url: str) -> Row | None:
+    """A copy of another server's post by its id or its page URL."""
+    return db.one(f"{SELECT} WHERE posts.uri = ? OR posts.url = ? ORDER BY posts.uri = ? DESC LIMIT 1", (url, url, url))

@@ -125,7 +125,8 @@ async def delete(request: Request) -> Response:
     node = node_of(request)
     post = _post(request, me)
     entity = present.status(node, post, me) | {"text": _source_text(post)}
-    post_service.delete(node, me, post["id"])
+    # a moderator deleting someone else's status removes it, with `reason` (?reason=...: a Meent extension)
+    post_service.delete(node, me, post["id"], text(await params(request), "reason"))
     return json(entity)
 
 

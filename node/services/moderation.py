@@ -10,6 +10,7 @@ command line, which acts with the admin's authority. Restrictive actions need a 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from federation import ids
 from node import markup, urls
@@ -70,6 +71,22 @@ def _topic(node: Node, actor: Row | None, post_id: int) -> Row:
     if topic["id"] != topic["topic_id"]:
         raise Invalid("error.not_a_topic")
     return topic
+
+
+def find_post(node: Node, url: str) -> Row:
+    """A post by a URL: one of ours by its page or id URL (a reply by its #post-N anchor), or the copy we keep
+    of another server's post by its id or page URL."""
+    url = url.strip()
+    base = urlsplit(node.config.base_url)
+    parts = urlsplit(url)
+    if (parts.scheme, parts.netloc) == (base.scheme, base.netloc):
+        post_id = urls.post_id_of(parts.path, parts.fragment)
+        post = posts.by_id(node.db, post_id) if post_id is not None else None
+    else:
+        post = posts.by_url(node.db, url) if parts.scheme in ("http", "https") else None
+    if post is None or post["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    return post
 
 
 def post_url(node: Node, post: Row) -> str:
