@@ -158,6 +158,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.already_moderator": {"nl": "Dit account is al moderator van deze groep.", "en": "This account is a moderator of this group already."},
     "error.not_moderator": {"nl": "Dit account is geen moderator van deze groep.", "en": "This account is not a moderator of this group."},
     "error.account_unknown": {"nl": "Geen account gevonden met die naam of dat adres.", "en": "No account found with that name or address."},
+    "error.report_not_found": {"nl": "Die melding bestaat niet.", "en": "That report does not exist."},
     "mod.removed_by_moderator": {"nl": "Verwijderd door een moderator. Reden: {reason}", "en": "Removed by a moderator. Reason: {reason}"},
     "mod.removed_own": {"nl": "Uw bericht is verwijderd door een moderator en is alleen nog voor u zichtbaar. Reden: {reason}", "en": "Your post was removed by a moderator and only you can still see it. Reason: {reason}"},
     "mod.removed_for_moderator": {"nl": "Verwijderd door een moderator (alleen zichtbaar voor de auteur en moderatoren). Reden: {reason}", "en": "Removed by a moderator (visible only to its author and moderators). Reason: {reason}"},

@@ -54,3 +54,8 @@ def audit_entries(db: Database, *, limit: int | None = 100, offset: int = 0, act
     where, params = ("WHERE action = ?", [action]) if action else ("", [])
     return db.all(f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ? OFFSET ?",
                   (*params, -1 if limit is None else limit, offset))
+
+
+def known_report(db: Database, report_id: int) -> bool:
+    """Whether a report exists (a removal names the report it settles)."""
+    return db.one("SELECT 1 FROM reports WHERE id = ?", (report_id,)) is not None

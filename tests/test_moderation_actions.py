@@ -368,6 +368,8 @@ def test_suspending_ends_sessions_and_tokens_and_refuses_log_in(site: Site) -> N
     refused = site.post("/login", {"username": "bram", "password": PASSWORD})
     assert refused.status_code == 403 and "geschorst" in refused.text and "Spamaccount" in refused.text
     assert site.post("/login", {"username": "bram", "password": "wrong password"}).status_code == 401
+    with pytest.raises(KeyError):  # no new token either
+        Api(site, "bram")
     _as(site, "baas")
     assert site.post("/admin/members/bram", {"action": "unsuspend"}, site.csrf("/admin")).status_code == 303
     assert _logged(site, "unsuspend")[0] is not None
@@ -457,3 +459,43 @@ def test_removal_lock_and_ban_go_out_in_the_agreed_wire_formats(site: Site) -> N
     assert [u["object"]["id"] for u in undos] == [lock["id"], block["id"]]
     wrapped = {a["object"]["id"] for a in sent if a["type"] == "Announce" and isinstance(a["object"], dict)}
     assert {lock["id"], block["id"]} | {u["id"] for u in undos} <= wrapped
+
+
+# --- bad input --------------------------------------------------------------------------------------------
+
+MOD_FORMS = {
+    "/posts/1/remove": ["reason", "report"],
+    "/posts/1/restore": ["reason"],
+    "/posts/1/lock": ["reason"],
+    "/posts/1/unlock": ["reason"],
+    "/posts/1/pin": ["reason"],
+    "/posts/2/ban": ["reason", "until", "remove_posts"],
+    f"/groups/{GROUP}/bans": ["account", "reason", "until", "remove_posts"],
+    f"/groups/{GROUP}/bans/lift": ["account_id", "reason"],
+    f"/groups/{GROUP}/moderators": ["account"],
+    f"/groups/{GROUP}/moderators/remove": ["account_id"],
+    "/admin/members/bram": ["action", "reason"],
+}
+
+
+def test_random_input_to_the_moderators_forms_never_fails(site: Site) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    topic = _topic(site)
+    _reply(site, topic)
+    _as(site, "baas")
+    csrf = site.csrf("/admin")
+    # no "@" or "/" in account names: those are looked up on other servers, which this test has none of
+    text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="@/"), max_size=200)
+    special = st.sampled_from(["", "bram", "2999-01-01", "0001-01-01T00:00-23:59", "9999-12-31T23:59+00:00",
+                               "suspend", "unsuspend", "1", "99999999999999999999", "-1"])
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(path=st.sampled_from(sorted(MOD_FORMS)), data=st.data())
+    def check(path: str, data: st.DataObject) -> None:
+        fields = {name: data.draw(st.one_of(text, special), label=name) for name in MOD_FORMS[path]}
+        response = site.client.post(path, data={"csrf": csrf} | fields, follow_redirects=False)
+        assert response.status_code < 500, (path, fields, response.text[:300])
+
+    check()

@@ -19,7 +19,7 @@ from node.services.accounts import can_moderate, is_admin
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
 from node.services.groups import moderates
-from storage import accounts, groups, posts, search
+from storage import accounts, groups, moderation_log, posts, search
 from storage.db import Row
 
 REASON_MAX = 1000
@@ -106,6 +106,8 @@ def remove_post(node: Node, actor: Row | None, post_id: int, reason: str, *, rep
     reason = check_reason(reason)
     if post["removed_at"]:
         raise Conflict("error.already_removed")
+    if report_id is not None and not moderation_log.known_report(node.db, report_id):
+        raise Invalid("error.report_not_found", "report")
     with node.db.transaction():
         posts.remove(node.db, post["id"], reason, node.now())
         activity = outbound_moderation.removed(node, actor, post, reason)
@@ -187,11 +189,11 @@ def parse_until(text: str, now: str) -> str | None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        until = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except (ValueError, OverflowError):
         raise Invalid("error.date_format", "until") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    until = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if until <= now:
         raise Invalid("error.date_past", "until")
     return until
