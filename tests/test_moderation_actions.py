@@ -499,3 +499,39 @@ def test_random_input_to_the_moderators_forms_never_fails(site: Site) -> None:
         assert response.status_code < 500, (path, fields, response.text[:300])
 
     check()
+
+
+def test_the_command_line_finds_a_post_by_any_of_its_urls(site: Site) -> None:
+    from node.services import moderation
+    from node.services.errors import NotFound
+    from node.services.ingest import Ingest
+
+    topic = _topic(site)
+    reply = _reply(site, topic)
+    blog = post_service.write_blog_post(site.node, _account(site, "anne"), "Blog", "", "Tekst", "", publish=True)
+    doc = {"id": "https://one.example/users/bob", "type": "Person", "preferredUsername": "bob",
+           "inbox": "https://one.example/users/bob/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    runtime = site.node.runtime()
+    remote = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, {
+        "id": "https://one.example/notes/7", "type": "Note", "attributedTo": doc["id"], "content": "<p>Elders</p>",
+        "url": "https://one.example/@bob/7", "inReplyTo": f"{BASE}/posts/{topic}"})
+    found = {
+        f"{BASE}/posts/{reply}": reply,
+        f"{BASE}/groups/{GROUP}/topics/{topic}": topic,
+        f"{BASE}/groups/{GROUP}/topics/{topic}#post-{reply}": reply,
+        f"{BASE}/users/anne/blog/{blog['id']}": blog["id"],
+        "https://one.example/notes/7": remote["id"],
+        "https://one.example/@bob/7": remote["id"],
+    }
+    for url, post_id in found.items():
+        assert moderation.find_post(site.node, url)["id"] == post_id, url
+    for url in (f"{BASE}/posts/999", f"{BASE}/groups/{GROUP}", "https://one.example/notes/8", "niets", ""):
+        with pytest.raises(NotFound):
+            moderation.find_post(site.node, url)
+    moderation.remove_post(site.node, None, remote["id"], "Spam")  # the command line: the organisation signs
+    assert _logged(site, "remove")[1]["actor_name"] == "(command line)"
+    assert _logged(site, "remove")[0]["target_url"] == "https://one.example/@bob/7"
+    sent = _sent(site, "https://one.example/users/bob/inbox")  # the remote author is told
+    assert [a["type"] for a in sent] == ["Delete", "Announce"] and sent[0]["actor"] == f"{BASE}/organisation"
+    assert sent[1]["object"]["id"] == sent[0]["id"]
