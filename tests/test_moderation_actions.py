@@ -535,3 +535,31 @@ def test_the_command_line_finds_a_post_by_any_of_its_urls(site: Site) -> None:
     sent = _sent(site, "https://one.example/users/bob/inbox")  # the remote author is told
     assert [a["type"] for a in sent] == ["Delete", "Announce"] and sent[0]["actor"] == f"{BASE}/organisation"
     assert sent[1]["object"]["id"] == sent[0]["id"]
+
+
+def test_a_removed_remote_reply_reaches_a_server_that_got_it_through_the_group(site: Site) -> None:
+    from node.services import outbound
+    from node.services.ingest import Ingest
+
+    group_uri = f"{BASE}/groups/{GROUP}"
+    inbox = _remote_follower(site, "https://two.example/users/f", group_uri)
+    topic = _topic(site)
+    bob = {"id": "https://one.example/users/bob", "type": "Person", "preferredUsername": "bob",
+           "inbox": "https://one.example/users/bob/inbox"}
+    actors.put(site.node.db, actor_record(bob, site.node.now()))
+    note = {"id": "https://one.example/notes/5", "type": "Note", "attributedTo": bob["id"], "content": "<p>Weg</p>",
+            "inReplyTo": f"{BASE}/posts/{topic}", "audience": group_uri}
+    runtime = site.node.runtime()
+    stored = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, note)
+    outbound.group_announces(site.node, posts.by_id(site.node.db, stored["id"]),
+                             {"id": "https://one.example/activities/5", "type": "Create", "actor": bob["id"],
+                              "object": note})
+    before = _sent(site, inbox)
+    assert before[-1]["type"] == "Announce" and before[-1]["object"]["object"]["id"] == note["id"]
+    follows.remove(site.node.db, "https://two.example/users/f", group_uri)  # it unfollowed since
+    _as(site, "gmod")
+    assert _act(site, f"/posts/{stored['id']}/remove", {"reason": "Spam"}) == 303
+    sent = _sent(site, inbox)[len(before):]
+    assert [a["type"] for a in sent] == ["Delete", "Announce"]
+    assert sent[0]["object"] == note["id"] and sent[1]["object"]["id"] == sent[0]["id"]
+    assert "Delete" in [a["type"] for a in _sent(site, bob["inbox"])]  # and its author

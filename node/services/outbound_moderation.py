@@ -46,10 +46,14 @@ def _spread(node: Node, group: Row | None, activity: dict[str, Any], inboxes: li
 
 
 def _audience_of_post(node: Node, post: Row) -> list[str]:
-    """Every inbox that had the post, and its remote author and parties."""
+    """Every inbox that had the post (also through our group's Announce of another server's Create of it),
+    and its remote author and parties."""
     obj = vocab.post_uri(node.config.base_url, post)
     parties = outbound.concerned(node, post) + ([post["author_uri"]] if post["author_uri"] else [])
-    return activities.delivered_inboxes(node.db, obj) + outbound.inboxes_of(node, parties)
+    had = activities.delivered_inboxes(node.db, obj)
+    if post["uri"] and post["group_slug"] and not post["group_domain"]:
+        had += activities.announced_inboxes(node.db, ids.group(node.config.base_url, post["group_slug"]), obj)
+    return list(dict.fromkeys(had + outbound.inboxes_of(node, parties)))
 
 
 def removed(node: Node, actor: Row | None, post: Row, reason: str) -> str:
