@@ -116,8 +116,9 @@ def post_object(
 ) -> dict[str, Any]:
     """A post as an Article (topic, blog post), Note (reply) or Tombstone (deleted)."""
     uri = post_uri(base, post)
-    if post["deleted_at"]:
-        return {"@context": CONTEXT, "id": uri, "type": "Tombstone", "deleted": post["deleted_at"],
+    if post["deleted_at"] or post["removed_at"]:  # removed by a moderator: gone for other servers too
+        gone = post["deleted_at"] or post["removed_at"]
+        return {"@context": CONTEXT, "id": uri, "type": "Tombstone", "deleted": gone,
                 "formerType": "Note" if post["kind"] == "reply" else "Article"}
     to, cc = audience(base, post)
     obj: dict[str, Any] = {
@@ -213,3 +214,71 @@ def flag(activity_id: str, actor: str, objects: Sequence[str], text: str, *, to:
     if to:
         result["to"] = list(to)
     return result
+# Moderation (issue 9). The moderator's activity names the group as its audience; the group passes it
+# on unchanged inside an Announce (FEP-1b12), so servers that trust only the group can check it.
+
+def _moderation(kind: str, activity_id: str, actor: str, obj: Any, group: str | None, reason: str,
+                published: str) -> dict[str, Any]:
+    result = activity(kind, activity_id, actor, obj, [ids.PUBLIC], [group, ids.followers(group)] if group else [],
+                      published)
+    if reason:
+        result["summary"] = reason
+    if group:
+        result["audience"] = group
+    return result
+
+
+def moderator_delete(activity_id: str, moderator: str, object_id: str, group: str | None, reason: str,
+                     published: str) -> dict[str, Any]:
+    """A moderator's removal of a post: Delete{object: the post's id, summary: the reason}."""
+    return _moderation("Delete", activity_id, moderator, object_id, group, reason, published)
+
+
+def moderator_remove(activity_id: str, moderator: str, context: str, group: str, reason: str,
+                     published: str) -> dict[str, Any]:
+    """A whole topic taken out of its group (NodeBB): Remove{object: the thread's context, target: group}."""
+    result = _moderation("Remove", activity_id, moderator, context, group, reason, published)
+    result["target"] = group
+    return result
+
+
+def group_ban(activity_id: str, moderator: str, account: str, group: str, reason: str, expires: str | None,
+              published: str) -> dict[str, Any]:
+    """A ban from a group (Lemmy, Mbin): Block{object: the account, target: the group}, expires when it ends."""
+    result = _moderation("Block", activity_id, moderator, account, group, reason, published)
+    result["target"] = group
+    if expires:
+        result["expires"] = expires
+    return result
+
+
+def topic_lock(activity_id: str, moderator: str, topic: str, group: str | None, reason: str,
+               published: str) -> dict[str, Any]:
+    """No new replies (Lemmy): Lock{object: the topic's id}."""
+    return _moderation("Lock", activity_id, moderator, topic, group, reason, published)
+
+
+def undo(activity_id: str, actor: str, undone: Mapping[str, Any], published: str) -> dict[str, Any]:
+    """Undo of one of our activities, embedded without its @context, to the same audience."""
+    inner = strip_context(undone)
+    result = activity("Undo", activity_id, actor, inner, inner.get("to", ()), inner.get("cc", ()), published)
+    if "audience" in inner:
+        result["audience"] = inner["audience"]
+    return result
+
+
+def group_announce(activity_id: str, group: str, announced: Mapping[str, Any], published: str) -> dict[str, Any]:
+    """A group passes an activity on to its followers, embedded unchanged (less its @context)."""
+    return activity("Announce", activity_id, group, strip_context(announced), [ids.PUBLIC], [ids.followers(group)],
+                    published)
+
+
+def moderators_change(kind: str, activity_id: str, group: str, account: str, published: str) -> dict[str, Any]:
+    """Add or Remove of an account on the group's moderators collection, by the group."""
+    result = activity(kind, activity_id, group, account, [ids.PUBLIC], [ids.followers(group)], published)
+    result["target"] = moderators_collection(group)
+    return result
+
+
+def moderators_collection(group: str) -> str:
+    return f"{group}/moderators"

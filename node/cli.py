@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node import __version__, cli_federation, cli_reports
+from node import __version__, cli_federation, cli_moderation, cli_reports
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
 from node.services import accounts, groups, logs, organisation
@@ -306,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     moderation = sub.add_parser("moderation", help="reports and moderators' actions").add_subparsers(
         dest="moderation_command", required=True, metavar="COMMAND")
     cli_reports.add_parsers(moderation, with_config, lambda args: _open(_config(args)))
+    cli_moderation.add_moderation_remove(moderation, with_config, lambda args: _open(_config(args)))
     return parser
 
 
@@ -324,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"meent: {error}", file=sys.stderr)
         return error.code
+    except cli_moderation.UnknownModerator as error:
+        print(f"meent: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -41,3 +42,22 @@ def member(username: str) -> str:
 
 def tag(name: str) -> str:
     return f"/tags/{name}"
+
+
+_POST_PATHS = (
+    re.compile(r"^/posts/(\d{1,18})$"),
+    re.compile(r"^/groups/[^/]+/topics/(\d{1,18})$"),
+    re.compile(r"^/blog/(\d{1,18})$"),
+    re.compile(r"^/users/[^/]+/blog/(\d{1,18})$"),
+)
+_ANCHOR = re.compile(r"^post-(\d{1,18})$")
+
+
+def post_id_of(path: str, fragment: str = "") -> int | None:
+    """The post a path of ours names (the inverse of post() and of ids.post): a reply by its anchor."""
+    anchor = _ANCHOR.match(fragment)
+    for pattern in _POST_PATHS:
+        match = pattern.match(path.rstrip("/") if path != "/" else path)
+        if match:
+            return int(anchor.group(1)) if anchor else int(match.group(1))
+    return None

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import i18n, threads
-from node.services import sessions
+from node.services import moderation, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from storage import notifications
@@ -247,6 +247,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     node = node_of(request)
     account = current_account(request)
     lang = language(request)
+    moderator = account is not None and moderation.may_moderate_post(node, account, root)
     cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = request.app.state.tree_cache
     key = (root["id"], lang, node.db.version())
     parts = cache.get(key) if account is None else None
@@ -255,6 +256,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
         env: jinja2.Environment = request.app.state.templates
         tree_html = Markup(env.get_template("tree.html").render({
             "tree": context["tree"], "account": account, "liked": context["liked"], "csrf": LazyCsrf(request),
+            "moderator": moderator,
             "t": lambda key, **params: i18n.translate(lang, key, **params),
         }))
         parts = {"root": context["root"], "reply_total": context["reply_total"], "tags": context["tags"],
@@ -265,7 +267,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
                 cache.popitem(last=False)
     else:
         cache.move_to_end(key)
-    return parts | {"views": int(root["views"]) + node.views.get(root["id"], 0)}
+    return parts | {"views": int(root["views"]) + node.views.get(root["id"], 0), "moderator": moderator}
 
 
 def _with_query(request: Request, **changes: str) -> str:

@@ -106,3 +106,8 @@ def moderator_usernames(db: Database) -> list[str]:
     rows = db.all("SELECT username FROM accounts WHERE role IN ('moderator', 'admin') AND disabled = 0"
                   " AND domain IS NULL ORDER BY username")
     return [row["username"] for row in rows]
+
+
+def set_suspended(db: Database, account_id: int, at: str | None, reason: str | None) -> None:
+    """A node-wide suspension (at None lifts it)."""
+    db.execute("UPDATE accounts SET suspended_at = ?, suspended_reason = ? WHERE id = ?", (at, reason, account_id))

@@ -55,3 +55,21 @@ def latest(db: Database, kind: str, actor: str, object_uri: str) -> Row | None:
     """The newest activity of a kind by an actor about an object (e.g. a member's last share of a post)."""
     return db.one("SELECT * FROM activities WHERE type = ? AND actor = ? AND object = ? ORDER BY id DESC LIMIT 1",
                   (kind, actor, object_uri))
+
+
+def of_kind_about(db: Database, kind: str, object_uri: str) -> list[Row]:
+    """Our activities of a kind about an object (by any actor), newest first: the Lock or Block an Undo names."""
+    return db.all("SELECT * FROM activities WHERE type = ? AND object = ? ORDER BY id DESC", (kind, object_uri))
+
+
+def announced_inboxes(db: Database, group_uri: str, object_uri: str) -> list[str]:
+    """Every inbox a group of ours passed an object on to inside an Announce of another server's activity
+    (Announce(Create(object))): those rows name the remote activity, not the object, so the body tells.
+    Only that group's Announces are read (activities_actor); a moderator's removal is rare."""
+    rows = db.all(
+        "SELECT DISTINCT d.inbox FROM activities a JOIN deliveries d ON d.activity_uri = a.uri"
+        " WHERE a.actor = ? AND a.type = 'Announce'"
+        " AND (json_extract(a.body, '$.object.object.id') = ? OR json_extract(a.body, '$.object.object') = ?)",
+        (group_uri, object_uri, object_uri),
+    )
+    return [row["inbox"] for row in rows]

@@ -26,7 +26,7 @@ def listing(db: Database) -> list[Row]:
         "SELECT groups.*,"
         " (SELECT count(*) FROM group_follows f WHERE f.group_id = groups.id) AS followers,"
         " (SELECT count(*) FROM posts p WHERE p.group_id = groups.id AND p.kind = 'topic'"
-        "  AND p.deleted_at IS NULL) AS topics"
+        "  AND p.deleted_at IS NULL AND p.removed_at IS NULL) AS topics"
         " FROM groups WHERE domain IS NULL ORDER BY name COLLATE NOCASE"
     )
 

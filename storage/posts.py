@@ -12,6 +12,7 @@ SELECT = (
     " o.username AS blog_owner_username, o.display_name AS blog_owner_name,"
     " root.title AS topic_title, root.kind AS topic_kind, root.uri AS topic_uri, root.state AS topic_state,"
     " root.deleted_at AS topic_deleted_at, root.context_uri AS topic_context,"
+    " root.removed_at AS topic_removed_at, root.locked_at AS topic_locked_at,"
     " a.actor_uri AS author_uri, a.domain AS author_domain, g.actor_uri AS group_uri, g.domain AS group_domain,"
     " parent.uri AS parent_uri, parent.author_id AS parent_author_id"
     " FROM posts"
@@ -21,7 +22,9 @@ SELECT = (
     " LEFT JOIN posts root ON root.id = posts.topic_id"
     " LEFT JOIN posts parent ON parent.id = posts.parent_id"
 )
-VISIBLE_ROOT = "posts.deleted_at IS NULL AND posts.state = 'published'"
+VISIBLE_ROOT = "posts.deleted_at IS NULL AND posts.removed_at IS NULL AND posts.state = 'published'"
+# The thread a post is in is there for everyone: not deleted, not removed by a moderator, published.
+VISIBLE_THREAD = "(root.deleted_at IS NULL AND root.removed_at IS NULL AND root.state = 'published')"
 
 
 def insert(db: Database, fields: dict[str, Any]) -> int:
@@ -69,7 +72,7 @@ def thread(db: Database, topic_id: int) -> list[Row]:
 def topics_in_group(db: Database, group_id: int, limit: int = 50) -> list[Row]:
     return db.all(
         f"{SELECT} WHERE posts.group_id = ? AND posts.kind = 'topic' AND {VISIBLE_ROOT}"
-        " ORDER BY posts.last_activity_at DESC LIMIT ?",
+        " ORDER BY posts.pinned_at IS NULL, posts.pinned_at DESC, posts.last_activity_at DESC LIMIT ?",
         (group_id, limit),
     )
 
@@ -78,7 +81,7 @@ def recent(db: Database, kind: str, limit: int = 10) -> list[Row]:
     order = "posts.published_at" if kind == "blog" else "posts.created_at"
     return db.all(
         f"{SELECT} WHERE posts.kind = ? AND {VISIBLE_ROOT} AND posts.uri IS NULL"
-        " AND (root.id IS NULL OR (root.deleted_at IS NULL AND root.state = 'published'))"
+        f" AND (root.id IS NULL OR {VISIBLE_THREAD})"
         f" ORDER BY {order} DESC LIMIT ?",
         (kind, limit),
     )
@@ -98,7 +101,7 @@ def blog(db: Database, owner_id: int | None, include_drafts: bool = False, limit
 def by_author(db: Database, author_id: int, limit: int = 20) -> list[Row]:
     return db.all(
         f"{SELECT} WHERE posts.author_id = ? AND {VISIBLE_ROOT}"
-        " AND (root.deleted_at IS NULL AND root.state = 'published')"
+        f" AND {VISIBLE_THREAD}"
         " ORDER BY posts.id DESC LIMIT ?",
         (author_id, limit),
     )
@@ -107,7 +110,7 @@ def by_author(db: Database, author_id: int, limit: int = 20) -> list[Row]:
 def by_tag(db: Database, tag: str, limit: int = 50) -> list[Row]:
     return db.all(
         f"{SELECT} JOIN post_tags t ON t.post_id = posts.id WHERE t.tag = ? AND {VISIBLE_ROOT}"
-        " AND (root.deleted_at IS NULL AND root.state = 'published')"
+        f" AND {VISIBLE_THREAD}"
         " ORDER BY posts.id DESC LIMIT ?",
         (tag, limit),
     )
@@ -279,8 +282,9 @@ def tombstone(db: Database, post_id: int, now: str) -> None:
 
 def is_visible(post: Row) -> bool:
     """Published, not deleted, in a published thread that is not deleted (a row from SELECT)."""
-    return (post["deleted_at"] is None and post["state"] == "published" and post["topic_state"] == "published"
-            and post["topic_deleted_at"] is None)
+    return (post["deleted_at"] is None and post["removed_at"] is None and post["state"] == "published"
+            and post["topic_state"] == "published" and post["topic_deleted_at"] is None
+            and post["topic_removed_at"] is None)
 
 
 def remove(db: Database, post_id: int, reason: str, now: str) -> bool:
@@ -322,3 +326,12 @@ def topic_by_context(db: Database, context_uri: str) -> Row | None:
     """The topic (our copy of a remote one) whose thread is this context collection."""
     return db.one(f"{SELECT} WHERE posts.context_uri = ? AND posts.kind = 'topic' ORDER BY posts.id LIMIT 1",
                   (context_uri,))
+def in_group_by_author(db: Database, group_id: int, author_id: int) -> list[Row]:
+    """An author's posts in a group that everyone still sees (to remove them with a ban), oldest first."""
+    return db.all(f"{SELECT} WHERE posts.group_id = ? AND posts.author_id = ? AND posts.deleted_at IS NULL"
+                  " AND posts.removed_at IS NULL ORDER BY posts.id", (group_id, author_id))
+
+
+def by_url(db: Database, url: str) -> Row | None:
+    """A copy of another server's post by its id or its page URL."""
+    return db.one(f"{SELECT} WHERE posts.uri = ? OR posts.url = ? ORDER BY posts.uri = ? DESC LIMIT 1", (url, url, url))

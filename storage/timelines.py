@@ -7,8 +7,8 @@ from typing import Any
 from storage.db import Database, Row
 from storage.posts import SELECT
 
-VISIBLE = ("posts.deleted_at IS NULL AND posts.state = 'published'"
-           " AND root.deleted_at IS NULL AND root.state = 'published'")
+VISIBLE = ("posts.deleted_at IS NULL AND posts.removed_at IS NULL AND posts.state = 'published'"
+           " AND root.deleted_at IS NULL AND root.removed_at IS NULL AND root.state = 'published'")
 
 
 def page(db: Database, where: str, params: list[Any], *, limit: int, max_id: int | None = None,

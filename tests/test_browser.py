@@ -465,3 +465,70 @@ def test_logs_rules_and_audit_pages_are_accessible(browser: Browser, node: LiveN
         finally:
             chromium.close()
     assert not scanner.problems, scanner.report()
+
+
+def test_moderation_pages_are_accessible(browser: Browser, node: LiveNode) -> None:
+    """A topic page with the moderators' controls, a post's moderation page (with an error and after a
+    removal), a group's moderation page with a ban in its table, and the admin page's suspend forms."""
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            _moderation_pages(page, scanner)
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()
+    print(f"axe-core: no serious or critical violations on {len(scanner.scanned)} moderation pages")
+
+
+def _moderation_pages(page: Page, scanner: Scanner) -> None:
+    log_in(page, "anne")
+    page.goto(GROUP + "/new")
+    page.get_by_label("Titel").fill("Een onderwerp om te modereren")
+    body_field(page).fill("De tekst van het onderwerp.")
+    submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+    topic_path, topic_id = path_of(page), number(TOPIC_URL, page.url)
+    body_field(page).fill("Een reactie die weg moet.")
+    submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
+    reply = number(REPLY_URL, page.url)
+    log_out(page)
+
+    log_in(page, "beheerder")
+    scanner.visit(topic_path, "topic page with moderator controls")
+    page.locator(f"#post-{reply}").get_by_role("link", name=re.compile("Modereren")).click()
+    page.wait_for_url(re.compile(rf"/posts/{reply}/moderate$"))
+    scanner.scan("post moderation page")
+    page.evaluate("document.querySelectorAll('[required]').forEach(el => el.removeAttribute('required'))")
+    submit(page, page.get_by_role("button", name="Bericht verwijderen"), re.compile(rf"/posts/{reply}/remove$"),
+           status=422)
+    assert page.get_by_role("alert").is_visible()
+    assert page.locator("#remove-reason").get_attribute("aria-invalid") == "true"
+    scanner.scan("post moderation page with an error")
+    page.locator("#remove-reason").fill("Persoonsgegevens")
+    submit(page, page.get_by_role("button", name="Bericht verwijderen"), re.compile(rf"{topic_path}#post-{reply}$"))
+    assert page.get_by_text("Verwijderd door een moderator").first.is_visible()
+    scanner.scan("topic page with a removed reply, as a moderator")
+    scanner.visit(f"/posts/{topic_id}/moderate", "topic moderation page (lock, pin, ban)")
+    page.locator("#lock-reason").fill("Afgerond")
+    submit(page, page.get_by_role("button", name="Onderwerp sluiten"), re.compile(rf"{topic_path}$"))
+    assert page.get_by_text("Dit onderwerp is gesloten").first.is_visible()
+    scanner.scan("locked topic page")
+
+    scanner.visit(GROUP + "/moderation", "group moderation page, no bans")
+    page.locator("#ban-account").fill("anne")
+    page.locator("#ban-reason").fill("Herhaaldelijk buiten de orde")
+    page.locator("#ban-until").fill("2999-01-01")
+    submit(page, page.get_by_role("button", name="Uitsluiten", exact=True), re.compile(GROUP + "/moderation$"))
+    assert page.get_by_role("cell", name="Herhaaldelijk buiten de orde").is_visible()
+    scanner.scan("group moderation page with a ban")
+    page.locator("#moderator-account").fill("niemand")
+    submit(page, page.get_by_role("button", name="Moderator toevoegen"), re.compile(GROUP + "/moderators$"),
+           status=422)
+    assert page.locator("#moderator-account").get_attribute("aria-invalid") == "true"
+    scanner.scan("group moderation page with an error")
+    scanner.visit("/admin", "admin page with suspend forms")
+    page.goto("/")
+    log_out(page)
+    scanner.visit(topic_path, "locked topic with a removed reply, logged out")

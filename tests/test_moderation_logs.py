@@ -140,7 +140,7 @@ def test_a_log_entry_has_a_url_of_its_own(moderated: Site) -> None:
 
 
 def test_a_moderator_deleting_someone_elses_post_is_logged(site: Site) -> None:
-    """The real action on this branch: a node moderator deletes a member's reply through the page."""
+    """A node moderator deletes a member's reply through the page: a removal, with its reason."""
     site.member("anne")
     site.member("mona", role="moderator")
     site.group()
@@ -148,14 +148,15 @@ def test_a_moderator_deleting_someone_elses_post_is_logged(site: Site) -> None:
                               "Woo-verzoeken", "Hoe gaat u daarmee om?")
     reply = posts.reply(site.node, account(site, "anne"), topic["id"], "Bel me op 06-12345678")
     site.login("mona")
-    response = site.post(f"/posts/{reply['id']}/delete", {}, site.csrf(GROUP))
+    response = site.post(f"/posts/{reply['id']}/delete", {"reason": "Telefoonnummer"}, site.csrf(GROUP))
     assert response.status_code == 303
     site.logout()
     items = site.client.get(GROUP + "/moderation-log?page=1", headers=AS).json()["orderedItems"]
-    assert [(item["type"], item["object"]) for item in items] == [("Delete", f"{BASE}/posts/{reply['id']}")]
+    where = f"{BASE}{GROUP}/topics/{topic['id']}#post-{reply['id']}"  # the reply's place in its thread
+    assert [(item["type"], item["object"]) for item in items] == [("Delete", where)]
     assert "moderator" in site.client.get(GROUP + "/moderation-log").text
     audited = site.node.db.all("SELECT actor_name, action, target FROM audit_log WHERE action = 'remove'")
-    assert [tuple(row) for row in audited] == [("mona", "remove", f"{BASE}/posts/{reply['id']}")]
+    assert [tuple(row) for row in audited] == [("mona", "remove", where)]
 
 
 def test_an_author_deleting_their_own_post_is_not_moderation(site: Site) -> None:

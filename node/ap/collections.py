@@ -12,6 +12,7 @@ from starlette.responses import Response
 from federation import ids, vocab
 from federation import moderation_log as log_vocab
 from node.ap.respond import activity_json, base, node_of, not_found, paged
+from node.services import moderation
 from storage import accounts, activities, follows, groups, posts
 from storage import moderation_log as moderation_log_store
 from storage.db import Row
@@ -103,7 +104,7 @@ async def moderators(request: Request) -> Response:
     if group is None:
         return not_found()
     base_url = base(request)
-    items = [ids.member(base_url, name) for name in accounts.moderator_usernames(node_of(request).db)]
+    items = moderation.moderator_uris(node_of(request), group)
     return activity_json(vocab.ordered_collection(f"{ids.group(base_url, group['slug'])}/moderators", len(items),
                                                   items=items))
 

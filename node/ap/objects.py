@@ -28,7 +28,7 @@ async def post(request: Request) -> Response:
         return not_found("no such post")
     if found["uri"]:  # another server's post: its own id is the authority
         return RedirectResponse(found["uri"], status_code=302)
-    return activity_json(object_of(node, found), 410 if found["deleted_at"] else 200)
+    return activity_json(object_of(node, found), 410 if found["deleted_at"] or found["removed_at"] else 200)
 
 
 async def context(request: Request) -> Response:

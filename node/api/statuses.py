@@ -49,9 +49,13 @@ def _post(request: Request, viewer: Row | None) -> Row:
         post = post_service.get(node_of(request), path_id(request), viewer)
     except ServiceError as error:
         raise ApiError(404, "Record not found") from error
-    if post["deleted_at"]:
-        raise ApiError(404, "Record not found")
+    if post["deleted_at"] or (_removed(post) and (viewer is None or viewer["id"] != post["author_id"])):
+        raise ApiError(404, "Record not found")  # removed by a moderator: still there for its author
     return post
+
+
+def _removed(post: Row) -> bool:
+    return bool(post["removed_at"] or post["topic_removed_at"])
 
 
 def _status_text(values: dict[str, object]) -> str:
@@ -121,7 +125,8 @@ async def delete(request: Request) -> Response:
     node = node_of(request)
     post = _post(request, me)
     entity = present.status(node, post, me) | {"text": _source_text(post)}
-    post_service.delete(node, me, post["id"])
+    # a moderator deleting someone else's status removes it, with `reason` (?reason=...: a Meent extension)
+    post_service.delete(node, me, post["id"], text(await params(request), "reason"))
     return json(entity)
 
 
@@ -146,7 +151,8 @@ async def context(request: Request) -> Response:
     viewer = auth.optional_member(request, "read:statuses")
     node = node_of(request)
     post = _post(request, viewer)
-    thread = [row for row in posts.thread(node.db, post["topic_id"]) if row["state"] == "published"]
+    thread = [row for row in posts.thread(node.db, post["topic_id"]) if row["state"] == "published"
+              and not (row["removed_at"] and (viewer is None or viewer["id"] != row["author_id"]))]
     by_id = {row["id"]: row for row in thread}
     ancestors: list[Row] = []
     parent = by_id.get(post["parent_id"]) if post["parent_id"] else None

@@ -146,6 +146,6 @@ def bearer(node: Node, token: str) -> tuple[Row | None, Row] | None:
     if row is None:
         return None
     account = accounts.by_id(node.db, row["account_id"]) if row["account_id"] else None
-    if row["account_id"] and (account is None or account["disabled"]):
+    if row["account_id"] and (account is None or account["disabled"] or account["suspended_at"]):
         return None
     return account, row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, rules, sessions
+from node.services import accounts, moderation, rules, sessions
 from node.services.errors import Forbidden, ServiceError
 from node.web import client_address, field, flash, form_errors, node_of, read_form, redirect, render, require_account
 from storage import accounts as account_store
@@ -89,6 +89,14 @@ async def member(request: Request) -> Response:
         accounts.set_role(node, name, field(form, "role"), by=admin, address=client_address(request))
     elif action in ("disable", "enable"):
         accounts.set_disabled(node, name, action == "disable", by=admin, address=client_address(request))
+    elif action in ("suspend", "unsuspend"):
+        try:
+            act = moderation.suspend if action == "suspend" else moderation.unsuspend
+            act(node, admin, name, field(form, "reason"))
+        except ServiceError as error:
+            if error.status in (403, 404):
+                raise
+            return _page(request, {"errors": form_errors(request, error), "failed": f"suspend-{name}"}, error.status)
     elif action == "end_sessions":
         sessions.end_all(node, accounts.get(node, name)["id"], revoke_tokens=True)
         flash(request, "admin.sessions_ended", name=name)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, urls
-from node.services import accounts, groups, rules
+from node.services import accounts, groups, moderation, rules
 from node.services.errors import ServiceError
 from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
 from storage import groups as group_store
@@ -44,6 +44,7 @@ async def show(request: Request) -> Response:
         "ban": group_store.active_ban(node.db, group["id"], account["id"], node.now()) if account else None,
         "rules": rules.of_group(node, group),
         "may_edit_rules": rules.may_edit_group(node, account, group),
+        "moderator": account is not None and moderation.may_moderate_group(node, account, group),
     })
 
 

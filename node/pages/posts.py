@@ -78,8 +78,9 @@ async def edit(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     account = require_account(request)
-    await read_form(request)
-    post = posts.delete(node_of(request), account, request.path_params["post_id"])
+    form = await read_form(request)
+    # someone else's post, deleted by a moderator, is removed with a reason (services.moderation)
+    post = posts.delete(node_of(request), account, request.path_params["post_id"], field(form, "reason"))
     if post["kind"] == "blog" and post["state"] == "draft":
         return redirect(urls.blog(post["blog_owner_username"]))
     return redirect(urls.post(post))

@@ -182,6 +182,8 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
         return None
     if account is None or account["disabled"]:
         return None
+    if account["suspended_at"]:  # the right password: they may know why they cannot come in
+        raise Forbidden("error.account_suspended", reason=account["suspended_reason"] or "")
     node.logins.succeeded(node.db, address, username)
     if account["role"] in ("admin", "moderator"):
         audit.record(node, account, "admin_login", account["username"], account["role"], address)

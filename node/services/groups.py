@@ -43,6 +43,8 @@ def create(node: Node, creator: Row | None, slug: str, name: str, description: s
             created_by=creator["id"] if creator else None, now=now,
         )
         keys.put(node.db, f"group:{slug}", public_pem, private_pem, now)
+        if creator is not None:  # who made the group moderates it (node/services/moderation.py)
+            groups.add_moderator(node.db, group_id, creator["id"], creator["id"], now)
     return get_by_id(node, group_id)
 
 

@@ -262,3 +262,16 @@ def forward_report(node: Node, flag: dict[str, Any], recipients: Iterable[str]) 
     if inboxes:
         publish(node, flag, inboxes)
     return inboxes
+# For the moderators' activities (node/services/outbound_moderation.py).
+
+def inboxes_of(node: Node, actor_uris: Iterable[str]) -> list[str]:
+    return _inboxes(node, actor_uris)
+
+
+def concerned(node: Node, post: Row) -> list[str]:
+    """The remote actors a post concerns (its remote group, the author it answers, those it mentions)."""
+    return _remote_parties(node, post)
+
+
+def forget(node: Node, object_id: str) -> None:
+    _forget(node, object_id)

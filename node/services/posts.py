@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation import vocab
 from node import markup
-from node.services import audit, outbound, subscriptions
+from node.services import moderation, outbound, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -114,6 +113,8 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
         raise Invalid("error.reply_to_deleted", "body")
     if parent["topic_state"] != "published":
         raise Invalid("error.reply_to_draft", "body")  # a draft has no conversation yet
+    if parent["removed_at"] or parent["topic_removed_at"]:
+        raise Invalid("error.reply_to_removed", "body")
     check_may_post(node, author, parent["group_id"], parent["topic_id"])
     body = _check_body(node, body)
     rendered = _render(node, body)
@@ -172,11 +173,14 @@ def write_blog_post(
 
 
 def check_may_change(post: Row, actor: Row) -> None:
-    """Only the author, or a moderator, may edit or delete a post; a deleted one is gone."""
+    """Only the author, or a moderator, may edit a post; a deleted one is gone, a removed one stays as it was
+    removed (a moderator restores it)."""
     if post["deleted_at"]:
         raise NotFound("error.post_not_found")
     if post["author_id"] != actor["id"] and not can_moderate(actor):
         raise Forbidden("error.not_allowed")
+    if post["removed_at"]:
+        raise Forbidden("error.post_removed_no_edit")
 
 
 def edit(
@@ -220,17 +224,20 @@ def edit(
     return get(node, post_id, actor)
 
 
-def delete(node: Node, actor: Row, post_id: int) -> Row:
-    """Leave a tombstone: the post keeps its place in the thread, its text is gone."""
+def delete(node: Node, actor: Row, post_id: int, reason: str = "") -> Row:
+    """The author's delete leaves a tombstone: the post keeps its place in the thread, its text is gone.
+    A moderator's delete of someone else's post is a removal, with a reason (node/services/moderation.py)."""
     post = get(node, post_id, actor)
-    check_may_change(post, actor)
+    if post["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    if post["author_id"] != actor["id"]:
+        if not moderation.may_moderate_post(node, actor, post):
+            raise Forbidden("error.not_allowed")
+        return moderation.remove_post(node, actor, post_id, reason)
     with node.db.transaction():
         posts.tombstone(node.db, post_id, node.now())
         if post["state"] == "published":
             outbound.post_deleted(node, post_id)
-        if post["author_id"] != actor["id"]:  # a moderator's deletion: in the public log
-            audit.publish(node, actor, action="remove", target_url=vocab.post_uri(node.config.base_url, post),
-                          target_label=post["title"] or "", group_id=post["group_id"])
     return get(node, post_id, actor)
 
 

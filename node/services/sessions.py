@@ -56,7 +56,7 @@ def account_for(node: Node, token: str) -> Row | None:
     if row["session_expires_at"] <= now:
         sessions.delete(node.db, row["session_id"])
         return None
-    if row["disabled"] or row["domain"] is not None:
+    if row["disabled"] or row["suspended_at"] or row["domain"] is not None:
         return None
     if _later(row["session_seen_at"], timedelta(seconds=TOUCH_SECONDS)) <= now:
         sessions.touch(node.db, row["session_id"], now, _later(now, LIFETIME))
