@@ -1,4 +1,4 @@
-"""The `meent` command: init, serve, user, group, demo, backup.
+"""The `meent` command: init, serve, user, group, demo, backup, federation, block, unblock.
 
 Errors are one line on stderr and a non-zero exit (2 for usage and config), never a traceback.
 """
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node import __version__, cli_federation
+from node import __version__, cli_blocks, cli_federation
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
 from node.services import accounts, groups, organisation
@@ -286,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="the new backup file")
     p.set_defaults(func=cmd_backup)
     cli_federation.add_parsers(sub, with_config, lambda args: _open(_config(args)))
+    cli_blocks.add_parsers(sub, with_config, lambda args: _open(_config(args)))
     return parser
 
 

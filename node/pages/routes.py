@@ -14,6 +14,7 @@ from node.api.routes import api_routes
 from node.config import Config
 from node.pages import (
     admin,
+    admin_blocks,
     admin_federation,
     assets,
     auth,
@@ -116,6 +117,9 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/admin", admin.show, methods=["GET"]),
         Route("/admin/federation", admin_federation.show, methods=["GET"]),
         Route("/admin/federation", admin_federation.act, methods=["POST"]),
+        Route("/admin/blocks", admin_blocks.show, methods=["GET"]),
+        Route("/admin/blocks", admin_blocks.act, methods=["POST"]),
+        Route("/admin/blocks/lists", admin_blocks.lists, methods=["POST"]),
         Route("/admin/registration", admin.registration, methods=["POST"]),
         Route("/admin/invites", admin.invite, methods=["POST"]),
         Route("/admin/members", admin.create_member, methods=["POST"]),
