@@ -106,3 +106,8 @@ def moderator_usernames(db: Database) -> list[str]:
     rows = db.all("SELECT username FROM accounts WHERE role IN ('moderator', 'admin') AND disabled = 0"
                   " AND domain IS NULL ORDER BY username")
     return [row["username"] for row in rows]
+
+
+def local_usernames(db: Database) -> list[str]:
+    """Every local account's user name (to tell look-alike names apart)."""
+    return [row["username"] for row in db.all("SELECT username FROM accounts WHERE domain IS NULL")]
