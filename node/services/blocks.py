@@ -12,9 +12,11 @@ follow the author (`hidden_from`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from federation import ids
 from federation.policy import FederationPolicy, Rules, normalise_host
 from node.services import audit
 from node.services.context import Node
@@ -172,13 +174,39 @@ def reload(node: Node) -> None:
         node.federation.reload_rules()
 
 
-def hidden_from(node: Node, author_uri: str | None, viewer_uri: str | None) -> bool:
-    """Is a post by this author hidden from this viewer (a limited author the viewer does not follow)?"""
-    if not author_uri or author_uri.startswith(node.config.base_url + "/"):
-        return False
-    if not policy(node).limited(author_uri):
-        return False
+def _anything_limited(running: FederationPolicy) -> bool:
+    rules = running.rules
+    return bool(rules.limited_domains or rules.limited_actors or rules.list_limited)
+
+
+def hidden_ids(node: Node, rows: Iterable[Row], viewer: Row | None) -> set[int]:
+    """Posts (rows with id, author_uri, author_domain) that this viewer may not see: by a limited
+    remote account or server that the viewer does not follow. Visitors follow nobody."""
+    running = policy(node)
+    if not _anything_limited(running):
+        return set()
+    viewer_uri = ids.member(node.config.base_url, viewer["username"]) if viewer is not None else None
+    hidden: set[int] = set()
+    answers: dict[str, bool] = {}
+    for row in rows:
+        author = row["author_uri"]
+        if not row["author_domain"] or not author:
+            continue
+        if author not in answers:
+            answers[author] = running.limited(author) and not _follows(node, viewer_uri, author)
+        if answers[author]:
+            hidden.add(int(row["id"]))
+    return hidden
+
+
+def _follows(node: Node, viewer_uri: str | None, author: str) -> bool:
     if viewer_uri is None:
-        return True
-    follow = follows.get(node.db, viewer_uri, author_uri)
-    return follow is None or follow["state"] != "accepted"
+        return False
+    follow = follows.get(node.db, viewer_uri, author)
+    return follow is not None and follow["state"] == "accepted"
+
+
+def visible(node: Node, rows: list[Row], viewer: Row | None) -> list[Row]:
+    """The rows without the posts hidden from this viewer (listings, search, timelines)."""
+    hidden = hidden_ids(node, rows, viewer)
+    return [row for row in rows if row["id"] not in hidden] if hidden else rows
