@@ -233,9 +233,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "blocks.new": {"nl": "Nieuwe blokkade of beperking", "en": "New block or limit"},
     "blocks.target": {"nl": "Account of server", "en": "Account or server"},
     "blocks.target_hint": {
-        "nl": "Het adres (URL) van een account, bijvoorbeeld https://server.example/users/naam, of een domein"
-              " zoals server.example (met alle subdomeinen).",
-        "en": "An account's address (URL), such as https://server.example/users/name, or a domain such as"
+        "nl": "Het adres (URL) of de naam (@naam@server.example) van een account, of een domein zoals"
+              " server.example (met alle subdomeinen).",
+        "en": "An account's address (URL) or name (@name@server.example), or a domain such as"
               " server.example (with all its subdomains).",
     },
     "blocks.reason": {"nl": "Reden", "en": "Reason"},
@@ -297,6 +297,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "Geef het adres (URL) van het account, zoals https://server.example/users/naam, of een domein.",
         "en": "Give the account's address (URL), such as https://server.example/users/name, or a domain.",
     },
+    "blocks.handle_not_found": {"nl": "{handle} is niet gevonden. Geef het adres (URL) van het account.",
+                                "en": "{handle} was not found. Give the account's address (URL)."},
     "blocks.bad_target": {"nl": "Dat is geen domein of account-adres.", "en": "That is not a domain or account address."},
     "blocks.own_domain": {"nl": "Deze server kan zichzelf niet blokkeren.", "en": "This server cannot block itself."},
     "blocks.reason_required": {"nl": "Geef een reden.", "en": "Give a reason."},

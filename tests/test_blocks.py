@@ -19,7 +19,7 @@ from node.services.errors import Invalid
 from storage import deliveries, follows, posts
 from tests.federation_helpers import Node, eventually
 from tests.helpers import Site, free_port, make_site, meent
-from tests.remote_actors import RemoteServer, signed_post
+from tests.remote_actors import RemoteServer, signed_post, webfinger_document
 
 INBOX = "http://127.0.0.1:8000/inbox"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -238,8 +238,13 @@ def test_a_block_through_the_page_takes_effect_at_once(site: Site, remote: Remot
     assert site.node.db.scalar("SELECT actor_name FROM audit_log WHERE action = 'block'") == "root"
     assert act(site, {"action": "unblock", "target": "localhost"}).status_code == 303
     assert send(site, remote, eve, 3) == 202
-    # An account alone: the others on its server still get through.
-    assert act(site, {"action": "block", "target": eve, "reason": "Trol", "severity": "block"}).status_code == 303
+    # An account alone, by its handle (WebFinger): the others on its server still get through.
+    resource = f"acct:eve@localhost:{remote.port}"  # as the request arrives (aiohttp sends it unquoted)
+    remote.documents[f"/.well-known/webfinger?resource={resource}"] = webfinger_document(remote.origin, "eve")
+    handle = f"@eve@localhost:{remote.port}"
+    by_handle = act(site, {"action": "block", "target": handle, "reason": "Trol", "severity": "block"})
+    assert by_handle.status_code == 303
+    assert blocks.listing(site.node)[0]["target"] == eve
     assert send(site, remote, eve, 4) == 403
     assert send(site, remote, zed, 5) == 202
     assert site.node.db.scalar("SELECT count(*) FROM moderation_log WHERE action = 'unblock'") == 1
@@ -249,8 +254,11 @@ def test_bad_input_on_the_page_is_shown_on_the_form(site: Site) -> None:
     site.login("root")
     missing = act(site, {"action": "block", "target": "bad.example", "reason": " ", "severity": "block"})
     assert missing.status_code == 422 and "Geef een reden." in missing.text
-    wrong = act(site, {"action": "block", "target": "@eve@bad.example", "reason": "x", "severity": "block"})
+    wrong = act(site, {"action": "block", "target": "bad example", "reason": "x", "severity": "block"})
     assert wrong.status_code == 422 and 'id="error-target"' in wrong.text
+    unknown_handle = act(site, {"action": "block", "target": "@eve@nergens.invalid", "reason": "x",
+                                "severity": "block"})
+    assert unknown_handle.status_code == 422 and "niet gevonden" in unknown_handle.text
     ours = act(site, {"action": "block", "target": "127.0.0.1:8000", "reason": "x", "severity": "block"})
     assert ours.status_code == 422 and "zichzelf" in ours.text
     unknown = act(site, {"action": "unblock", "target": "nobody.example"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, block_lists, blocks
+from node.services import accounts, block_lists, blocks, network
 from node.services.errors import Forbidden, Invalid, ServiceError
 from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
 from storage.db import Row
@@ -35,6 +35,18 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
     return render(request, "admin_blocks.html", context, status)
 
 
+async def _resolved(request: Request, value: str) -> str:
+    """An @user@domain handle as its actor URL (looked up by WebFinger); anything else as typed."""
+    value = value.strip()
+    if "://" in value or "@" not in value:
+        return value
+    runtime = node_of(request).runtime()
+    try:
+        return str((await network.resolve(node_of(request), runtime.fetcher, runtime.actors, value))["uri"])
+    except Invalid:
+        raise Invalid("blocks.handle_not_found", "target", handle=value) from None
+
+
 async def show(request: Request) -> Response:
     _require_admin(request)
     return _page(request)
@@ -48,7 +60,10 @@ async def act(request: Request) -> Response:
     values = {name: field(form, name) for name in ("target", "reason", "severity")}
     try:
         if action == "block":
-            row = blocks.block(node, admin, values["target"], values["reason"], limit=values["severity"] == "limit")
+            if not values["reason"].strip():
+                raise Invalid("blocks.reason_required", "reason")
+            target = await _resolved(request, values["target"])
+            row = blocks.block(node, admin, target, values["reason"], limit=values["severity"] == "limit")
             flash(request, f"blocks.done_{row['severity']}", target=row["target"])
         elif action == "unblock":
             blocks.unblock(node, admin, values["target"])
