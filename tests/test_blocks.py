@@ -12,14 +12,17 @@ import httpx2 as httpx
 import orjson
 import pytest
 
+from federation import ids
 from federation.policy import FederationPolicy, Rules
 from node import urls
-from node.services import block_lists, blocks
+from node.services import accounts, block_lists, blocks, groups
+from node.services import posts as post_service
 from node.services.errors import Invalid
 from storage import deliveries, follows, posts
 from tests.federation_helpers import Node, eventually
 from tests.helpers import Site, free_port, make_site, meent
-from tests.remote_actors import RemoteServer, signed_post, webfinger_document
+from tests.remote_actors import RemoteServer, note, signed_post, webfinger_document
+from tests.remote_actors import create as create_activity
 
 INBOX = "http://127.0.0.1:8000/inbox"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -302,6 +305,23 @@ def test_a_limit_hides_posts_from_those_who_do_not_follow(site: Site, remote: Re
     assert "Hallo Anne" in site.client.get("/search?q=Hallo").text
 
 
+def test_a_limited_reply_in_a_thread_becomes_a_placeholder(site: Site, remote: RemoteServer) -> None:
+    site.group()
+    topic = post_service.start_topic(site.node, accounts.get(site.node, "anne"), groups.get(site.node, "open-overheid"),
+                                     "Woo-verzoeken", "Wie coördineert?")
+    eve = remote.add_person("eve")
+    reply = note(eve, "r1", "<p>Antwoord van Eve</p>", in_reply_to=ids.post("http://127.0.0.1:8000", topic["id"]))
+    body = orjson.dumps(create_activity(eve, reply, "c1"))
+    assert site.client.post("/inbox", content=body,
+                            headers=signed_post(INBOX, body, f"{eve}#main-key", remote.keys[eve])).status_code == 202
+    eventually(lambda: posts.by_uri(site.node.db, f"{remote.origin}/notes/r1"), what="the reply")
+    assert "Antwoord van Eve" in site.client.get(urls.post(topic)).text
+    blocks.block(site.node, None, eve, "Druk", limit=True)
+    page = site.client.get(urls.post(topic)).text
+    assert "Antwoord van Eve" not in page and "beperkt account of beperkte server is verborgen" in page
+    assert "Wie coördineert?" in page  # the topic itself is ours
+
+
 def test_deliveries_to_a_blocked_server_stop(site: Site, lists: TextServer) -> None:
     db, inbox = site.node.db, lists.url("/inbox", host="localhost")
     activity = "http://127.0.0.1:8000/activities/1"
@@ -358,6 +378,19 @@ def test_lists_by_url_in_both_formats_with_conflicts_shown(tmp_path: Path, lists
         assert not made.node.runtime().policy.allows("utrecht.example")
         assert made.node.db.scalar("SELECT count(*) FROM audit_log WHERE action = 'list_unsubscribe'") == 1
     made.node.db.close()
+
+
+def test_lists_are_fetched_again_when_due(site: Site, lists: TextServer) -> None:
+    lists.text = "spam.example\n"
+    portal = site.client.portal
+    assert portal is not None
+    portal.call(block_lists.subscribe, site.node, None, lists.url(), "block")
+    lists.text = "other.example\n"
+    portal.call(block_lists.refresh_due, site.node)  # fetched a moment ago: not due for a day
+    assert not site.node.runtime().policy.allows("spam.example")
+    site.node.db.execute("UPDATE block_lists SET next_fetch_at = '2000-01-01T00:00:00.000Z'")
+    portal.call(block_lists.refresh_due, site.node)
+    assert site.node.runtime().policy.allows("spam.example") and not site.node.runtime().policy.allows("other.example")
 
 
 def test_a_failed_refresh_keeps_the_entries(site: Site, lists: TextServer) -> None:
