@@ -49,12 +49,13 @@ def remote_actors_of(db: Database, *, domain: str | None = None, uri: str | None
 
 
 def sever_follows(db: Database, actor_uris: Iterable[str]) -> int:
-    """Remove every follow from or of these actors, and their group memberships here; returns follows removed."""
+    """Remove every follow from or of these actors, their memberships of our groups and our members'
+    of theirs (when they are groups); returns the follows removed."""
     removed = 0
     for uri in actor_uris:
         removed += db.execute("DELETE FROM follows WHERE follower = ? OR followee = ?", (uri, uri)).rowcount
-        db.execute("DELETE FROM group_follows WHERE account_id IN (SELECT id FROM accounts WHERE actor_uri = ?)",
-                   (uri,))
+        db.execute("DELETE FROM group_follows WHERE account_id IN (SELECT id FROM accounts WHERE actor_uri = ?)"
+                   " OR group_id IN (SELECT id FROM groups WHERE actor_uri = ?)", (uri, uri))
     return removed
 
 

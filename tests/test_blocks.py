@@ -277,11 +277,23 @@ def test_a_block_severs_follows_and_a_limit_keeps_them(site: Site, remote: Remot
     anne = "http://127.0.0.1:8000/users/anne"
     follows.put(site.node.db, eve, anne, "accepted", None, site.node.now())
     follows.put(site.node.db, anne, eve, "accepted", None, site.node.now())
+    club = f"{remote.origin}/groups/club"  # a remote group on that server, which anne is a member of
+    db = site.node.db
+    db.execute("INSERT INTO actors (uri, type, domain, inbox, raw, fetched_at) VALUES (?, 'Group', ?, ?, '{}', ?)",
+               (club, f"localhost:{remote.port}", club + "/inbox", site.node.now()))
+    db.execute("INSERT INTO groups (slug, name, created_at, domain, actor_uri) VALUES ('club@localhost', 'Club', ?,"
+               " 'localhost', ?)", (site.node.now(), club))
+    member = "SELECT count(*) FROM group_follows WHERE group_id = (SELECT id FROM groups WHERE actor_uri = ?)"
+    db.execute("INSERT INTO group_follows (group_id, account_id, created_at) SELECT g.id, a.id, ? FROM groups g,"
+               " accounts a WHERE g.actor_uri = ? AND a.username = 'anne'", (site.node.now(), club))
+    assert db.scalar(member, (club,)) == 1
     site.login("root")
     act(site, {"action": "block", "target": "localhost", "reason": "Te druk", "severity": "limit"})
     assert follows.get(site.node.db, eve, anne) and follows.get(site.node.db, anne, eve)
+    assert db.scalar(member, (club,)) == 1
     act(site, {"action": "block", "target": "localhost", "reason": "Spam", "severity": "block"})
     assert follows.get(site.node.db, eve, anne) is None and follows.get(site.node.db, anne, eve) is None
+    assert db.scalar(member, (club,)) == 0
     assert [row["severity"] for row in blocks.listing(site.node)] == ["block"]  # the same target changed
 
 
