@@ -334,6 +334,19 @@ def test_a_limited_reply_in_a_thread_becomes_a_placeholder(site: Site, remote: R
     assert "Wie coördineert?" in page  # the topic itself is ours
 
 
+def test_replies_to_a_blocked_account_are_not_sent_to_it(site: Site, remote: RemoteServer) -> None:
+    eve = remote.add_person("eve")
+    assert send(site, remote, eve, 1) == 202
+    post = eventually(lambda: posts.by_uri(site.node.db, f"{remote.origin}/notes/1"), what="the worker")
+    anne = accounts.get(site.node, "anne")
+    queued = "SELECT count(*) FROM deliveries WHERE domain = ?"
+    post_service.reply(site.node, anne, post["id"], "Dank je, Eve")
+    assert site.node.db.scalar(queued, (f"localhost:{remote.port}",)) == 1
+    blocks.block(site.node, None, eve, "Trol")
+    post_service.reply(site.node, anne, post["id"], "Nog een keer")
+    assert site.node.db.scalar(queued, (f"localhost:{remote.port}",)) == 1
+
+
 def test_deliveries_to_a_blocked_server_stop(site: Site, lists: TextServer) -> None:
     db, inbox = site.node.db, lists.url("/inbox", host="localhost")
     activity = "http://127.0.0.1:8000/activities/1"

@@ -42,9 +42,10 @@ def _owner_of(node: Node, actor_uri: str) -> str:
 
 
 def _inboxes(node: Node, actor_uris: Iterable[str]) -> list[str]:
-    """Inboxes of remote actors we know, shared inboxes collapsed, blocked servers left out."""
+    """Inboxes of remote actors we know, shared inboxes collapsed, blocked servers and accounts left out."""
     policy = blocks.policy(node)
-    rows = [row for uri in dict.fromkeys(actor_uris) if (row := actor_cache.get(node.db, uri)) is not None]
+    rows = [row for uri in dict.fromkeys(actor_uris)
+            if policy.allows_actor(uri) and (row := actor_cache.get(node.db, uri)) is not None]
     return [inbox for inbox in audience.collapse(rows) if policy.allows(audience.domain_of(inbox))]
 
 
