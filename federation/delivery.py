@@ -200,6 +200,10 @@ class DeliveryWorker(QueueLoop):
     def _poll_seconds(self) -> float:
         return POLL_SECONDS
 
+    def policy_changed(self) -> None:
+        """The federation policy changed (an admin blocked a server): ask it afresh for each domain."""
+        self._policy_answers.clear()
+
     async def run_once(self) -> int:
         """Send every row due now, and what that makes due (a server that came back), to the end;
         returns how many POSTs were made."""

@@ -159,6 +159,8 @@ class Fetcher:
             raise FetchError(original, "URLs with credentials are not fetched")
         if not self._policy.allows(parsed.raw_host):
             raise FetchError(original, f"blocked domain: {parsed.raw_host} is not allowed by the federation policy")
+        if not self._policy.allows_actor(str(parsed.with_fragment(None))):
+            raise FetchError(original, "blocked account: this actor is blocked by the federation policy")
         return parsed.with_fragment(None)
 
     def _headers(self, url: URL, signed: bool, accept: str) -> dict[str, str]:

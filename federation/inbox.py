@@ -76,6 +76,20 @@ def check_shape(activity: Any) -> tuple[str, str, str]:
     return activity_id, kind, actor
 
 
+def blocked_party(activity: Mapping[str, Any], policy: FederationPolicy) -> bool:
+    """Is the activity's actor, or the author of an object it carries, blocked by the policy? Pure."""
+    parties = [reading.id_of(activity.get("actor"))]
+    inner: Any = activity.get("object")
+    for _ in range(3):  # Announce(Create(Note)): every actor and author on the way in
+        if not isinstance(inner, Mapping):
+            break
+        parties.append(reading.id_of(inner.get("actor")))
+        authors = inner.get("attributedTo")
+        parties.extend(reading.id_of(author) for author in (authors if isinstance(authors, list) else [authors]))
+        inner = inner.get("object")
+    return any(party and not policy.allows_actor(party) for party in parties)
+
+
 def ordering_key(activity: Mapping[str, Any]) -> str | None:
     """What an activity concerns, for keeping order (a Create before its Update or Delete). Pure."""
     kind = reading.kind(activity)
@@ -159,6 +173,8 @@ class Inbox:
         activity_id, kind, actor = check_shape(activity)
         if not self.policy.allows(domain_of(actor)):
             raise Refused(403, "this server does not federate with your domain")
+        if blocked_party(activity, self.policy):
+            raise Refused(403, "this server does not accept activities from this account")
         try:
             key_id = signatures.key_id_of(headers)
         except signatures.SignatureError as error:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -22,12 +23,18 @@ from federation.inbox_worker import InboxWorker
 from federation.keys import load_private
 from federation.policy import FederationPolicy
 from node import __version__
+from node.services import block_lists, blocks
 from node.services.context import Node
 from node.services.federated import Federated
+from storage import blocks as block_store
 from storage import deliveries, inbox, keys
 
 log = logging.getLogger("meent.federation")
 PRUNE_EVERY_SECONDS = 600.0
+# Blocks changed by another process (`meent block`) are noticed within this many seconds.
+RULES_POLL_SECONDS = 2.0
+# Subscribed lists are looked at this often; each is fetched again once its next_fetch_at has come.
+LISTS_POLL_SECONDS = 60.0
 
 # Budgets, set apart so that one kind of traffic cannot starve another: a new sender's key must be
 # fetched while slow servers hold object fetches and deliveries. (connections in all, per server, seconds)
@@ -50,6 +57,7 @@ class FederationRuntime:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.policy = FederationPolicy.from_config(node.config)
+        self._rules_seen = ""
         self.stop_event = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.sessions: list[aiohttp.ClientSession] = []
@@ -70,8 +78,9 @@ class FederationRuntime:
     async def start(self) -> None:
         organisation_key = lambda: self.signer("organisation")  # noqa: E731
         key_fetcher = Fetcher(self._session(KEY_BUDGET), self.policy, organisation_key, timeout=KEY_BUDGET[2])
-        self.fetcher = Fetcher(self._session(OBJECT_BUDGET), self.policy, organisation_key,
-                               timeout=OBJECT_BUDGET[2])
+        self.reload_rules()
+        self.object_session = self._session(OBJECT_BUDGET)
+        self.fetcher = Fetcher(self.object_session, self.policy, organisation_key, timeout=OBJECT_BUDGET[2])
         self.actors = RemoteActors(self.node.db, key_fetcher)
         self.federated = Federated(self.node, self.actors, self.fetcher)
         self.inbox_worker = InboxWorker(self.node.db, self.federated.process)
@@ -85,7 +94,36 @@ class FederationRuntime:
         self.node.federation = self
         self.tasks = [asyncio.create_task(self.inbox_worker.run(self.stop_event)),
                       asyncio.create_task(self.delivery.run(self.stop_event)),
-                      asyncio.create_task(self._prune_now_and_then())]
+                      asyncio.create_task(self._prune_now_and_then()),
+                      asyncio.create_task(self._every(RULES_POLL_SECONDS, self._rules_changed, "reloading blocks")),
+                      asyncio.create_task(self._every(LISTS_POLL_SECONDS, self._refresh_lists,
+                                                      "refreshing the shared block lists"))]
+
+    def reload_rules(self) -> None:
+        """Give the policy the blocks, limits and list entries in the database now."""
+        self._rules_seen = block_store.fingerprint(self.node.db)
+        self.policy.update(blocks.rules(self.node))
+        self.delivery_policy_changed()
+
+    def delivery_policy_changed(self) -> None:
+        if hasattr(self, "delivery"):
+            self.delivery.policy_changed()
+
+    async def _rules_changed(self) -> None:
+        if block_store.fingerprint(self.node.db) != self._rules_seen:
+            self.reload_rules()
+
+    async def _refresh_lists(self) -> None:
+        await block_lists.refresh_due(self.node)
+
+    async def _every(self, seconds: float, work: Callable[[], Awaitable[None]], what: str) -> None:
+        while not self.stop_event.is_set():
+            try:
+                await work()
+            except Exception:  # the next turn tries again; federation works on meanwhile
+                log.exception("%s failed", what)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), timeout=seconds)
 
     def prune(self) -> tuple[int, int]:
         """Forget finished queue rows older than the configured ages; returns (inbox, deliveries) rows."""

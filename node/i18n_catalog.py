@@ -357,6 +357,116 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "Dat is iemand of iets op deze site zelf.", "en": "That is someone or something on this site.",
     },
     # moderation: blocks (helper blocks adds its keys below this line)
+    "blocks.title": {"nl": "Blokkades en beperkingen", "en": "Blocks and limits"},
+    "blocks.link": {"nl": "Blokkades, beperkingen en gedeelde lijsten", "en": "Blocks, limits and shared lists"},
+    "blocks.intro": {
+        "nl": "Blokkeer of beperk een account of een hele server elders. Het werkt meteen, zonder herstart.",
+        "en": "Block or limit an account or a whole server elsewhere. It takes effect at once, without a restart.",
+    },
+    "blocks.explain_block": {
+        "nl": "Blokkeren: wij weigeren wat het account of de server stuurt, sturen niets meer en halen er niets"
+              " op. Bestaande volgrelaties in beide richtingen worden verbroken.",
+        "en": "Block: we refuse what the account or server sends, send it nothing and fetch nothing from it."
+              " Existing follows in both directions are removed.",
+    },
+    "blocks.explain_limit": {
+        "nl": "Beperken: de federatie gaat door, maar berichten zijn alleen zichtbaar voor wie de schrijver"
+              " volgt. Volgrelaties blijven bestaan.",
+        "en": "Limit: federation goes on, but posts are only shown to those who follow the author."
+              " Follows are kept.",
+    },
+    "blocks.explain_priority": {
+        "nl": "Voorrang: uw eigen blokkade of beperking hier, dan het configuratiebestand, dan de gedeelde"
+              " lijsten. Bij gelijke rang wint blokkeren van toestaan.",
+        "en": "Priority: your own block or limit here, then the config file, then the shared lists."
+              " At the same level a block wins over an allow.",
+    },
+    "blocks.new": {"nl": "Nieuwe blokkade of beperking", "en": "New block or limit"},
+    "blocks.target": {"nl": "Account of server", "en": "Account or server"},
+    "blocks.target_hint": {
+        "nl": "Het adres (URL) of de naam (@naam@server.example) van een account, of een domein zoals"
+              " server.example (met alle subdomeinen).",
+        "en": "An account's address (URL) or name (@name@server.example), or a domain such as"
+              " server.example (with all its subdomains).",
+    },
+    "blocks.reason": {"nl": "Reden", "en": "Reason"},
+    "blocks.reason_hint": {"nl": "Komt in het openbare moderatielogboek.", "en": "Shown in the public moderation log."},
+    "blocks.severity": {"nl": "Maatregel", "en": "Measure"},
+    "blocks.severity.block": {"nl": "Blokkeren", "en": "Block"},
+    "blocks.severity.limit": {"nl": "Beperken", "en": "Limit"},
+    "blocks.severity.allow": {"nl": "Toestaan", "en": "Allow"},
+    "blocks.save": {"nl": "Opslaan", "en": "Save"},
+    "blocks.current": {"nl": "Huidige blokkades en beperkingen", "en": "Current blocks and limits"},
+    "blocks.since": {"nl": "Sinds", "en": "Since"},
+    "blocks.unblock": {"nl": "Opheffen", "en": "Lift"},
+    "blocks.none": {"nl": "Nog geen blokkades of beperkingen.", "en": "No blocks or limits yet."},
+    "blocks.config": {"nl": "Uit het configuratiebestand (bij het starten)", "en": "From the config file (at start-up)"},
+    "blocks.config_mode.open": {
+        "nl": "Federatie staat open voor elke server die niet geblokkeerd is.",
+        "en": "Federation is open to every server that is not blocked.",
+    },
+    "blocks.config_mode.allowlist": {
+        "nl": "Federatie alleen met toegestane servers (configuratie en toestaan-lijsten).",
+        "en": "Federation only with allowed servers (the config and allow lists).",
+    },
+    "blocks.config_blocked": {"nl": "Geblokkeerd:", "en": "Blocked:"},
+    "blocks.config_allowed": {"nl": "Toegestaan:", "en": "Allowed:"},
+    "blocks.lists": {"nl": "Gedeelde lijsten", "en": "Shared lists"},
+    "blocks.lists_intro": {
+        "nl": "Een lijst op een adres: één domein per regel (# begint een opmerking), of CSV zoals Mastodon"
+              " exporteert. Elke dag opnieuw opgehaald.",
+        "en": "A list at an address: one domain a line (# starts a comment), or CSV as Mastodon exports it."
+              " Fetched again every day.",
+    },
+    "blocks.list_url": {"nl": "Adres van de lijst", "en": "Address of the list"},
+    "blocks.list_url_hint": {"nl": "Een http- of https-adres.", "en": "An http or https address."},
+    "blocks.list_kind": {"nl": "Soort lijst", "en": "Kind of list"},
+    "blocks.list_kind.block": {"nl": "Blokkeerlijst", "en": "Block list"},
+    "blocks.list_kind.allow": {"nl": "Toestaan-lijst", "en": "Allow list"},
+    "blocks.subscribe": {"nl": "Abonneren", "en": "Subscribe"},
+    "blocks.unsubscribe": {"nl": "Opzeggen", "en": "Unsubscribe"},
+    "blocks.refresh": {"nl": "Nu ophalen", "en": "Fetch now"},
+    "blocks.entries": {"nl": "Domeinen", "en": "Domains"},
+    "blocks.fetched": {"nl": "Opgehaald", "en": "Fetched"},
+    "blocks.no_lists": {"nl": "Geen gedeelde lijsten.", "en": "No shared lists."},
+    "blocks.conflicts": {"nl": "Tegenstrijdigheden", "en": "Conflicts"},
+    "blocks.no_conflicts": {"nl": "Geen tegenstrijdigheden.", "en": "No conflicts."},
+    "blocks.domain": {"nl": "Domein", "en": "Domain"},
+    "blocks.named_by": {"nl": "Genoemd door", "en": "Named by"},
+    "blocks.outcome": {"nl": "Wat geldt", "en": "What applies"},
+    "blocks.source.admin": {"nl": "beheerder", "en": "admin"},
+    "blocks.source.config": {"nl": "configuratie", "en": "config"},
+    "blocks.source.list": {"nl": "lijst", "en": "list"},
+    "blocks.source.mode": {"nl": "federatiemodus", "en": "federation mode"},
+    "blocks.done_block": {"nl": "{target} is geblokkeerd.", "en": "{target} is blocked."},
+    "blocks.done_limit": {"nl": "{target} is beperkt.", "en": "{target} is limited."},
+    "blocks.done_unblock": {"nl": "De maatregel voor {target} is opgeheven.", "en": "The measure on {target} is lifted."},
+    "blocks.list_subscribed": {"nl": "Geabonneerd op {url}: {count} domeinen.", "en": "Subscribed to {url}: {count} domains."},
+    "blocks.list_unsubscribed": {"nl": "Abonnement opgezegd.", "en": "Unsubscribed."},
+    "blocks.list_refreshed": {"nl": "Lijst opgehaald.", "en": "List fetched."},
+    "blocks.use_url": {
+        "nl": "Geef het adres (URL) van het account, zoals https://server.example/users/naam, of een domein.",
+        "en": "Give the account's address (URL), such as https://server.example/users/name, or a domain.",
+    },
+    "blocks.handle_not_found": {"nl": "{handle} is niet gevonden. Geef het adres (URL) van het account.",
+                                "en": "{handle} was not found. Give the account's address (URL)."},
+    "blocks.bad_target": {"nl": "Dat is geen domein of account-adres.", "en": "That is not a domain or account address."},
+    "blocks.own_domain": {"nl": "Deze server kan zichzelf niet blokkeren.", "en": "This server cannot block itself."},
+    "blocks.reason_required": {"nl": "Geef een reden.", "en": "Give a reason."},
+    "blocks.reason_too_long": {"nl": "De reden is te lang (hooguit {max} tekens).",
+                               "en": "The reason is too long (at most {max} characters)."},
+    "blocks.unknown": {"nl": "{target} is hier niet geblokkeerd of beperkt.", "en": "{target} is not blocked or limited here."},
+    "blocks.bad_action": {"nl": "Onbekende handeling.", "en": "Unknown action."},
+    "blocks.bad_list_url": {"nl": "Geef een http- of https-adres.", "en": "Give an http or https address."},
+    "blocks.bad_list_kind": {"nl": "Kies een blokkeerlijst of een toestaan-lijst.", "en": "Choose a block list or an allow list."},
+    "blocks.list_exists": {"nl": "U bent al op deze lijst geabonneerd.", "en": "You already subscribe to this list."},
+    "blocks.unknown_list": {"nl": "Die lijst bestaat niet (meer).", "en": "That list does not exist (any more)."},
+    "blocks.limited_post": {"nl": "Een bericht van een beperkt account of beperkte server is verborgen.",
+                            "en": "A post from a limited account or server is hidden."},
+    "blocks.name_taken": {
+        "nl": "Deze naam lijkt te veel op {other}, die al bestaat. Kies een naam die duidelijk anders is.",
+        "en": "This name looks too much like {other}, which exists already. Choose a clearly different name.",
+    },
     # oauth
     "oauth.title": {"nl": "Toegang voor een app", "en": "Access for an app"},
     "oauth.asks": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from node.services import blocks
 from node.services.context import Node
 from storage import posts
 from storage.db import Row
@@ -14,6 +15,7 @@ from storage.db import Row
 class Branch:
     post: Row
     children: list[Branch] = field(default_factory=list)
+    hidden: bool = False  # by a limited account or server the viewer does not follow
 
 
 def build_tree(rows: list[Row]) -> tuple[Row, list[Branch]]:
@@ -27,9 +29,18 @@ def build_tree(rows: list[Row]) -> tuple[Row, list[Branch]]:
     return root, top
 
 
+def _mark_hidden(branches: list[Branch], hidden: set[int]) -> None:
+    for branch in branches:
+        branch.hidden = branch.post["id"] in hidden
+        _mark_hidden(branch.children, hidden)
+
+
 def page_context(node: Node, root: Row, viewer: Row | None) -> dict[str, Any]:
     rows = posts.thread(node.db, root["id"])
     root, tree = build_tree(rows)
+    hidden = blocks.hidden_ids(node, rows[1:], viewer)
+    if hidden:
+        _mark_hidden(tree, hidden)
     ids = [row["id"] for row in rows]
     return {
         "root": root,

@@ -19,9 +19,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import i18n, threads
-from node.services import moderation, sessions
+from node.services import blocks, moderation, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
+from node.services.errors import Forbidden
 from storage import notifications
 from storage.db import Row
 
@@ -246,6 +247,8 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     """
     node = node_of(request)
     account = current_account(request)
+    if blocks.hidden_ids(node, [root], account):
+        raise Forbidden("blocks.limited_post")
     lang = language(request)
     moderator = account is not None and moderation.may_moderate_post(node, account, root)
     cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = request.app.state.tree_cache

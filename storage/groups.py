@@ -159,3 +159,9 @@ def bans(db: Database, group_id: int) -> list[Row]:
     return db.all("SELECT b.*, a.username, a.domain, a.display_name, a.actor_uri FROM group_bans b"
                   " JOIN accounts a ON a.id = b.account_id WHERE b.group_id = ? ORDER BY b.created_at DESC",
                   (group_id,))
+
+
+def local_names(db: Database) -> list[str]:
+    """Every local group's slug and name (to tell look-alike names apart)."""
+    rows = db.all("SELECT slug, name FROM groups WHERE domain IS NULL")
+    return [name for row in rows for name in (row["slug"], row["name"]) if name]

@@ -532,3 +532,41 @@ def _moderation_pages(page: Page, scanner: Scanner) -> None:
     page.goto("/")
     log_out(page)
     scanner.visit(topic_path, "locked topic with a removed reply, logged out")
+
+
+def test_admin_blocks_page_is_accessible(browser: Browser, node: LiveNode) -> None:
+    """/admin/blocks with a block, a limit, a shared list with a conflict, and a form with an error."""
+    import sqlite3
+
+    config = str(node.config_path)
+    meent("block", "bad.example", "--reason", "Spam uit bad.example", "--config", config)
+    meent("block", "https://druk.example/users/eve", "--limit", "--reason", "Veel berichten", "--config", config)
+    db = sqlite3.connect(node.config_path.parent / "meent.db", timeout=10)
+    try:
+        now = "2026-03-02T09:30:00.000Z"
+        db.execute("INSERT INTO block_lists (id, url, kind, created_at, fetched_at, next_fetch_at, last_error,"
+                   " entry_count) VALUES (1, 'https://lijst.example/vertrouwd.txt', 'allow', ?, ?, '2099-01-01',"
+                   " '2 lines skipped', 1)", (now, now))
+        db.execute("INSERT INTO block_list_entries (list_id, domain, severity) VALUES (1, 'bad.example', 'allow')")
+        db.commit()
+    finally:
+        db.close()
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            log_in(page, "beheerder")
+            scanner.visit("/admin/blocks", "blocks, with a block, a limit, a list and a conflict")
+            assert page.get_by_text("Spam uit bad.example").is_visible()
+            assert page.locator("#conflicts ~ div").get_by_text("bad.example").is_visible()
+            page.get_by_label("Account of server").fill("spam.example")
+            page.get_by_label("Reden").fill("   ")  # passes the browser's check, not the node's
+            submit(page, page.get_by_role("button", name="Opslaan"), re.compile(r"/admin/blocks$"), status=422)
+            scanner.scan("blocks, a block without a reason")
+            page.set_viewport_size({"width": 375, "height": 800})
+            scanner.visit("/admin/blocks", "blocks at 375 px")
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()

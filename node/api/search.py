@@ -9,7 +9,7 @@ from federation import discovery
 from node import markup
 from node.api import auth, entities, present
 from node.api.respond import endpoint, flag, json, limit, params, text
-from node.services import network
+from node.services import blocks, network
 from node.services.errors import ServiceError
 from node.web import node_of
 from storage import accounts, groups, posts, search
@@ -41,7 +41,7 @@ async def v2(request: Request) -> Response:
         ids = [found["id"]] if found is not None else search.search(node.db, query, count)
         rows = [row for row in posts.by_ids(node.db, ids) if posts.is_visible(row)]
         rows.sort(key=lambda row: ids.index(row["id"]))
-        result["statuses"] = present.statuses(node, rows, viewer)
+        result["statuses"] = present.statuses(node, blocks.visible(node, rows, viewer), viewer)
     return json(result)
 
 

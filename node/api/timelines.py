@@ -11,6 +11,7 @@ from federation import ids
 from node import markup
 from node.api import auth, present
 from node.api.respond import endpoint, flag, json, limit, link_header, paging_id, params
+from node.services import blocks
 from node.web import node_of
 from storage import timelines
 from storage.db import Row
@@ -21,7 +22,7 @@ def _page(request: Request, values: dict[str, Any], viewer: Row | None, where: s
     node = node_of(request)
     rows = timelines.page(node.db, where, args, limit=limit(values), max_id=paging_id(values, "max_id"),
                           since_id=paging_id(values, "since_id"), min_id=paging_id(values, "min_id"), join=join)
-    items = present.statuses(node, rows, viewer)
+    items = present.statuses(node, blocks.visible(node, rows, viewer), viewer)
     return json(items, headers=link_header(request, items))
 
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, urls
-from node.services import accounts, groups, moderation, rules
+from node.services import accounts, blocks, groups, moderation, rules
 from node.services.errors import ServiceError
 from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
 from storage import groups as group_store
@@ -39,7 +39,7 @@ async def show(request: Request) -> Response:
     account = current_account(request)
     return render(request, "group.html", {
         "group": group,
-        "topics": posts.topics_in_group(node.db, group["id"]),
+        "topics": blocks.visible(node, posts.topics_in_group(node.db, group["id"]), account),
         "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
         "ban": group_store.active_ban(node.db, group["id"], account["id"], node.now()) if account else None,
         "rules": rules.of_group(node, group),
@@ -65,5 +65,5 @@ async def unfollow(request: Request) -> Response:
 async def feed(request: Request) -> Response:
     node = node_of(request)
     group = groups.get(node, request.path_params["slug"])
-    entries = posts.topics_in_group(node.db, group["id"], limit=30)
+    entries = blocks.visible(node, posts.topics_in_group(node.db, group["id"], limit=30), None)
     return feeds.response(request, group["name"], urls.group(group["slug"]), entries)

@@ -15,6 +15,7 @@ from node.config import Config
 from node.pages import (
     admin,
     admin_audit,
+    admin_blocks,
     admin_federation,
     assets,
     auth,
@@ -152,6 +153,9 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/moderation-log", logs.node_log),
         Route("/moderation-log/{entry_id:int}", logs.entry),
         Route("/groups/{slug}/moderation-log", logs.group_log),
+        Route("/admin/blocks", admin_blocks.show, methods=["GET"]),
+        Route("/admin/blocks", admin_blocks.act, methods=["POST"]),
+        Route("/admin/blocks/lists", admin_blocks.lists, methods=["POST"]),
         Route("/admin/registration", admin.registration, methods=["POST"]),
         Route("/admin/invites", admin.invite, methods=["POST"]),
         Route("/admin/members", admin.create_member, methods=["POST"]),

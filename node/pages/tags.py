@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, markup, urls
+from node.services import blocks
 from node.services.errors import NotFound
-from node.web import node_of, render
+from node.web import current_account, node_of, render
 from storage import posts
 from storage import search as search_store
 
@@ -23,12 +24,15 @@ def _tag(request: Request) -> str:
 
 async def show(request: Request) -> Response:
     tag = _tag(request)
-    return render(request, "tag.html", {"tag": tag, "entries": posts.by_tag(node_of(request).db, tag)})
+    node = node_of(request)
+    entries = blocks.visible(node, posts.by_tag(node.db, tag), current_account(request))
+    return render(request, "tag.html", {"tag": tag, "entries": entries})
 
 
 async def feed(request: Request) -> Response:
     tag = _tag(request)
-    return feeds.response(request, f"#{tag}", urls.tag(tag), posts.by_tag(node_of(request).db, tag, 30))
+    node = node_of(request)
+    return feeds.response(request, f"#{tag}", urls.tag(tag), blocks.visible(node, posts.by_tag(node.db, tag, 30), None))
 
 
 async def search(request: Request) -> Response:
@@ -40,4 +44,5 @@ async def search(request: Request) -> Response:
         found = {row["id"]: row for row in posts.by_ids(db, ids)}
         # Only what a visitor may see: published, not deleted, in a visible thread.
         results = [found[i] for i in ids if i in found and posts.is_visible(found[i])]
+        results = blocks.visible(node_of(request), results, current_account(request))
     return render(request, "search.html", {"q": query, "results": results})

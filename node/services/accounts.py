@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from federation.keys import generate_pem_pair
 from node.markup import clean_text
-from node.services import audit
+from node.services import audit, lookalike
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from storage import accounts, groups, keys, sessions, settings
@@ -71,6 +71,7 @@ def create(
              or username == node.config.organisation_handle)  # one fediverse name space: members, groups, us
     if taken:
         raise Conflict("error.username_taken", "username")
+    lookalike.check_account(node, username, clean_text(display_name).strip())
     public_pem, private_pem = generate_pem_pair()
     now = node.now()
     with node.db.transaction():

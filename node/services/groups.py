@@ -7,7 +7,7 @@ import re
 from federation import ids
 from federation.keys import generate_pem_pair
 from node.markup import clean_text
-from node.services import outbound
+from node.services import lookalike, outbound
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -35,6 +35,7 @@ def create(node: Node, creator: Row | None, slug: str, name: str, description: s
     if (groups.by_slug(node.db, slug) is not None or accounts.local_by_username(node.db, slug) is not None
             or slug == node.config.organisation_handle):
         raise Conflict("error.slug_taken", "slug")  # members and groups share one fediverse name space
+    lookalike.check_group(node, slug, name)
     public_pem, private_pem = generate_pem_pair()
     now = node.now()
     with node.db.transaction():

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from federation import audience, ids, reading, vocab
-from federation.policy import FederationPolicy
+from node.services import blocks
 from node.services.context import Node
 from node.services.post_objects import object_of
 from storage import accounts, activities, deliveries, follows, posts
@@ -42,14 +42,15 @@ def _owner_of(node: Node, actor_uri: str) -> str:
 
 
 def _inboxes(node: Node, actor_uris: Iterable[str]) -> list[str]:
-    """Inboxes of remote actors we know, shared inboxes collapsed, blocked servers left out."""
-    policy = FederationPolicy.from_config(node.config)
-    rows = [row for uri in dict.fromkeys(actor_uris) if (row := actor_cache.get(node.db, uri)) is not None]
+    """Inboxes of remote actors we know, shared inboxes collapsed, blocked servers and accounts left out."""
+    policy = blocks.policy(node)
+    rows = [row for uri in dict.fromkeys(actor_uris)
+            if policy.allows_actor(uri) and (row := actor_cache.get(node.db, uri)) is not None]
     return [inbox for inbox in audience.collapse(rows) if policy.allows(audience.domain_of(inbox))]
 
 
 def follower_inboxes(node: Node, actor_uri: str) -> list[str]:
-    policy = FederationPolicy.from_config(node.config)
+    policy = blocks.policy(node)
     rows = follows.follower_inboxes(node.db, actor_uri)
     return [inbox for inbox in audience.collapse(rows) if policy.allows(audience.domain_of(inbox))]
 
