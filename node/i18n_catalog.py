@@ -25,6 +25,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "report.link": {"nl": "Meld een probleem", "en": "Report a problem"},
     "report.title": {"nl": "Meld een probleem", "en": "Report a problem"},
     "report.about_post": {"nl": "U meldt dit bericht van {name}:", "en": "You are reporting this post by {name}:"},
+    "report.about_group": {"nl": "U meldt de groep {name}", "en": "You are reporting the group {name}"},
     "report.about_account": {"nl": "U meldt het profiel van {name}", "en": "You are reporting the profile of {name}"},
     "report.intro": {
         "nl": "De moderatoren bekijken uw melding. Uw naam of e-mailadres ziet alleen een moderator.",

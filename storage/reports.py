@@ -77,6 +77,12 @@ def add_attempt(db: Database, address: str, email: str, at: float) -> None:
         conn.execute("INSERT INTO report_attempts (address, email, at) VALUES (?, ?, ?)", (address, email, at))
 
 
+def count_by_reporter(db: Database, reporter_id: int, since: str) -> int:
+    """A member's reports since an ISO time (their rate limit)."""
+    return int(db.scalar("SELECT count(*) FROM reports WHERE reporter_id = ? AND created_at > ?",
+                         (reporter_id, since)) or 0)
+
+
 def count_attempts_from(db: Database, address: str, since: float) -> int:
     return int(db.scalar("SELECT count(*) FROM report_attempts WHERE address = ? AND at > ?", (address, since)) or 0)
 

@@ -102,6 +102,36 @@ def test_a_group_moderator_sees_only_their_groups_reports(site: Site) -> None:
     assert reports.by_id(site.node.db, first["id"])["state"] == "open"
 
 
+def test_a_group_is_reported_to_its_moderators_who_find_the_queue_in_the_menu(site: Site) -> None:
+    site.login("bram")
+    assert 'href="/moderation"' not in site.client.get("/").text  # nothing to moderate: no menu entry
+    path = "/groups/zorg/report"
+    assert 'href="/groups/zorg/report"' in site.client.get("/groups/zorg").text
+    assert "U meldt de groep Zorg" in site.client.get(path).text
+    assert site.post(path, {"category": "illegal", "comment": "de groep zelf"}, site.csrf(path)).status_code == 303
+    assert site.client.get("/groups/geen-groep/report").status_code == 404
+    site.logout()
+    (row,) = reports.listing(site.node.db, state="open", group_ids=None)
+    assert (row["target_kind"], row["group_id"]) == ("group", group_store.by_slug(site.node.db, "zorg")["id"])
+    site.login("mod")  # moderates only zorg: the menu leads to the queue, which holds the report
+    assert 'href="/moderation"' in site.client.get("/").text
+    assert "de groep zelf" in queue_text(site)
+
+
+def test_a_member_may_report_often_but_not_without_end(site: Site) -> None:
+    post_id = topic(site)
+    site.login("bram")
+    path = f"/posts/{post_id}/report"
+    for number in range(20):
+        assert site.post(path, {"category": "spam", "comment": f"nummer {number}"}, site.csrf(path)).status_code == 303
+    refused = site.post(path, {"category": "spam", "comment": "nog een"}, site.csrf(path))
+    assert refused.status_code == 429 and "nog een" not in queue_text_as_admin(site)
+
+
+def queue_text_as_admin(site: Site) -> str:
+    return "".join(row["comment"] for row in reports.listing(site.node.db, state=None, group_ids=None))
+
+
 def test_notes_resolve_and_dismiss_are_audited_and_filtered(site: Site) -> None:
     post_id = topic(site, "zorg")
     reply = posts.reply(site.node, accounts.by_username(site.node.db, "bram"), post_id, "Tweede bericht")

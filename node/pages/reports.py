@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import urls
-from node.services import reports
+from node.services import groups, reports
 from node.services.errors import ServiceError
 from node.web import client_address, current_account, field, flash, form_errors, node_of, read_form, redirect, render
 
@@ -20,9 +20,15 @@ def _account_target(request: Request) -> reports.Target:
     return reports.account_target(node_of(request), request.path_params["name"])
 
 
+def _group_target(request: Request) -> reports.Target:
+    return reports.group_target(node_of(request), groups.get(node_of(request), request.path_params["slug"]))
+
+
 def _back(target: reports.Target) -> str:
     if target.post is not None:
         return urls.post(target.post)
+    if target.group is not None:
+        return urls.group(target.group["slug"])
     assert target.account is not None
     return urls.member(target.account["username"])
 
@@ -41,6 +47,14 @@ async def post_form(request: Request) -> Response:
 
 async def account_form(request: Request) -> Response:
     return _form(request, _account_target(request), request.url.path)
+
+
+async def group_form(request: Request) -> Response:
+    return _form(request, _group_target(request), request.url.path)
+
+
+async def group_submit(request: Request) -> Response:
+    return await _submit(request, _group_target(request))
 
 
 async def post_submit(request: Request) -> Response:

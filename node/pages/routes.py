@@ -120,6 +120,8 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/blog/organisation.atom", blogs.organisation_feed),
         Route("/blog/{post_id:int}", blogs.organisation_post),
         Route("/users/{name}", profiles.show),
+        Route("/groups/{slug}/report", reports.group_form, methods=["GET"]),
+        Route("/groups/{slug}/report", reports.group_submit, methods=["POST"]),
         Route("/users/{name}/report", reports.account_form, methods=["GET"]),
         Route("/users/{name}/report", reports.account_submit, methods=["POST"]),
         Route("/users/{name}/blog", blogs.member_blog),

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from federation import audience, ids, reading, vocab
@@ -42,6 +43,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 VISITOR_WINDOW_SECONDS = 3600
 PER_ADDRESS = 5
 PER_EMAIL = 3
+PER_MEMBER = 20  # members are known and may report more, but a runaway script may not flood the queue
 MAX_POSTS = 20
 
 
@@ -118,7 +120,11 @@ def file(node: Node, reporter: Row | None, target: Target, category: str, commen
          forward: bool = False) -> Row:
     """A report by a member (reporter) or a visitor (reporter None: email required, rate-limited)."""
     comment = _check(category, comment)
-    if reporter is None:
+    if reporter is not None:
+        since = (datetime.now(UTC) - timedelta(seconds=VISITOR_WINDOW_SECONDS)).isoformat(timespec="milliseconds")
+        if reports.count_by_reporter(node.db, reporter["id"], since.replace("+00:00", "Z")) >= PER_MEMBER:
+            raise TooManyAttempts("error.report_rate_limited", minutes=VISITOR_WINDOW_SECONDS // 60)
+    else:
         email = _check_visitor(node, email, address)
         reports.prune_attempts(node.db, time.time() - VISITOR_WINDOW_SECONDS)
         reports.add_attempt(node.db, address, email, time.time())
