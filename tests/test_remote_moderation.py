@@ -342,6 +342,10 @@ def test_a_remote_moderator_our_group_lists_is_honoured_and_passed_on(ours: tupl
                  and body["object"]["id"] == delete["id"]]
     assert [inbox for _, inbox in announces] == [f"{world.other.origin}/inbox"]  # its follower is told
     assert announces[0][0]["object"] == {key: value for key, value in delete.items() if key != "@context"}
+    # the topic was written here: its author's own Delete goes out too, the form Mastodon honours
+    author = db.one("SELECT body FROM activities WHERE type = 'Delete' AND actor = ?",
+                    (f"{BASE}/users/{topic['author_username']}",))
+    assert author is not None and orjson.loads(author["body"])["object"] == f"{BASE}/posts/{topic['id']}"
 
 
 def test_our_remote_moderator_removes_a_whole_topic_by_its_context(ours: tuple[World, Row, Row]) -> None:

@@ -56,6 +56,19 @@ def _audience_of_post(node: Node, post: Row) -> list[str]:
     return list(dict.fromkeys(had + outbound.inboxes_of(node, parties)))
 
 
+def author_deleted(node: Node, post: Row, inboxes: list[str]) -> list[str]:
+    """A removed post written here: its author's plain Delete, the only form Mastodon honours, to every
+    inbox that had it and the author's followers; returns those inboxes."""
+    base = node.config.base_url
+    obj, author = vocab.post_uri(base, post), vocab.author_uri(base, post)
+    inboxes = list(dict.fromkeys(inboxes + outbound.follower_inboxes(node, author)))
+    outbound.forget(node, obj)  # our outbox keeps no copy, and what is still queued about it stays here
+    to, cc = vocab.audience(base, post)
+    outbound.publish(node, vocab.activity("Delete", outbound.new_activity_id(node), author, obj, to, cc, node.now()),
+                     inboxes)
+    return inboxes
+
+
 def removed(node: Node, actor: Row | None, post: Row, reason: str) -> str:
     """A removal: for a post of ours, its author's plain Delete first (what Mastodon honours), then the
     moderator's Delete, and for a whole topic the Remove of its thread from the group; returns the Delete's id."""
@@ -64,12 +77,7 @@ def removed(node: Node, actor: Row | None, post: Row, reason: str) -> str:
     group = groups.by_id(node.db, post["group_id"]) if post["group_id"] else None
     inboxes = _audience_of_post(node, post)
     if not post["uri"]:
-        author = vocab.author_uri(base, post)
-        inboxes = list(dict.fromkeys(inboxes + outbound.follower_inboxes(node, author)))
-        outbound.forget(node, obj)  # our outbox keeps no copy, and what is still queued about it stays here
-        to, cc = vocab.audience(base, post)
-        outbound.publish(node, vocab.activity("Delete", outbound.new_activity_id(node), author, obj, to, cc,
-                                              node.now()), inboxes)
+        inboxes = author_deleted(node, post, inboxes)
     moderator, where = moderator_uri(node, actor), group_uri(node, group)
     delete = vocab.moderator_delete(outbound.new_activity_id(node), moderator, obj, where, reason, node.now())
     _spread(node, group, delete, inboxes)

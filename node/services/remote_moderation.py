@@ -30,7 +30,7 @@ from federation.actors import ActorUnavailable, RemoteActors, iso
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
 from node import markup
-from node.services import audit, outbound
+from node.services import audit, outbound, outbound_moderation
 from node.services import groups as group_service
 from node.services.ingest import Ingest
 from storage import accounts, activities, groups, posts
@@ -302,6 +302,8 @@ class RemoteModeration:
                           actor_name=None if moderator is not None else str(group["slug"]))
             if group["domain"] is None:  # our group passes it on, as it does its own moderators' actions
                 had_it = activities.delivered_inboxes(db, target_url) if post is not None else []
+                if post is not None and not post["uri"] and found.action in (wire.REMOVE, wire.REMOVE_TOPIC):
+                    had_it = outbound_moderation.author_deleted(self.node, post, had_it)  # for Mastodon
                 outbound.group_passes_on(self.node, group, dict(activity), had_it)
 
     def _ban(self, group: Row, banned: Row, moderator: Row | None, found: wire.Claim) -> bool:
