@@ -59,7 +59,8 @@ def test_the_audit_page_pages_and_filters_by_action(staff: Site) -> None:
     assert "doel-0." in second and "doel-59." not in second
     only = staff.client.get("/admin/audit?action=role_change").text
     assert "doel-58." in only and "doel-0." in only and "doel-59." not in only
-    assert '<option value="role_change" selected>' in only
+    assert '<option value="role_change" selected>Rol gewijzigd</option>' in only  # named, not coded
+    assert "Role changed" in staff.client.get("/admin/audit?action=role_change&lang=en").text
     assert "Pagina" not in only  # 30 rows: one page
     assert staff.client.get("/admin/audit?page=999").status_code == 200  # past the end: the last page
 
