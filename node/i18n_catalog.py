@@ -358,6 +358,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "Dat is iemand of iets op deze site zelf.", "en": "That is someone or something on this site.",
     },
     # moderation: blocks (helper blocks adds its keys below this line)
+    "blocks.limited_heading": {"nl": "Verborgen bericht", "en": "Hidden post"},
     "blocks.title": {"nl": "Blokkades en beperkingen", "en": "Blocks and limits"},
     "blocks.link": {"nl": "Blokkades, beperkingen en gedeelde lijsten", "en": "Blocks, limits and shared lists"},
     "blocks.intro": {

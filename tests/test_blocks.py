@@ -331,6 +331,7 @@ def test_a_limited_reply_in_a_thread_becomes_a_placeholder(site: Site, remote: R
     blocks.block(site.node, None, eve, "Druk", limit=True)
     page = site.client.get(urls.post(topic)).text
     assert "Antwoord van Eve" not in page and "beperkt account of beperkte server is verborgen" in page
+    assert "Verborgen bericht" in page and "door eve" not in page.lower()  # not even the heading names her
     assert "Wie coördineert?" in page  # the topic itself is ours
 
 
