@@ -22,8 +22,6 @@ TYPES: dict[str, tuple[str, str | None]] = {
     "block": ("Block", None), "unblock": ("Undo", "Block"),
     "limit": ("Ignore", None),
     "add_moderator": ("Add", None), "remove_moderator": ("Remove", None),
-    "report_forward": ("Flag", None), "report_resolve": ("Accept", None), "report_dismiss": ("Reject", None),
-    "list_subscribe": ("Follow", None), "list_unsubscribe": ("Undo", "Follow"),
 }
 
 

@@ -459,7 +459,7 @@ CATALOG: dict[str, dict[str, str]] = {
                                "en": "The reason is too long (at most {max} characters)."},
     "blocks.unknown": {"nl": "{target} is hier niet geblokkeerd of beperkt.", "en": "{target} is not blocked or limited here."},
     "blocks.bad_action": {"nl": "Onbekende handeling.", "en": "Unknown action."},
-    "blocks.bad_list_url": {"nl": "Geef een http- of https-adres.", "en": "Give an http or https address."},
+    "blocks.bad_list_url": {"nl": "Geef een https-adres.", "en": "Give an https address."},
     "blocks.bad_list_kind": {"nl": "Kies een blokkeerlijst of een toestaan-lijst.", "en": "Choose a block list or an allow list."},
     "blocks.list_exists": {"nl": "U bent al op deze lijst geabonneerd.", "en": "You already subscribe to this list."},
     "blocks.unknown_list": {"nl": "Die lijst bestaat niet (meer).", "en": "That list does not exist (any more)."},

@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import i18n, threads
-from node.services import blocks, moderation, sessions
+from node.services import blocks, moderation, reports, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from node.services.errors import Forbidden
-from storage import groups, notifications
+from storage import notifications
 from storage.db import Row
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -223,9 +223,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "theme_class": node.config["theme.class_name"],
         "has_theme_tokens": bool(node.config["theme.tokens_css"]),
         "unread": notifications.unread_count(node.db, account["id"]) if account else 0,
-        # the queue's link: the node's moderators and admins, and whoever moderates one group
-        "moderates": account is not None and (account["role"] in ("moderator", "admin")
-                                              or bool(groups.moderated_by(node.db, account["id"]))),
+        "moderates": reports.may_moderate_any(node, account),  # the queue's link
         "path": request.url.path,
         "errors": {},
         "values": {},

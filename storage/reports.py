@@ -36,10 +36,15 @@ def by_flag_uri(db: Database, uri: str) -> Row | None:
     return db.one(f"{SELECT} WHERE r.flag_uri = ?", (uri,))
 
 
-def listing(db: Database, *, state: str | None, group_ids: list[int] | None, limit: int = 100) -> list[Row]:
-    """Newest first. group_ids None: every report (admins); else only reports about those groups."""
+def listing(db: Database, *, state: str | None, group_ids: list[int] | None, limit: int = 100,
+            handler_id: int | None = None) -> list[Row]:
+    """Newest first. group_ids None: every report (admins); else only reports about posts and people in
+    those groups, none about a group itself and none about the handler (handler_id) or their posts."""
     where: list[str] = []
     params: list[Any] = []
+    if group_ids is not None:
+        where.append("r.target_kind != 'group' AND (r.account_id IS NULL OR r.account_id != ?)")
+        params.append(handler_id)
     if state is not None:
         where.append("r.state = ?")
         params.append(state)

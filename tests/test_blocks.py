@@ -206,6 +206,23 @@ def test_a_list_is_bounded() -> None:
     assert len(entries) == block_lists.MAX_ENTRIES and skipped == 5
 
 
+def test_a_list_comes_over_https_only(tmp_path: Path) -> None:
+    """Over plain http anyone on the way could add entries; only a lab node (private addresses) may use it."""
+    with pytest.raises(Invalid):
+        block_lists.check_url("http://lists.example/block.txt")
+    assert block_lists.check_url(" https://lists.example/block.txt ") == "https://lists.example/block.txt"
+    assert block_lists.check_url("http://127.0.0.1:8080/l", plain_http=True) == "http://127.0.0.1:8080/l"
+    made = make_site(tmp_path)  # allow_private_addresses false, as in production
+    with made.client:
+        made.member("root", role="admin")
+        made.login("root")
+        refused = made.post("/admin/blocks/lists", {"action": "subscribe", "url": "http://lists.example/l",
+                                                    "kind": "block"}, made.csrf("/admin/blocks"))
+        assert refused.status_code == 422 and "https-adres" in refused.text
+        assert made.node.db.scalar("SELECT count(*) FROM block_lists") == 0
+    made.node.db.close()
+
+
 # The admin page
 
 

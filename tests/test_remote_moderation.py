@@ -468,3 +468,37 @@ def test_forged_senders_are_refused_at_the_door(world: World) -> None:
     assert world.send(removal(mo, world.reply["uri"], world.group), signer=sam) == 401  # signed by another
     assert world.site.node.db.all("SELECT * FROM inbox") == []
     assert snapshot(world.site) == before
+
+
+def test_a_remote_moderator_cannot_ban_our_moderators_or_themselves(ours: tuple[World, Row, Row]) -> None:
+    world, group, topic = ours
+    site, db = world.site, world.site.node.db
+    site.member("mona", role="moderator")  # the node's moderators moderate every group of ours
+    rita = f"{world.other.origin}/users/rita"
+    for target in (f"{BASE}/users/mona", rita):
+        block = activity("Block", rita, target, target=f"{BASE}/groups/open-overheid", summary="Weg ermee")
+        state, error = world.outcome(block)
+        assert state == "refused" and "cannot be banned" in error, (target, error)
+    assert db.all("SELECT * FROM group_bans") == [] and log_entries(site) == []
+
+
+def test_a_ban_whose_end_cannot_be_told_in_utc_counts_as_for_good(ours: tuple[World, Row, Row]) -> None:
+    """A date before the first moment in UTC used to raise OverflowError and be retried for a day."""
+    world, group, topic = ours
+    rita, eve = f"{world.other.origin}/users/rita", f"{world.home.origin}/users/eve"
+    block = activity("Block", rita, eve, target=f"{BASE}/groups/open-overheid", summary="Trollen",
+                     expires="0001-01-01T00:00:00+01:00")
+    assert world.outcome(block) == ("done", "")
+    [ban] = world.site.node.db.all("SELECT reason, expires_at FROM group_bans")
+    assert (ban["reason"], ban["expires_at"]) == ("Trollen", None)
+
+
+def test_a_reply_into_a_removed_topic_of_ours_is_refused(ours: tuple[World, Row, Row]) -> None:
+    world, group, topic = ours
+    posts.remove(world.site.node.db, topic["id"], "Dubbel", world.site.node.now())
+    eve = f"{world.home.origin}/users/eve"
+    ours_uri = f"{BASE}/groups/open-overheid"
+    reply = {"id": f"{world.home.origin}/notes/late", "type": "Note", "attributedTo": eve, "content": "<p>Nog iets</p>",
+             "inReplyTo": f"{BASE}/posts/{topic['id']}", "to": [PUBLIC, ours_uri], "audience": ours_uri}
+    assert world.outcome(activity("Create", eve, reply)) == ("refused", "topic was removed by a moderator")
+    assert posts.by_uri(world.site.node.db, reply["id"]) is None

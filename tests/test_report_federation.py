@@ -241,6 +241,12 @@ def test_a_remote_groups_announce_of_a_flag_reaches_our_member_who_moderates_it(
     [row] = reports.listing(db, state="open", group_ids=None)
     assert (row["post_id"], row["group_id"], row["origin_domain"], row["comment"]) == (
         copy["id"], group["id"], "reporter.example", "reclame")
+    forged = announce(group_uri, "3")
+    forged["object"]["id"] = f"{remote.origin}/flags/3"  # made up by the group in the name of reporter.example
+    assert send(site, forged, group_uri, remote.keys[group_uri]) == 202
+    refused = processed(site, forged["id"])
+    assert refused["state"] == "refused" and "its actor's server" in refused["error"]
+    assert len(reports.listing(db, state=None, group_ids=None)) == 1
     site.login("mod")
     assert "reclame" in site.client.get("/moderation").text
     assert site.client.get(f"/moderation/reports/{row['id']}").status_code == 200

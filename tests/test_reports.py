@@ -102,7 +102,7 @@ def test_a_group_moderator_sees_only_their_groups_reports(site: Site) -> None:
     assert reports.by_id(site.node.db, first["id"])["state"] == "open"
 
 
-def test_a_group_is_reported_to_its_moderators_who_find_the_queue_in_the_menu(site: Site) -> None:
+def test_a_group_is_reported_to_the_admins_and_group_moderators_find_the_queue_in_the_menu(site: Site) -> None:
     site.login("bram")
     assert 'href="/moderation"' not in site.client.get("/").text  # nothing to moderate: no menu entry
     path = "/groups/zorg/report"
@@ -113,9 +113,30 @@ def test_a_group_is_reported_to_its_moderators_who_find_the_queue_in_the_menu(si
     site.logout()
     (row,) = reports.listing(site.node.db, state="open", group_ids=None)
     assert (row["target_kind"], row["group_id"]) == ("group", group_store.by_slug(site.node.db, "zorg")["id"])
-    site.login("mod")  # moderates only zorg: the menu leads to the queue, which holds the report
-    assert 'href="/moderation"' in site.client.get("/").text
+    site.login("mod")  # moderates only zorg: the menu leads to the queue, but a report about the group
+    assert 'href="/moderation"' in site.client.get("/").text  # itself is not for its own moderators
+    assert "de groep zelf" not in queue_text(site)
+    assert site.client.get(f"/moderation/reports/{row['id']}").status_code == 403
+    site.logout()
+    site.login("beheer")
     assert "de groep zelf" in queue_text(site)
+
+
+def test_a_report_about_a_moderator_does_not_reach_that_moderator(site: Site) -> None:
+    own = topic(site, "zorg", "Van de moderator", author="mod")
+    other = topic(site, "zorg", "Van anne")
+    site.login("bram")
+    report_as_member(site, own, "over de moderator zelf")
+    report_as_member(site, other, "over anne")
+    site.logout()
+    site.login("mod")
+    page = queue_text(site)
+    assert "over anne" in page and "over de moderator zelf" not in page
+    about_mod = next(r for r in reports.listing(site.node.db, state=None, group_ids=None) if r["post_id"] == own)
+    assert site.client.get(f"/moderation/reports/{about_mod['id']}").status_code == 403
+    site.logout()
+    site.login("beheer")
+    assert "over de moderator zelf" in queue_text(site)
 
 
 def test_a_member_may_report_often_but_not_without_end(site: Site) -> None:

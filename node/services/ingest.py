@@ -289,6 +289,8 @@ class Ingest:
         topic = posts.by_id(self.node.db, place["topic_id"]) if place.get("topic_id") else None
         if topic is not None and topic["locked_at"]:
             raise Final("topic is locked")
+        if topic is not None and topic["removed_at"]:
+            raise Final("topic was removed by a moderator")
 
     def _store(self, uri: str, author: Row, place: dict[str, Any], fields: dict[str, Any]) -> Row:
         db = self.node.db

@@ -109,7 +109,8 @@ def remove_post(node: Node, actor: Row | None, post_id: int, reason: str, *, rep
     if report_id is not None and not moderation_log.known_report(node.db, report_id):
         raise Invalid("error.report_not_found", "report")
     with node.db.transaction():
-        posts.remove(node.db, post["id"], reason, node.now())
+        if not posts.remove(node.db, post["id"], reason, node.now()):
+            raise Conflict("error.already_removed")  # the command line or another moderator was first
         activity = outbound_moderation.removed(node, actor, post, reason)
         audit.publish(node, actor, action="remove", target_url=post_url(node, post), target_label=_label(post),
                       reason=reason, group_id=post["group_id"], report_id=report_id, activity_uri=activity)

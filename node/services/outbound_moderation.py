@@ -45,7 +45,7 @@ def _spread(node: Node, group: Row | None, activity: dict[str, Any], inboxes: li
                          targets)
 
 
-def _audience_of_post(node: Node, post: Row) -> list[str]:
+def audience_of_post(node: Node, post: Row) -> list[str]:
     """Every inbox that had the post (also through our group's Announce of another server's Create of it),
     and its remote author and parties."""
     obj = vocab.post_uri(node.config.base_url, post)
@@ -75,7 +75,7 @@ def removed(node: Node, actor: Row | None, post: Row, reason: str) -> str:
     base = node.config.base_url
     obj = vocab.post_uri(base, post)
     group = groups.by_id(node.db, post["group_id"]) if post["group_id"] else None
-    inboxes = _audience_of_post(node, post)
+    inboxes = audience_of_post(node, post)
     if not post["uri"]:
         inboxes = author_deleted(node, post, inboxes)
     moderator, where = moderator_uri(node, actor), group_uri(node, group)
@@ -106,7 +106,7 @@ def locked(node: Node, actor: Row | None, topic: Row, reason: str) -> str:
     group = groups.by_id(node.db, topic["group_id"]) if topic["group_id"] else None
     lock = vocab.topic_lock(outbound.new_activity_id(node), moderator_uri(node, actor),
                             vocab.post_uri(node.config.base_url, topic), group_uri(node, group), reason, node.now())
-    _spread(node, group, lock, _audience_of_post(node, topic))
+    _spread(node, group, lock, audience_of_post(node, topic))
     return str(lock["id"])
 
 
@@ -115,7 +115,7 @@ def unlocked(node: Node, actor: Row | None, topic: Row) -> str:
     obj = vocab.post_uri(node.config.base_url, topic)
     fallback = vocab.topic_lock(outbound.new_activity_id(node), moderator_uri(node, actor), obj,
                                 group_uri(node, group), "", node.now())
-    return _undo_latest(node, actor, group, "Lock", obj, _audience_of_post(node, topic), fallback)
+    return _undo_latest(node, actor, group, "Lock", obj, audience_of_post(node, topic), fallback)
 
 
 def _account_uri(node: Node, account: Row) -> str:

@@ -33,7 +33,7 @@ from node import markup
 from node.services import audit, outbound, outbound_moderation
 from node.services import groups as group_service
 from node.services.ingest import Ingest
-from storage import accounts, activities, groups, posts
+from storage import accounts, groups, posts
 from storage.db import Row
 
 MODERATORS_PAGES = 3  # pages of a remote moderators collection we read at most
@@ -210,9 +210,9 @@ class RemoteModeration:
     async def refresh_moderators(self, group: Row) -> None:
         """Read the group's moderators collection (bounded) into group_moderators: the accounts we
         know at once, at most NEW_PER_READ new ones fetched (the others when they act)."""
-        self._lists[group["id"]] = (self.clock(), set())
         url = await self._moderators_url(group)
         listed: list[str] = []
+        complete = True  # only a whole read may take moderators off our list
         page: Any = url
         for _ in range(MODERATORS_PAGES if url else 0):
             if isinstance(page, str):
@@ -222,7 +222,8 @@ class RemoteModeration:
                     page = await self.fetcher.get_json(page)
                 except FetchError as error:
                     if error.temporary and not listed:
-                        raise
+                        raise  # retried later; the list we had stays as it was
+                    complete = False
                     break
             if not isinstance(page, Mapping):
                 break
@@ -246,7 +247,7 @@ class RemoteModeration:
             if known is not None:
                 moderator_ids.add(int(known["id"]))
         with self.node.db.transaction():
-            for row in groups.moderators(self.node.db, group["id"]):
+            for row in groups.moderators(self.node.db, group["id"]) if complete else []:
                 if self._uri_of(row) not in uris:
                     groups.remove_moderator(self.node.db, group["id"], row["id"])
             for account_id in moderator_ids:
@@ -301,13 +302,16 @@ class RemoteModeration:
                           activity_uri=found.activity_id,
                           actor_name=None if moderator is not None else str(group["slug"]))
             if group["domain"] is None:  # our group passes it on, as it does its own moderators' actions
-                had_it = activities.delivered_inboxes(db, target_url) if post is not None else []
+                had_it = outbound_moderation.audience_of_post(self.node, post) if post is not None else []
                 if post is not None and not post["uri"] and found.action in (wire.REMOVE, wire.REMOVE_TOPIC):
                     had_it = outbound_moderation.author_deleted(self.node, post, had_it)  # for Mastodon
                 outbound.group_passes_on(self.node, group, dict(activity), had_it)
 
     def _ban(self, group: Row, banned: Row, moderator: Row | None, found: wire.Claim) -> bool:
         db, now = self.node.db, self.node.now()
+        if group["domain"] is None and (group_service.moderates(self.node, banned, group)
+                                        or (moderator is not None and banned["id"] == moderator["id"])):
+            raise Final("a moderator of this group cannot be banned from it by a remote moderator")
         expires = iso(found.expires) if found.expires else None
         existing = groups.active_ban(db, group["id"], banned["id"], now)
         if existing is not None and (existing["reason"], existing["expires_at"]) == (found.reason, expires):

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from federation import audience, ids, reading, vocab
@@ -121,7 +121,8 @@ def file(node: Node, reporter: Row | None, target: Target, category: str, commen
     """A report by a member (reporter) or a visitor (reporter None: email required, rate-limited)."""
     comment = _check(category, comment)
     if reporter is not None:
-        since = (datetime.now(UTC) - timedelta(seconds=VISITOR_WINDOW_SECONDS)).isoformat(timespec="milliseconds")
+        now = datetime.fromisoformat(node.now().replace("Z", "+00:00"))
+        since = (now - timedelta(seconds=VISITOR_WINDOW_SECONDS)).isoformat(timespec="milliseconds")
         if reports.count_by_reporter(node.db, reporter["id"], since.replace("+00:00", "Z")) >= PER_MEMBER:
             raise TooManyAttempts("error.report_rate_limited", minutes=VISITOR_WINDOW_SECONDS // 60)
     else:
@@ -173,6 +174,8 @@ def may_handle(node: Node, account: Row | None, report: Row) -> bool:
         return False
     if is_admin(account):
         return True
+    if report["target_kind"] == "group" or report["account_id"] == account["id"]:
+        return False  # about a group (its moderators with it) or about the handler: for admins only
     return report["group_id"] is not None and group_service.moderates(
         node, account, groups.by_id(node.db, report["group_id"]))
 
@@ -188,7 +191,7 @@ def queue(node: Node, account: Row | None, state: str | None = "open") -> list[R
     moderated = [int(g["id"]) for g in groups.moderated_by(node.db, account["id"])]
     if can_moderate(account):
         moderated += [int(g["id"]) for g in groups.listing(node.db)]
-    return reports.listing(node.db, state=state, group_ids=sorted(set(moderated)))
+    return reports.listing(node.db, state=state, group_ids=sorted(set(moderated)), handler_id=account["id"])
 
 
 def get(node: Node, account: Row | None, report_id: int) -> Row:
@@ -323,7 +326,9 @@ def receive_flag(node: Node, flag: reading.RemoteFlag, via_group: Row | None = N
         return None
     if via_group is None:
         target, extra = _our_target(node, flag.objects)
-    else:
+    else:  # passed on by a group: the inbox checked the group, not who it says made the report
+        if not flag.id or audience.domain_of(flag.id) != audience.domain_of(flag.actor):
+            raise Final("an announced report must have its id on its actor's server")
         target, extra = _in_group_we_moderate(node, via_group, flag.objects)
     if target is None:
         raise Final("the report is about nothing on this server")
