@@ -116,6 +116,14 @@ def require_account(request: Request) -> Row:
     return account
 
 
+def require_admin(request: Request) -> Row:
+    """The signed-in admin; anyone else gets 403 (a visitor is sent to log in first)."""
+    account = require_account(request)
+    if account["role"] != "admin":
+        raise Forbidden("error.not_allowed")
+    return account
+
+
 def client_address(request: Request) -> str:
     """The address a request came from, as uvicorn reports it: behind a proxy listed in
     `server.trusted_proxies` (or `meent serve --trusted-proxy`), the visitor's, from X-Forwarded-For."""

@@ -7,17 +7,19 @@ from starlette.responses import Response
 
 from node.services import accounts, moderation, rules, sessions
 from node.services.errors import Forbidden, ServiceError
-from node.web import client_address, field, flash, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import (
+    client_address,
+    field,
+    flash,
+    form_errors,
+    node_of,
+    read_form,
+    redirect,
+    render,
+    require_admin,
+)
 from storage import accounts as account_store
 from storage import groups, settings
-from storage.db import Row
-
-
-def _require_admin(request: Request) -> Row:
-    account = require_account(request)
-    if not accounts.is_admin(account):
-        raise Forbidden("error.not_allowed")
-    return account
 
 
 def _page(request: Request, extra: dict[str, object] | None = None, status: int = 200) -> Response:
@@ -38,12 +40,12 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
 
 
 async def show(request: Request) -> Response:
-    _require_admin(request)
+    require_admin(request)
     return _page(request)
 
 
 async def registration(request: Request) -> Response:
-    admin = _require_admin(request)
+    admin = require_admin(request)
     form = await read_form(request)
     try:
         accounts.set_registration_policy(node_of(request), field(form, "mode"), field(form, "domains").split(),
@@ -55,7 +57,7 @@ async def registration(request: Request) -> Response:
 
 
 async def invite(request: Request) -> Response:
-    admin = _require_admin(request)
+    admin = require_admin(request)
     await read_form(request)
     token = accounts.create_invite(node_of(request), admin["id"], client_address(request))
     request.session["invite_url"] = f"{node_of(request).config.base_url}/register?invite={token}"
@@ -63,7 +65,7 @@ async def invite(request: Request) -> Response:
 
 
 async def create_member(request: Request) -> Response:
-    _require_admin(request)
+    require_admin(request)
     form = await read_form(request)
     values = {name: field(form, name) for name in ("username", "display_name", "role")}
     try:
@@ -78,7 +80,7 @@ async def create_member(request: Request) -> Response:
 
 
 async def member(request: Request) -> Response:
-    admin = _require_admin(request)
+    admin = require_admin(request)
     form = await read_form(request)
     node = node_of(request)
     name = request.path_params["name"]

@@ -6,17 +6,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, block_lists, blocks, network
-from node.services.errors import Forbidden, Invalid, ServiceError
-from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
-from storage.db import Row
-
-
-def _require_admin(request: Request) -> Row:
-    account = require_account(request)
-    if not accounts.is_admin(account):
-        raise Forbidden("error.not_allowed")
-    return account
+from node.services import block_lists, blocks, network
+from node.services.errors import Invalid, ServiceError
+from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_admin
 
 
 def _page(request: Request, extra: dict[str, object] | None = None, status: int = 200) -> Response:
@@ -48,12 +40,12 @@ async def _resolved(request: Request, value: str) -> str:
 
 
 async def show(request: Request) -> Response:
-    _require_admin(request)
+    require_admin(request)
     return _page(request)
 
 
 async def act(request: Request) -> Response:
-    admin = _require_admin(request)
+    admin = require_admin(request)
     form = await read_form(request)
     node = node_of(request)
     action = field(form, "action")
@@ -76,7 +68,7 @@ async def act(request: Request) -> Response:
 
 
 async def lists(request: Request) -> Response:
-    admin = _require_admin(request)
+    admin = require_admin(request)
     form = await read_form(request)
     node = node_of(request)
     action = field(form, "action")

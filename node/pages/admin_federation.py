@@ -6,29 +6,20 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, federation_status
-from node.services.errors import Forbidden
-from node.web import client_address, field, flash, node_of, read_form, redirect, render, require_account
-from storage.db import Row
+from node.services import federation_status
+from node.web import client_address, field, flash, node_of, read_form, redirect, render, require_admin
 
 ACTIONS = {"retry_inbox", "drop_inbox", "retry_server", "drop_server", "retry_all"}
 
 
-def _require_admin(request: Request) -> Row:
-    account = require_account(request)
-    if not accounts.is_admin(account):
-        raise Forbidden("error.not_allowed")
-    return account
-
-
 async def show(request: Request) -> Response:
-    _require_admin(request)
+    require_admin(request)
     return render(request, "admin_federation.html", {"status": federation_status.status(node_of(request)),
                                                       "error": None})
 
 
 async def act(request: Request) -> Response:
-    admin = _require_admin(request)
+    admin = require_admin(request)
     form = await read_form(request)
     node = node_of(request)
     address = client_address(request)
