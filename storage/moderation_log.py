@@ -75,6 +75,3 @@ def audit_count(db: Database, *, action: str | None = None) -> int:
 def audit_actions(db: Database) -> list[str]:
     """The actions the audit log holds, for its filter."""
     return [row["action"] for row in db.all("SELECT DISTINCT action FROM audit_log ORDER BY action")]
-def known_report(db: Database, report_id: int) -> bool:
-    """Whether a report exists (a removal names the report it settles)."""
-    return db.one("SELECT 1 FROM reports WHERE id = ?", (report_id,)) is not None

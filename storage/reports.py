@@ -108,3 +108,8 @@ def existing_rules(db: Database, rule_ids: list[int], group_id: int | None) -> l
     rows = db.all(f"SELECT id FROM rules WHERE id IN ({','.join('?' * len(rule_ids))})"
                   " AND (group_id IS NULL OR group_id IS ?)", (*rule_ids, group_id))
     return sorted(int(row["id"]) for row in rows)
+
+
+def known_report(db: Database, report_id: int) -> bool:
+    """Whether a report exists (a removal names the report it settles)."""
+    return db.one("SELECT 1 FROM reports WHERE id = ?", (report_id,)) is not None

@@ -19,7 +19,7 @@ from node.services.accounts import can_moderate, is_admin
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
 from node.services.groups import moderates
-from storage import accounts, groups, moderation_log, posts, search
+from storage import accounts, groups, posts, reports, search
 from storage.db import Row
 
 REASON_MAX = 1000
@@ -106,7 +106,7 @@ def remove_post(node: Node, actor: Row | None, post_id: int, reason: str, *, rep
     reason = check_reason(reason)
     if post["removed_at"]:
         raise Conflict("error.already_removed")
-    if report_id is not None and not moderation_log.known_report(node.db, report_id):
+    if report_id is not None and not reports.known_report(node.db, report_id):
         raise Invalid("error.report_not_found", "report")
     with node.db.transaction():
         if not posts.remove(node.db, post["id"], reason, node.now()):
