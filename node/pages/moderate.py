@@ -140,30 +140,9 @@ async def group_page(request: Request) -> Response:
     return _group_page(request, _group(request, account), account)
 
 
-async def find_account(node: Node, text: str) -> Row:
-    """A member by user name, or an account elsewhere by its actor URL or @name@server (fetched when new)."""
-    text = text.strip()
-    if not text:
-        raise Invalid("error.required", "account")
-    if not text.startswith(("https://", "http://")) and "@" not in text.lstrip("@"):
-        found = accounts.local_by_username(node.db, text.lstrip("@").lower())
-        if found is None:
-            raise Invalid("error.account_unknown", "account")
-        return found
-    known = accounts.by_actor_uri(node.db, text)
-    if known is not None:
-        return known
-    runtime = node.runtime()
-    try:
-        actor = await network.resolve(node, runtime.fetcher, runtime.actors, text)
-    except Invalid:
-        raise Invalid("error.account_unknown", "account") from None
-    return await runtime.federated.ingest.remote_account(actor["uri"])
-
-
 async def _target(node: Node, form: FormData, by_name: bool) -> Row:
     if by_name:
-        return await find_account(node, field(form, "account"))
+        return await network.find_account(node, field(form, "account"))
     value = field(form, "account_id")
     target = accounts.by_id(node.db, int(value)) if value.isdigit() and len(value) < 19 else None
     if target is None:

@@ -46,6 +46,27 @@ async def resolve(node: Node, fetcher: Fetcher, actors: RemoteActors, text: str)
         raise Invalid("error.remote_not_found", "handle") from None
 
 
+async def find_account(node: Node, text: str) -> Row:
+    """A member by user name, or an account elsewhere by its actor URL or @name@server (fetched when new)."""
+    text = text.strip()
+    if not text:
+        raise Invalid("error.required", "account")
+    if not text.startswith(("https://", "http://")) and "@" not in text.lstrip("@"):
+        found = accounts.local_by_username(node.db, text.lstrip("@").lower())
+        if found is None:
+            raise Invalid("error.account_unknown", "account")
+        return found
+    known = accounts.by_actor_uri(node.db, text)
+    if known is not None:
+        return known
+    runtime = node.runtime()
+    try:
+        actor = await resolve(node, runtime.fetcher, runtime.actors, text)
+    except Invalid:
+        raise Invalid("error.account_unknown", "account") from None
+    return await runtime.federated.ingest.remote_account(actor["uri"])
+
+
 async def _actor_at(fetcher: Fetcher, actors: RemoteActors, url: str) -> Row:
     """The actor a URL names: its id, or a page that serves the actor's document under another id (a
     profile URL such as https://mastodon.example/@anne); the fetcher holds that id to the page's origin."""
