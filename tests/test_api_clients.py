@@ -126,8 +126,11 @@ def test_mastodon_py_posts_replies_and_reads_across_two_nodes(mastodon_class: An
     # Bert reports the topic from the app; it lands in A's moderation queue with his comment.
     report = bert.report(topic["account"]["id"], status_ids=[topic["id"]], comment="Klopt dit wel?", category="other")
     assert report["category"] == "other" and [str(s) for s in report["status_ids"]] == [str(topic["id"])]
-    queued = sqlite3.connect(a.config.parent / "meent.db").execute("SELECT comment, post_id FROM reports").fetchall()
-    assert queued == [("Klopt dit wel?", int(topic["id"]))]
+    db = sqlite3.connect(a.config.parent / "meent.db")
+    try:
+        assert db.execute("SELECT comment, post_id FROM reports").fetchall() == [("Klopt dit wel?", int(topic["id"]))]
+    finally:
+        db.close()
 
     # The reply is on the topic's web page, in the thread's context, and reaches B's copy of the topic.
     assert "Ja, met ruimte om te leren." in web.get(topic_page)
