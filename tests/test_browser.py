@@ -456,7 +456,7 @@ def test_logs_rules_and_audit_pages_are_accessible(browser: Browser, node: LiveN
             scanner.visit("/about", "about page with the node's rules")
             assert page.get_by_role("listitem").filter(has_text="Wees beleefd").is_visible()
             scanner.visit("/admin/audit", "audit log")
-            assert page.get_by_role("cell", name="rule_change").first.is_visible()
+            assert page.get_by_role("cell", name="Regels gewijzigd").first.is_visible()
             page.get_by_label("Toon handeling").select_option("rule_change")
             page.get_by_role("button", name="Filteren").click()
             page.wait_for_url(re.compile(r"/admin/audit\?action=rule_change$"))
