@@ -43,7 +43,7 @@ def listing(db: Database, *, state: str | None, group_ids: list[int] | None, lim
     where: list[str] = []
     params: list[Any] = []
     if group_ids is not None:
-        where.append("r.target_kind != 'group' AND (r.account_id IS NULL OR r.account_id != ?)")
+        where.append("r.target_kind != 'group' AND r.account_id IS NOT ?")  # IS NOT: NULL-safe
         params.append(handler_id)
     if state is not None:
         where.append("r.state = ?")
