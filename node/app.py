@@ -23,7 +23,7 @@ from node.config import Config
 from node.federation_runtime import FederationRuntime
 from node.headers import SecurityHeaders
 from node.pages.routes import routes
-from node.services import organisation
+from node.services import oidc_members, organisation
 from node.services.context import Node
 from node.services.errors import Forbidden, NotFound, ServiceError
 from storage.db import Database
@@ -93,10 +93,12 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             node.flush_views()
 
     task = asyncio.create_task(flush_views())
+    revalidation = asyncio.create_task(oidc_members.revalidate_forever(node))
     try:
         yield
     finally:
         task.cancel()
+        revalidation.cancel()
         node.flush_views()
         await federation.stop()
 

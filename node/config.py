@@ -110,6 +110,37 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
 }
 
 
+def _issuer(value: Any) -> str | None:
+    """https, or http on this machine only (tests and demos), as with node.https = false."""
+    match = re.match(r"^(https?)://([^/:?#]+)(:[0-9]{1,5})?(/[^?#]*)?$", value)
+    if match is None:
+        return f"must be a URL such as https://login.example.nl/tenant/v2.0 (got {value!r})"
+    if match.group(1) == "http" and match.group(2) not in ("127.0.0.1", "localhost"):
+        return "must use https (plain http only for 127.0.0.1 and localhost)"
+    return None
+
+
+def _tenants(value: Any) -> str | None:
+    bad = [t for t in value if not isinstance(t, str) or not t.strip()]
+    return f"must be a list of tenant ids (bad: {bad!r})" if bad else None
+
+
+def _label(value: Any) -> str | None:
+    return None if 0 < len(value.strip()) <= 60 else "must be a button label of 1 to 60 characters"
+
+
+# Arrays of tables ([[section.key]]): every entry is validated against its own spec.
+TABLE_ARRAYS: dict[str, dict[str, tuple[type, Any, Check | None]]] = {
+    "auth.oidc": {
+        "name": (str, REQUIRED, _label),
+        "issuer": (str, REQUIRED, _issuer),
+        "client_id": (str, REQUIRED, lambda v: None if v else "must not be empty"),
+        "client_secret": (str, "", None),
+        "allowed_tenants": (list, [], _tenants),
+    },
+}
+
+
 @dataclass(frozen=True)
 class Config:
     values: dict[str, Any]
@@ -145,24 +176,56 @@ def _type_name(kind: type) -> str:
     return {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}[kind]
 
 
+def _check_value(name: str, kind: type, value: Any, check: Check | None) -> None:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{name}: must be {_type_name(kind)} (got {value!r})")
+    problem = check(value) if check else None
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
+
+
+def _table_array(name: str, entries: Any) -> list[dict[str, Any]]:
+    """[[name]] entries, each complete and checked; errors name the entry (auth.oidc[2].issuer)."""
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError(f"{name}: must be written as [[{name}]] tables")
+    spec = TABLE_ARRAYS[name]
+    result: list[dict[str, Any]] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{name}[{number}]"
+        for key in entry:
+            if key not in spec:
+                raise ConfigError(f"{where}.{key}: unknown key")
+        values: dict[str, Any] = {}
+        for key, (kind, default, check) in spec.items():
+            value = entry.get(key, default)
+            if value is REQUIRED:
+                raise ConfigError(f"{where}.{key}: missing (required)")
+            _check_value(f"{where}.{key}", kind, value, check)
+            values[key] = value
+        result.append(values)
+    names = [entry["name"] for entry in result]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{name}: every provider needs its own name (got {names!r})")
+    return result
+
+
 def validate(raw: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for section, body in raw.items():
         if not isinstance(body, dict):
             raise ConfigError(f"{section}: must be a [{section}] table")
         for key in body:
-            if f"{section}.{key}" not in SPEC:
+            if f"{section}.{key}" not in SPEC and f"{section}.{key}" not in TABLE_ARRAYS:
                 raise ConfigError(f"{section}.{key}: unknown key")
+    for name in TABLE_ARRAYS:
+        section, key = name.split(".", 1)
+        values[name] = _table_array(name, raw.get(section, {}).get(key, []))
     for name, (kind, default, check) in SPEC.items():
         section, key = name.split(".", 1)
         value = raw.get(section, {}).get(key, default)
         if value is REQUIRED:
             raise ConfigError(f"{name}: missing (required)")
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(f"{name}: must be {_type_name(kind)} (got {value!r})")
-        problem = check(value) if check else None
-        if problem:
-            raise ConfigError(f"{name}: {problem}")
+        _check_value(name, kind, value, check)
         values[name] = value
     if values["node.https"] is False and values["node.domain"].split(":")[0] not in ("127.0.0.1", "localhost"):
         raise ConfigError("node.https: plain http is only allowed for 127.0.0.1 and localhost")
@@ -192,9 +255,18 @@ def to_toml(values: dict[str, dict[str, Any]]) -> str:
     lines: list[str] = []
     for section, body in values.items():
         lines.append(f"[{section}]")
+        arrays: list[tuple[str, list[dict[str, Any]]]] = []
         for key, value in body.items():
-            lines.append(f"{key} = {_toml_value(value)}")
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                arrays.append((key, value))
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
+        for key, entries in arrays:
+            for entry in entries:
+                lines.append(f"[[{section}.{key}]]")
+                lines.extend(f"{name} = {_toml_value(v)}" for name, v in entry.items())
+                lines.append("")
     return "\n".join(lines)
 
 

@@ -799,4 +799,45 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Too many failed attempts. Please try again in a quarter of an hour.",
     },
     "error.login_required": {"nl": "Log eerst in.", "en": "Please log in first."},
+    # sign-in: oidc
+    "oidc.heading": {"nl": "Inloggen met uw organisatie", "en": "Log in with your organisation"},
+    "oidc.button": {"nl": "Inloggen met {name}", "en": "Log in with {name}"},
+    "oidc.local_off": {
+        "nl": "Inloggen met een wachtwoord kan alleen nog voor beheerders.",
+        "en": "Only administrators can still log in with a password.",
+    },
+    "oidc.failed_title": {"nl": "Inloggen is niet gelukt", "en": "Log-in did not succeed"},
+    "oidc.admin_heading": {"nl": "Inloggen met de organisatie (SSO)", "en": "Log-in with the organisation (SSO)"},
+    "oidc.admin_providers": {"nl": "Ingesteld: {names}.", "en": "Configured: {names}."},
+    "oidc.admin_local": {"nl": "Leden mogen ook met een wachtwoord inloggen", "en": "Members may also log in with a password"},
+    "oidc.admin_local_hint": {
+        "nl": "Beheerders houden altijd een eigen wachtwoord voor noodgevallen.",
+        "en": "Administrators always keep a password of their own for emergencies.",
+    },
+    "oidc.admin_none": {
+        "nl": "Er is geen OpenID Connect-provider ingesteld ([[auth.oidc]] in de configuratie).",
+        "en": "No OpenID Connect provider is configured ([[auth.oidc]] in the config).",
+    },
+    "oidc.last_login": {"nl": "Laatst ingelogd", "en": "Last log-in"},
+    "oidc.never": {"nl": "nooit", "en": "never"},
+    "error.oidc_failed": {
+        "nl": "De inlogpoging via uw organisatie kon niet worden gecontroleerd. Probeer het opnieuw.",
+        "en": "The log-in through your organisation could not be verified. Please try again.",
+    },
+    "error.oidc_unknown_provider": {"nl": "Deze inlogmethode bestaat niet.", "en": "No such log-in method."},
+    "error.oidc_domain": {
+        "nl": "Alleen e-mailadressen van {domains} kunnen een account krijgen.",
+        "en": "Only e-mail addresses at {domains} can get an account.",
+    },
+    "error.oidc_link_disabled": {
+        "nl": "Dit account is uitgeschakeld. Neem contact op met de beheerder.",
+        "en": "This account is disabled. Please contact the administrator.",
+    },
+    "error.oidc_none_configured": {
+        "nl": "Stel eerst een OpenID Connect-provider in.", "en": "Configure an OpenID Connect provider first.",
+    },
+    "error.local_passwords_off": {
+        "nl": "Log in via uw organisatie; inloggen met een wachtwoord staat uit.",
+        "en": "Log in through your organisation; password log-in is switched off.",
+    },
 }

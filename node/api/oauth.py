@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from node.api import tokens
 from node.api.auth import app_token
 from node.api.respond import ApiError, json, params, strings, text
+from node.pages.oidc import sso_context
 from node.services import accounts
 from node.web import client_address, current_account, field, log_in, node_of, read_form, render, t
 from storage import tokens as token_store
@@ -53,7 +54,8 @@ async def authorize_page(request: Request) -> Response:
         app, _, scopes = _authorize_request(request, values)
     except ApiError as error:
         return render(request, "error.html", {"title_key": "oauth.title", "message": error.description}, 400)
-    return render(request, "oauth_authorize.html", {"app": app, "scopes": scopes, "query": values})
+    return render(request, "oauth_authorize.html", {"app": app, "scopes": scopes, "query": values,
+                                                    **sso_context(request)})
 
 
 async def authorize(request: Request) -> Response:
@@ -70,7 +72,8 @@ async def authorize(request: Request) -> Response:
                                               client_address(request))
         if account is None:
             return render(request, "oauth_authorize.html", {
-                "app": app, "scopes": scopes, "query": values, "errors": {"_": t(request, "login.failed")},
+                **sso_context(request), "app": app, "scopes": scopes, "query": values,
+                "errors": {"_": t(request, "login.failed")},
                 "values": {"username": field(form, "username")}}, 401)
         log_in(request, account)
     if field(form, "decision") != "approve":

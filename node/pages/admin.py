@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.pages.oidc import sso_context
 from node.services import accounts, moderation, rules, sessions
 from node.services.errors import Forbidden, ServiceError
 from node.web import (
@@ -34,6 +35,7 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
         "invite_url": request.session.pop("invite_url", None),
         "roles": accounts.ROLES,
         "node_rules": "\n".join(rule["text"] for rule in rules.of_node(node)),
+        **sso_context(request),
     }
     context.update(extra or {})
     return render(request, "admin.html", context, status)

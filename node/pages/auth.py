@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.pages.oidc import sso_context
 from node.services import accounts
 from node.services.errors import ServiceError
 from node.web import (
@@ -23,7 +24,8 @@ from node.web import (
 
 
 async def login_form(request: Request) -> Response:
-    return render(request, "login.html", {"next": safe_next(request.query_params.get("next"))})
+    return render(request, "login.html", {"next": safe_next(request.query_params.get("next")),
+                                          **sso_context(request)})
 
 
 async def login(request: Request) -> Response:
@@ -33,7 +35,7 @@ async def login(request: Request) -> Response:
                                           client_address(request))
     if account is None:
         return render(request, "login.html", {
-            "next": target, "values": {"username": field(form, "username")},
+            **sso_context(request), "next": target, "values": {"username": field(form, "username")},
             "errors": {"_": t(request, "login.failed")},
         }, status=401)
     log_in(request, account)

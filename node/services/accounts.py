@@ -18,6 +18,7 @@ from node.services import audit, lookalike
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from storage import accounts, groups, keys, sessions, settings
+from storage import oidc as oidc_store
 from storage.db import Row
 
 USERNAME = re.compile(r"^[a-z0-9_]{2,30}$")
@@ -27,6 +28,7 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 PROFILE_LIMITS = {"display_name": 100, "job_title": 100, "department": 100, "about": 2000}
 INVITE_DAYS = 14
+LOCAL_PASSWORDS = "auth.local_passwords"  # "off": members log in through their organisation (OIDC)
 
 _hasher = PasswordHasher()
 
@@ -185,7 +187,10 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
         return None
     if account["suspended_at"]:  # the right password: they may know why they cannot come in
         raise Forbidden("error.account_suspended", reason=account["suspended_reason"] or "")
+    if account["role"] != "admin" and settings.get(node.db, LOCAL_PASSWORDS) == "off":  # SSO only; admins
+        raise Forbidden("error.local_passwords_off")  # keep a local emergency log-in
     node.logins.succeeded(node.db, address, username)
+    oidc_store.set_last_login(node.db, account["id"], node.now())
     if account["role"] in ("admin", "moderator"):
         audit.record(node, account, "admin_login", account["username"], account["role"], address)
     if _hasher.check_needs_rehash(account["password_hash"]):
