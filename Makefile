@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup assets browser fedify-peer lint clean
+.PHONY: run test setup assets browser fedify-peer oidc-provider lint clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,6 +28,15 @@ $(PEER)/node_modules/.installed: $(PEER)/package.json
 
 fedify-peer: $(PEER)/node_modules/.installed
 
+# The OpenID provider of tests/test_oidc.py: panva's oidc-provider on Node 22 (npm package `node`),
+# in its own folder like the Fedify peer. Without npm those tests are skipped and say why.
+OP := tests/oidc_provider
+$(OP)/node_modules/.installed: $(OP)/package.json
+	@if command -v npm >/dev/null 2>&1 && npm install --prefix $(OP) --no-audit --no-fund --loglevel=error; \
+	then touch $@; else echo "note: could not install oidc-provider; tests/test_oidc.py will be skipped"; fi
+
+oidc-provider: $(OP)/node_modules/.installed
+
 # Debian's Chromium for the browser test; skipped (the test then says why) where apt cannot run.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -43,8 +52,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check node federation storage tests bench
 	$(VENV)/bin/mypy
 
-test: setup browser fedify-peer lint
+test: setup browser fedify-peer oidc-provider lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) node_modules $(PEER)/node_modules demo-data
+	rm -rf $(VENV) node_modules $(PEER)/node_modules $(OP)/node_modules demo-data

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,59 @@ def test_serve_with_missing_or_broken_file(tmp_path: Path) -> None:
     broken = write(tmp_path, "[node\n")
     result = meent("serve", "--config", str(broken), check=False)
     assert result.returncode == 2 and "not valid TOML" in result.stderr and "Traceback" not in result.stderr
+
+
+OIDC = """
+[[auth.oidc]]
+name = "Gemeente-account"
+issuer = "https://login.example.nl/tenant/v2.0"
+client_id = "meent"
+client_secret = "geheim"
+
+[[auth.oidc]]
+name = "Rijksportaal"
+issuer = "http://127.0.0.1:9000"
+client_id = "meent-2"
+allowed_tenants = ["t-1"]
+"""
+
+
+def test_oidc_providers_are_an_array_of_tables(tmp_path: Path) -> None:
+    providers = load(write(tmp_path, GOOD + OIDC))["auth.oidc"]
+    assert [p["name"] for p in providers] == ["Gemeente-account", "Rijksportaal"]
+    assert providers[0]["allowed_tenants"] == [] and providers[1]["client_secret"] == ""
+    assert load(write(tmp_path, GOOD))["auth.oidc"] == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('client_id = "meent"\n', 'client_id = "meent"\nscope = "x"\n'), "auth.oidc[1].scope: unknown key"),
+        (('issuer = "https://login.example.nl/tenant/v2.0"', 'issuer = "http://login.example.nl"'),
+         "auth.oidc[1].issuer: must use https"),
+        (('issuer = "https://login.example.nl/tenant/v2.0"', 'issuer = "login.example.nl"'),
+         "auth.oidc[1].issuer: must be a URL"),
+        (('client_id = "meent-2"\n', ""), "auth.oidc[2].client_id: missing"),
+        (('allowed_tenants = ["t-1"]', 'allowed_tenants = "t-1"'), "auth.oidc[2].allowed_tenants: must be a list"),
+        (('allowed_tenants = ["t-1"]', 'allowed_tenants = [1]'), "auth.oidc[2].allowed_tenants: must be a list"),
+        (('name = "Rijksportaal"', 'name = "Gemeente-account"'), "auth.oidc: every provider needs its own name"),
+        (("[[auth.oidc]]\nname = \"Rijks", "[auth.x]\nname = \"Rijks"), "auth.x: unknown key"),
+    ],
+)
+def test_bad_oidc_entries_name_the_entry_and_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    text = OIDC.replace(*change, 1)
+    assert text != OIDC
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load(write(tmp_path, GOOD + text))
+
+
+def test_a_single_oidc_table_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=re.escape("auth.oidc: must be written as [[auth.oidc]] tables")):
+        load(write(tmp_path, GOOD + '[auth.oidc]\nname = "x"\n'))
+
+
+def test_serve_with_a_bad_oidc_issuer_exits_2_with_one_line(tmp_path: Path) -> None:
+    text = OIDC.replace("https://login.example.nl/tenant/v2.0", "http://login.example.nl")
+    result = meent("serve", "--config", str(write(tmp_path, GOOD + text)), check=False)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "auth.oidc[1].issuer: must use https" in result.stderr

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -102,13 +103,23 @@ async def discovery(issuer: str) -> dict[str, Any]:
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     document = await _get_json(issuer + "/.well-known/openid-configuration")
-    if str(document.get("issuer", "")).rstrip("/") != issuer:
+    if not _same_issuer(str(document.get("issuer", "")).rstrip("/"), issuer):
         raise LoginFailed(f"discovery names issuer {document.get('issuer')!r}, configured {issuer!r}")
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not isinstance(document.get(key), str):
             raise LoginFailed(f"discovery lacks {key}")
     _discovery[issuer] = (time.monotonic() + DISCOVERY_SECONDS, document)
     return document
+
+
+def _same_issuer(advertised: str, configured: str) -> bool:
+    """Equal, or Entra's multi-tenant template (.../{tenantid}/v2.0) for .../common/v2.0 and the like."""
+    if advertised == configured:
+        return True
+    if "{tenantid}" not in advertised:
+        return False
+    pattern = re.escape(advertised).replace(re.escape("{tenantid}"), "[^/]+")
+    return re.fullmatch(pattern, configured) is not None
 
 
 async def _keys(jwks_uri: str, *, fresh: bool = False) -> KeySet:
@@ -187,8 +198,8 @@ def _client_auth(chosen: Provider, document: dict[str, Any], form: dict[str, str
     if chosen.client_secret and "client_secret_basic" not in methods and "client_secret_post" in methods:
         return {"data": {**form, "client_id": chosen.client_id, "client_secret": chosen.client_secret}}
     if chosen.client_secret:
-        return {"data": form, "auth": aiohttp.BasicAuth(quote(chosen.client_id, safe=""),
-                                                        quote(chosen.client_secret, safe=""))}
+        pair = f"{quote(chosen.client_id, safe='')}:{quote(chosen.client_secret, safe='')}"  # RFC 6749 2.3.1
+        return {"data": form, "headers": {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}}
     return {"data": {**form, "client_id": chosen.client_id}}
 
 
@@ -250,22 +261,24 @@ async def validate_id_token(chosen: Provider, document: dict[str, Any], id_token
     except (JoseError, ValueError, TypeError) as error:
         raise LoginFailed(f"bad signature ({error.__class__.__name__})") from None
     claims = dict(token.claims)
-    _check_claims(chosen, claims, nonce, time.time() if now is None else now)
+    _check_claims(chosen, str(document["issuer"]).rstrip("/"), claims, nonce, time.time() if now is None else now)
     return claims
 
 
-def _expected_issuer(chosen: Provider, claims: dict[str, Any]) -> str:
-    if "{tenantid}" not in chosen.issuer:
-        return chosen.issuer
+def _expected_issuer(issuer: str, claims: dict[str, Any]) -> str:
+    """The discovery's issuer; Entra's multi-tenant template gets the token's own tenant filled in."""
+    if "{tenantid}" not in issuer:
+        return issuer
     tenant = claims.get("tid")
-    if not isinstance(tenant, str) or not tenant:
+    if not isinstance(tenant, str) or not re.fullmatch(r"[A-Za-z0-9-]{1,64}", tenant):
         raise LoginFailed("multi-tenant issuer but the token has no tid")
-    return chosen.issuer.replace("{tenantid}", tenant)
+    return issuer.replace("{tenantid}", tenant)
 
 
-def _check_claims(chosen: Provider, claims: dict[str, Any], nonce: str, now: float) -> None:
-    if str(claims.get("iss", "")).rstrip("/") != _expected_issuer(chosen, claims):
-        raise LoginFailed(f"issuer {claims.get('iss')!r} is not {chosen.issuer!r}")
+def _check_claims(chosen: Provider, issuer: str, claims: dict[str, Any], nonce: str, now: float) -> None:
+    expected = _expected_issuer(issuer, claims)
+    if not secrets.compare_digest(str(claims.get("iss", "")).rstrip("/").encode(), expected.encode()):
+        raise LoginFailed(f"issuer {claims.get('iss')!r} is not {expected!r}")
     if chosen.allowed_tenants and claims.get("tid") not in chosen.allowed_tenants:
         raise LoginFailed(f"tenant {claims.get('tid')!r} is not allowed")
     audience = claims.get("aud")

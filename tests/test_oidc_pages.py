@@ -1,0 +1,72 @@
+"""The SSO parts of the pages that need no provider: buttons, local passwords off, last log-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import PASSWORD, Site, make_site
+
+PROVIDERS = {"oidc": [
+    {"name": "Gemeente-account", "issuer": "https://login.gemeente.example", "client_id": "meent"},
+    {"name": "Rijksportaal", "issuer": "https://rijk.example", "client_id": "meent"},
+]}
+
+
+def _site(tmp_path: Path, **sections: dict[str, object]) -> Site:
+    site = make_site(tmp_path, **sections)
+    site.member("beheerder", role="admin")
+    site.member("jan")
+    return site
+
+
+def test_the_log_in_page_has_a_button_per_provider(tmp_path: Path) -> None:
+    site = _site(tmp_path, auth=PROVIDERS)
+    page = site.client.get("/login?next=/settings").text
+    assert 'href="/auth/oidc/start?provider=Gemeente-account&amp;next=%2Fsettings"' in page
+    assert "Inloggen met Rijksportaal" in page
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert "Inloggen met uw organisatie" not in _site(plain).client.get("/login").text
+
+
+def test_an_unknown_provider_is_a_clear_404(tmp_path: Path) -> None:
+    site = _site(tmp_path, auth=PROVIDERS)
+    response = site.client.get("/auth/oidc/start?provider=Elders")
+    assert response.status_code == 404 and "Deze inlogmethode bestaat niet" in response.text
+
+
+def test_an_admin_turns_local_passwords_off_and_keeps_their_own(tmp_path: Path) -> None:
+    site = _site(tmp_path, auth=PROVIDERS)
+    site.login("beheerder")
+    admin_page = site.client.get("/admin").text
+    assert 'id="local-passwords"' in admin_page and " checked" in admin_page.split('id="local-passwords"')[1][:80]
+    assert site.post("/admin/local-passwords", {}, csrf=site.csrf("/admin")).status_code == 303
+    site.logout()
+    refused = site.post("/login", {"username": "jan", "password": PASSWORD})
+    assert refused.status_code == 403 and "inloggen met een wachtwoord staat uit" in refused.text
+    assert "alleen nog voor beheerders" in site.client.get("/login").text
+    site.login("beheerder")  # the emergency log-in
+    assert site.post("/admin/local-passwords", {"local_passwords": "on"}, csrf=site.csrf("/admin")).status_code == 303
+    site.logout()
+    site.login("jan")
+
+
+def test_local_passwords_stay_on_without_a_provider(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    site.login("beheerder")
+    assert "Er is geen OpenID Connect-provider ingesteld" in site.client.get("/admin").text
+    assert site.post("/admin/local-passwords", {}, csrf=site.csrf("/admin")).status_code == 422
+    site.logout()
+    site.login("jan")
+
+
+def test_admins_see_each_members_last_log_in(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    site.login("jan")
+    site.logout()
+    site.login("beheerder")
+    page = site.client.get("/admin").text
+    assert "Laatst ingelogd" in page
+    jan_row = page.split("(@jan)")[1].split("</tr>")[0]
+    assert "<time datetime=" in jan_row
+    assert site.node.db.scalar("SELECT last_login_at FROM accounts WHERE username = 'jan'")
