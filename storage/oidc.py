@@ -46,6 +46,10 @@ def disable_link(db: Database, link_id: int, reason: str, now: str) -> None:
                (now, reason, link_id))
 
 
+def enable_link(db: Database, link_id: int) -> None:
+    db.execute("UPDATE oidc_links SET disabled_at = NULL, disabled_reason = '' WHERE id = ?", (link_id,))
+
+
 def due_for_check(db: Database, before: str) -> list[Row]:
     """Live links not checked since `before` (the re-validation pass)."""
     return db.all("SELECT * FROM oidc_links WHERE disabled_at IS NULL AND (checked_at IS NULL OR checked_at < ?)"

@@ -570,3 +570,41 @@ def test_admin_blocks_page_is_accessible(browser: Browser, node: LiveNode) -> No
         finally:
             chromium.close()
     assert not scanner.problems, scanner.report()
+
+
+def test_log_in_with_the_organisations_account_is_accessible(browser: Browser, tmp_path: Path) -> None:
+    """The log-in page with an SSO button, scanned; then the whole redirect flow through a real
+    OpenID provider (tests/oidc_provider) in Chromium, back on Meent as the new member."""
+    from node.config import to_toml
+    from tests.helpers import free_port, serve_node
+    from tests.oidc_helpers import NAME, OpenIdProvider, node_tables, provider_installed
+
+    if not provider_installed():
+        pytest.skip("oidc-provider is not installed (make oidc-provider needs npm)")
+    port = free_port()
+    provider = OpenIdProvider(tmp_path, f"http://127.0.0.1:{port}/auth/oidc/callback")
+    provider.start()
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(to_toml(node_tables(port, tmp_path, provider)))
+    live = serve_node(config_path, port)
+    try:
+        with browser.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = chromium.new_context(base_url=live.url, locale="nl-NL").new_page()
+                page.set_default_timeout(10_000)
+                scanner = Scanner(page, browser.axe)
+                scanner.visit("/login?next=/settings", "log-in page with an SSO button")
+                page.get_by_role("link", name=f"Inloggen met {NAME}").click()
+                page.wait_for_url(re.compile(rf"^{re.escape(provider.issuer)}/interaction/"))
+                page.get_by_label("User").fill("alice")
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(f"{live.url}/settings")
+                assert page.get_by_role("button", name="Uitloggen").first.is_visible()
+                scanner.scan("settings after the first SSO log-in")
+            finally:
+                chromium.close()
+    finally:
+        live.stop()
+        provider.stop()
+    assert not scanner.problems, scanner.report()

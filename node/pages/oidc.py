@@ -39,13 +39,12 @@ async def start(request: Request) -> Response:
     node = node_of(request)
     target = safe_next(request.query_params.get("next"))
     try:
-        url = await oidc.start(node, request.query_params.get("provider", ""), target)
+        url, state = await oidc.start(node, request.query_params.get("provider", ""), target)
     except oidc.LoginFailed as failed:
         log.warning("oidc start failed: %s", failed.reason)
         return _failed(request, failed, 502)
     except ServiceError as error:
         return _failed(request, error, error.status)
-    state = url.split("state=", 1)[1].split("&", 1)[0]
     request.session[SESSION_KEY] = hashlib.sha256(state.encode()).hexdigest()
     return RedirectResponse(url, status_code=303)
 

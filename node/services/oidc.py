@@ -73,6 +73,8 @@ def redirect_uri(node: Node) -> str:
 
 _discovery: dict[str, tuple[float, dict[str, Any]]] = {}
 _jwks: dict[str, KeySet] = {}
+_jwks_fetched: dict[str, float] = {}
+REFETCH_SECONDS = 30
 
 
 async def _request(method: str, url: str, **kwargs: Any) -> tuple[int, Any]:
@@ -123,7 +125,11 @@ def _same_issuer(advertised: str, configured: str) -> bool:
 
 
 async def _keys(jwks_uri: str, *, fresh: bool = False) -> KeySet:
-    if fresh or jwks_uri not in _jwks:
+    """The provider's keys; `fresh` refetches (key rotation), at most every REFETCH_SECONDS, so tokens
+    with made-up key ids cannot make us hammer the provider."""
+    fetched = _jwks_fetched.get(jwks_uri, 0.0)
+    if jwks_uri not in _jwks or (fresh and time.monotonic() - fetched > REFETCH_SECONDS):
+        _jwks_fetched[jwks_uri] = time.monotonic()
         body = await _get_json(jwks_uri)
         try:
             _jwks[jwks_uri] = KeySet.import_key_set(body)  # type: ignore[arg-type]
@@ -148,8 +154,9 @@ def _scopes(document: dict[str, Any]) -> str:
     return " ".join(wanted)
 
 
-async def start(node: Node, name: str, next_url: str) -> str:
-    """The provider's authorization URL for a new attempt, remembered on the server."""
+async def start(node: Node, name: str, next_url: str) -> tuple[str, str]:
+    """The provider's authorization URL for a new attempt, remembered on the server, and its state
+    (the door binds it to the browser)."""
     chosen = provider(node, name)
     document = await discovery(chosen.issuer)
     state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
@@ -162,7 +169,7 @@ async def start(node: Node, name: str, next_url: str) -> str:
         "code_challenge": _challenge(verifier), "code_challenge_method": "S256",
     })
     endpoint = document["authorization_endpoint"]
-    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}", state
 
 
 @dataclass(frozen=True)

@@ -166,9 +166,12 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
             audit.record(node, None, "oidc_member_create", str(account_id), name, address,
                          actor_name=f"oidc:{name}")
         else:
-            if link["disabled_at"]:
-                raise Forbidden("error.oidc_link_disabled")
             account_id = link["account_id"]
+            if link["disabled_at"]:  # shut out by re-validation: back only once an admin re-enabled the
+                member = accounts.by_id(node.db, account_id)  # member and the provider knows them again
+                if member is None or member["disabled"]:
+                    raise Forbidden("error.oidc_link_disabled")
+                links.enable_link(node.db, link["id"])
             update: dict[str, str] = {key: profile[key] for key in ("display_name", "email") if key in profile}
             links.update_member(node.db, account_id, update)
             links.refresh_link(node.db, link["id"], seal(node, result.refresh_token) or None, node.now())
