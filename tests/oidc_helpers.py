@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,22 +32,74 @@ USERS = {
              "tid": TENANT, "oid": "oid-dave"},
     "mallory": {"name": "Mallory", "email": "mallory@elders.example", "email_verified": True,
                 "tid": "tenant-elders", "oid": "oid-mallory"},
+    "frank": {"name": "Frank Bos", "email": "frank@gemeente.example", "email_verified": True,
+              "tid": TENANT, "oid": "oid-frank"},
     "erin": {"name": "Erin", "email": "erin@ander-domein.example", "email_verified": True,
              "tid": TENANT, "oid": "oid-erin"},
 }
 
 
+class TamperingProxy:
+    """A tiny loopback proxy in front of the provider: everything is passed on as it is, except that
+    `tamper`, when set, may rewrite the ID token of the token endpoint's answers (as a provider
+    gone wrong or a man in the middle would), so the callback handler meets it for real."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.tamper: Callable[[str], str] | None = None
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                pass
+
+            def relay(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_HEADERS]
+                with httpx.Client(timeout=30) as client:
+                    answer = client.request(self.command, proxy.upstream + self.path, headers=headers, content=body)
+                content = answer.content
+                if proxy.tamper is not None and self.path.split("?")[0] == "/token" and answer.status_code == 200:
+                    tokens = json.loads(content)
+                    tokens["id_token"] = proxy.tamper(tokens["id_token"])
+                    content = json.dumps(tokens).encode()
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.multi_items():
+                    if key.lower() not in HOP_HEADERS:
+                        self.send_header(key, value)
+                self.send_header("content-length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = relay
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}
+
+
 class OpenIdProvider:
-    """server.mjs on Node 22; the test holds its signing key."""
+    """server.mjs on Node 22 behind a TamperingProxy (whose URL is the issuer); the test holds its
+    signing key."""
 
     def __init__(self, folder: Path, redirect_uri: str) -> None:
         self.port = free_port()
-        self.issuer = f"http://127.0.0.1:{self.port}"
+        self.proxy = TamperingProxy(f"http://127.0.0.1:{self.port}")
+        self.issuer = self.proxy.url
         self.key = RSAKey.generate_key(2048, parameters={"kid": "provider-key", "use": "sig", "alg": "RS256"},
                                        private=True)
         self.settings = folder / "provider.json"
         self.settings.write_text(json.dumps({
-            "port": self.port, "key": self.key.as_dict(private=True), "users": USERS,
+            "port": self.port, "issuer": self.issuer, "key": self.key.as_dict(private=True), "users": USERS,
             "clients": [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [redirect_uri]}],
         }))
         self.log = folder / "provider.log"
@@ -63,6 +118,7 @@ class OpenIdProvider:
         eventually(answers, timeout=30, what=f"oidc-provider on {self.issuer}")
 
     def stop(self) -> None:
+        self.proxy.stop()
         if self.process is not None:
             self.process.terminate()
             try:

@@ -11,10 +11,11 @@ against the provider's real JWKS endpoint.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -220,6 +221,68 @@ def _app_token_through_sso(world: World, client: httpx.Client, user: str) -> str
         "client_secret": app["client_secret"], "redirect_uri": redirect}, timeout=10)
     assert token.status_code == 200, token.text
     return str(token.json()["access_token"])
+
+
+# -- the provider's real token, rewritten on its way by the proxy: the callback refuses it ---------
+
+def _parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    header, payload, _ = token.split(".")
+    return tuple(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))  # type: ignore[return-value]
+                 for part in (header, payload))
+
+
+def _b64(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+def _resigned(world: World, key: RSAKey | None = None, **changes: Any) -> Callable[[str], str]:
+    def tamper(token: str) -> str:
+        _, claims = _parts(token)
+        claims.update(changes)
+        signer = key or world.provider.key
+        return jwt.encode({"alg": "RS256", "kid": signer.kid}, claims, signer)
+    return tamper
+
+
+def _unsigned(token: str) -> str:
+    _, claims = _parts(token)
+    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+
+
+TAMPERED = {
+    "wrong issuer": lambda world: _resigned(world, iss="http://127.0.0.1:1"),
+    "wrong audience": lambda world: _resigned(world, aud="another-client"),
+    "expired": lambda world: _resigned(world, exp=int(time.time()) - 3600, iat=int(time.time()) - 7200),
+    "another key, same kid": lambda world: _resigned(
+        world, RSAKey.generate_key(2048, parameters={"kid": "provider-key"}, private=True)),
+    "unknown kid": lambda world: _resigned(
+        world, RSAKey.generate_key(2048, parameters={"kid": "never-published"}, private=True)),
+    "alg none": lambda world: _unsigned,
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERED))
+def test_the_callback_refuses_a_tampered_id_token(world: World, case: str) -> None:
+    world.provider.proxy.tamper = TAMPERED[case](world)
+    try:
+        with world.client() as client:
+            refused = world.log_in(client, "frank")
+    finally:
+        world.provider.proxy.tamper = None
+    assert refused.status_code == 403, refused.text[:300]
+    assert "niet worden gecontroleerd" in refused.text
+    assert links.link(world.node.db, NAME, "oid-frank") is None
+
+
+def test_the_untampered_path_through_the_proxy_works(world: World) -> None:
+    """The same walk with the token left alone logs in: the refusals above are about the token."""
+    world.provider.proxy.tamper = _resigned(world)  # re-signed with the provider's key, claims unchanged
+    try:
+        with world.client() as client:
+            assert world.log_in(client, "frank").status_code == 303
+    finally:
+        world.provider.proxy.tamper = None
+    assert links.link(world.node.db, NAME, "oid-frank") is not None
 
 
 # -- tokens the provider never issued, checked by our code against its real JWKS ---------------------

@@ -1,5 +1,6 @@
 // A real OpenID provider for Meent's sign-in tests: panva's oidc-provider on Node 22.
-// Usage: node server.mjs SETTINGS.json. The settings (written by tests/test_oidc.py) give the port,
+// Usage: node server.mjs SETTINGS.json. The settings (written by tests/oidc_helpers.py) give the port,
+// the issuer (the URL of the tampering proxy in front, which forwards everything here),
 // the signing key (a private JWK, so the test can also sign tokens the way this provider does),
 // the clients and the test users. The log-in page is a plain form (login = a user's id); consent is
 // granted at once. POST /control/disable?user=ID makes a user unknown, as when someone leaves.
@@ -8,7 +9,7 @@ import { readFileSync } from "node:fs";
 import Provider from "oidc-provider";
 
 const settings = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const issuer = `http://127.0.0.1:${settings.port}`;
+const issuer = settings.issuer;
 const disabled = new Set();
 
 const provider = new Provider(issuer, {
