@@ -285,3 +285,32 @@ def test_mail_test_command(tmp_path: Path, smtp: SmtpServer) -> None:
     assert result.returncode != 0 and "no [mail] table" in result.stderr
     result = meent("mail", "test", "not an address", "--config", str(good), check=False)
     assert result.returncode != 0 and "not an e-mail address" in result.stderr
+
+
+def test_mail_back_off_spreads_retries_over_two_days() -> None:
+    from federation.backoff import MAIL
+
+    quick = MAIL.with_first(timedelta(seconds=1))
+    assert [MAIL.delay(n) for n in (1, 2, 3)] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    assert MAIL.delay(8) == timedelta(hours=1)  # capped
+    tries = next(n for n in range(1, 200) if MAIL.delay(n) is None)
+    assert sum((MAIL.step(n) for n in range(1, tries)), timedelta()) >= timedelta(days=2)
+    assert quick.delay(1) == timedelta(seconds=1) and quick.delay(2) == timedelta(seconds=2)
+
+
+def test_unsubscribe_page_in_english_and_bad_links(mailing: Site) -> None:
+    from node.services import mail
+
+    anne = accounts.create(mailing.node, "anne", PASSWORD, email="anne@utrecht.nl")
+    path = mail.unsubscribe_url(mailing.node, anne["id"], "all").removeprefix("http://127.0.0.1:8000")
+    page = mailing.client.get(path + "?lang=en")
+    assert page.status_code == 200 and "No more e-mail about notifications?" in page.text
+    assert mail_notify.prefs(mailing.node, anne["id"])["mention"] == 1  # a GET changes nothing
+    for bad in (path.replace("/all/", "/likes/"), path[:-1] + ("0" if path[-1] != "0" else "1"),
+                path.replace(f"/{anne['id']}/", "/abc/")):
+        assert mailing.client.get(bad).status_code == 400
+        assert mailing.client.post(bad, content=b"List-Unsubscribe=One-Click").status_code == 400
+    assert mailing.client.post(path, headers={"accept": "text/html"}).status_code == 200
+    assert mail_notify.prefs(mailing.node, anne["id"]) == {"mention": 0, "reply": 0, "topic": 0, "digest": 0}
+    english = mailing.client.get("/password/forgot?lang=en").text
+    assert "Forgotten password" in english and "Enter your e-mail address" in english

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from node.i18n import translate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid
-from storage import mail
+from storage import accounts, mail
 from storage.db import Row
 
 LINK_HOURS = {"confirm": 48, "reset": 1}
@@ -145,5 +145,7 @@ def check_unsubscribe(node: Node, account_id: int, kind: str, signature: str) ->
 
 def unsubscribe(node: Node, account_id: int, kind: str, signature: str) -> None:
     check_unsubscribe(node, account_id, kind, signature)
+    if accounts.by_id(node.db, account_id) is None:  # deleted since: nothing left to stop
+        return
     kinds = mail.PREF_KINDS if kind == "all" else (kind,)
     mail.put_prefs(node.db, account_id, {name: 0 for name in kinds})
