@@ -88,8 +88,8 @@ class MailSender:
     def wake(self) -> None:
         self._woken.set()
 
-    def _failed(self, row: Row, error: BaseException) -> None:
-        wait = self.policy.delay(int(row["attempts"]) + 1)
+    def _failed(self, row: Row, error: BaseException, *, final: bool = False) -> None:
+        wait = None if final else self.policy.delay(int(row["attempts"]) + 1)
         next_try = None if wait is None else _iso(datetime.now(UTC) + wait)
         log.warning("mail %s to %s failed (%s); %s", row["id"], row["recipient"], describe(error),
                     "giving up" if next_try is None else f"trying again at {next_try}")
@@ -104,12 +104,19 @@ class MailSender:
         try:
             async with Smtp(self.node.config) as smtp:
                 for row in rows:
-                    msg = message(self.node.config, row["recipient"], row["subject"], row["text_body"],
-                                  row["html_body"], row["unsubscribe_url"])
                     try:
+                        msg = message(self.node.config, row["recipient"], row["subject"], row["text_body"],
+                                      row["html_body"], row["unsubscribe_url"])
                         await smtp.send(msg)
+                    except (ValueError, TypeError) as error:  # a mail that cannot be written: never will be
+                        self._failed(row, error, final=True)
+                        continue
+                    except aiosmtplib.SMTPRecipientsRefused as error:
+                        codes = [refusal.code for refusal in error.recipients]
+                        self._failed(row, error, final=all(code >= 500 for code in codes))
+                        continue
                     except aiosmtplib.SMTPResponseException as error:  # this mail; the connection lives
-                        self._failed(row, error)
+                        self._failed(row, error, final=error.code >= 500)  # 5xx: permanent (RFC 5321)
                         continue
                     mail.mark_sent(self.node.db, row["id"], self.node.now())
                     sent += 1

@@ -72,6 +72,11 @@ def token(db: Database, token_hash: str, purpose: str) -> Row | None:
     return db.one("SELECT * FROM mail_tokens WHERE token_hash = ? AND purpose = ?", (token_hash, purpose))
 
 
+def open_token_since(db: Database, account_id: int, purpose: str, since: str, now: str) -> bool:
+    return db.one("SELECT 1 FROM mail_tokens WHERE account_id = ? AND purpose = ? AND used_at IS NULL"
+                  " AND expires_at > ? AND created_at >= ?", (account_id, purpose, now, since)) is not None
+
+
 def use_token(db: Database, token_id: int, now: str) -> bool:
     """Mark a link used; False when it was used already (two clicks at once: one wins)."""
     with db.transaction(counts=False) as conn:

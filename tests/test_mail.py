@@ -314,3 +314,20 @@ def test_unsubscribe_page_in_english_and_bad_links(mailing: Site) -> None:
     assert mail_notify.prefs(mailing.node, anne["id"]) == {"mention": 0, "reply": 0, "topic": 0, "digest": 0}
     english = mailing.client.get("/password/forgot?lang=en").text
     assert "Forgotten password" in english and "Enter your e-mail address" in english
+
+
+def test_a_refused_address_fails_alone_and_asking_again_soon_sends_nothing(mailing: Site, smtp: SmtpServer) -> None:
+    node = mailing.node
+    accounts.create(node, "weg", PASSWORD, email="refused@utrecht.nl")
+    accounts.create(node, "anne", PASSWORD, email="anne@utrecht.nl")
+    for address in ("refused@utrecht.nl", "anne@utrecht.nl", "anne@utrecht.nl"):
+        response = mailing.post("/password/forgot", {"email": address}, mailing.csrf("/password/forgot"))
+        assert response.status_code == 200 and "Als dit adres bij ons bekend is" in response.text
+    smtp.wait_for("anne@utrecht.nl")
+    rows = {row["recipient"]: row for row in eventually(
+        lambda: [r for r in mail_store.listing(node.db) if r["state"] != "pending"] if all(
+            r["state"] != "pending" for r in mail_store.listing(node.db)) else None, what="both rows done")}
+    assert len(mail_store.listing(node.db)) == 2  # the second request within minutes queued nothing
+    refused = rows["refused@utrecht.nl"]
+    assert refused["state"] == "failed" and refused["attempts"] == 1 and "550" in refused["last_error"]
+    assert rows["anne@utrecht.nl"]["state"] == "sent" and rows["anne@utrecht.nl"]["sent_at"]

@@ -181,7 +181,8 @@ def resend_confirmation(node: Node, email: str) -> None:
     """A new confirmation link for an unconfirmed account with this address; silent otherwise, so
     the answer never tells whether the address is known."""
     account = mail_store.account_by_email(node.db, email.strip().lower())
-    if account is not None and account["email_pending"] and not account["disabled"]:
+    if (account is not None and account["email_pending"] and not account["disabled"]
+            and not mail.recently_sent(node, account, "confirm")):
         with node.db.transaction():
             mail.send_confirmation(node, account)
 
@@ -189,7 +190,7 @@ def resend_confirmation(node: Node, email: str) -> None:
 def request_reset(node: Node, email: str) -> None:
     """A reset link to the member with this address; silent when there is none (same answer)."""
     account = mail_store.account_by_email(node.db, email.strip().lower())
-    if account is not None and not account["disabled"]:
+    if account is not None and not account["disabled"] and not mail.recently_sent(node, account, "reset"):
         with node.db.transaction():
             mail.send_reset(node, account)
 

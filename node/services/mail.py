@@ -18,6 +18,7 @@ from storage import accounts, mail
 from storage.db import Row
 
 LINK_HOURS = {"confirm": 48, "reset": 1}
+RESEND_MINUTES = 5
 UNSUBSCRIBE_KINDS = (*mail.PREF_KINDS, "all")
 
 
@@ -39,6 +40,7 @@ def language_of(node: Node, account: Row) -> str:
 def compose(lang: str, subject: str, paragraphs: list[str], link: str = "", link_label: str = "",
             unsubscribe_url: str = "") -> Mail:
     """Plain text and the same as simple HTML (one column, a link, the unsubscribe line)."""
+    subject = " ".join(subject.split())  # a header: one line, whatever a title held
     text = "\n\n".join([*paragraphs, *([f"{link_label}:\n{link}"] if link else [])])
     parts = [f"<p>{html.escape(p)}</p>" for p in paragraphs]
     if link:
@@ -100,6 +102,13 @@ def use_link(node: Node, token: str, purpose: str) -> int:
     if not mail.use_token(node.db, row["id"], node.now()):
         raise Invalid("error.link_used", "token")
     return int(row["account_id"])
+
+
+def recently_sent(node: Node, account: Row, purpose: str) -> bool:
+    """An open link of this kind was made in the last few minutes: asking again sends nothing (no
+    mail bombing through the forgot-password form); the earlier mail is still good."""
+    since = _iso(datetime.now(UTC) - timedelta(minutes=RESEND_MINUTES))
+    return mail.open_token_since(node.db, account["id"], purpose, since, node.now())
 
 
 def send_confirmation(node: Node, account: Row) -> None:
