@@ -13,6 +13,8 @@ import aiosmtplib
 
 from node.config import Config
 from node.mail_runtime import describe, send_test
+from storage import mail as outbox
+from storage.db import Database
 
 
 def add_parsers(sub: Any, with_config: Callable[[argparse.ArgumentParser], argparse.ArgumentParser],
@@ -22,6 +24,23 @@ def add_parsers(sub: Any, with_config: Callable[[argparse.ArgumentParser], argpa
     p = with_config(mail.add_parser("test", help="send a test mail to ADDRESS with the [mail] settings"))
     p.add_argument("address")
     p.set_defaults(func=lambda args: _test(load_config(args), args.address))
+    p = with_config(mail.add_parser("outbox", help="the outbox, newest first: id, state, attempts, to, subject, error"))
+    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    p.set_defaults(func=lambda args: _outbox(load_config(args), args.limit))
+
+
+def _outbox(config: Config, limit: int) -> None:
+    if limit < 1:
+        raise SystemExit("meent: --limit must be at least 1")
+    db = Database(config.database_path)
+    try:
+        db.migrate()
+        for row in outbox.listing(db, limit):
+            when = row["sent_at"] or row["next_try_at"]
+            print(f"{row['id']}\t{row['state']}\t{row['attempts']}\t{when}\t{row['recipient']}\t{row['subject']}"
+                  f"\t{row['last_error']}")
+    finally:
+        db.close()
 
 
 def _test(config: Config, address: str) -> None:

@@ -259,6 +259,8 @@ def test_outbox_keeps_mails_while_the_server_is_down(tmp_path: Path) -> None:
         assert "/password/reset?token=" in parts(message)[0]
         assert eventually(lambda: row()[0] == "sent", what="the row marked sent")
         db.close()
+        listed = meent("mail", "outbox", "--config", str(config)).stdout.split("\t")
+        assert listed[1] == "sent" and int(listed[2]) >= 3 and listed[4] == "anne@utrecht.nl"
     finally:
         live.stop()
         smtp.stop()
