@@ -1,4 +1,4 @@
-"""The one back-off policy for both queues (deliveries out, activities in). Pure, table-tested."""
+"""The one back-off policy for the queues (deliveries out, activities in, the mail outbox). Pure, table-tested."""
 
 from __future__ import annotations
 
@@ -34,3 +34,6 @@ DELIVERY = Backoff(timedelta(minutes=1), timedelta(hours=12), timedelta(days=3))
 # Received activities and our fetch jobs: a server that was down for a minute, or a parent post that
 # timed out, gets another chance; 1 min, 2, 4, ... up to an hour, for about 20 hours (26 tries).
 INBOX = Backoff(timedelta(minutes=1), timedelta(hours=1), timedelta(hours=20))
+# The mail outbox: a mail server down for an hour or a day loses nothing; 1 min, 2, 4, ... up to
+# an hour, for about two days (mail.retry_first_seconds sets `first`).
+MAIL = Backoff(timedelta(minutes=1), timedelta(hours=1), timedelta(days=2))

@@ -22,6 +22,7 @@ from node.body_limit import BodyLimit
 from node.config import Config
 from node.federation_runtime import FederationRuntime
 from node.headers import SecurityHeaders
+from node.mail_runtime import MailRuntime
 from node.pages.routes import routes
 from node.services import oidc_members, organisation
 from node.services.context import Node
@@ -86,6 +87,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     node: Node = app.state.node
     federation = FederationRuntime(node)
     await federation.start()
+    mail = MailRuntime(node)
+    await mail.start()
 
     async def flush_views() -> None:
         while True:
@@ -100,6 +103,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         task.cancel()
         revalidation.cancel()
         node.flush_views()
+        await mail.stop()
         await federation.stop()
 
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node import __version__, cli_blocks, cli_federation, cli_moderation, cli_reports
+from node import __version__, cli_blocks, cli_federation, cli_mail, cli_moderation, cli_reports
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
 from node.services import accounts, groups, logs, organisation
@@ -308,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_reports.add_parsers(moderation, with_config, lambda args: _open(_config(args)))
     cli_moderation.add_moderation_remove(moderation, with_config, lambda args: _open(_config(args)))
     cli_blocks.add_parsers(sub, with_config, lambda args: _open(_config(args)))
+    cli_mail.add_parsers(sub, with_config, _config)
     return parser
 
 

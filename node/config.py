@@ -104,6 +104,15 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "federation.retry_first_seconds": (int, 60, _positive),
     "federation.keep_done_days": (int, 7, _positive),
     "federation.keep_failed_days": (int, 30, _positive),
+    # [mail] absent (no host): no e-mail at all; see mail_problem() for what needs it.
+    "mail.host": (str, "", None),
+    "mail.port": (int, 25, _port),
+    "mail.security": (str, "none", _one_of("none", "starttls", "tls")),
+    "mail.user": (str, "", None),
+    "mail.password": (str, "", None),
+    "mail.from": (str, "", None),
+    "mail.retry_first_seconds": (int, 60, _positive),
+    "mail.timeout_seconds": (int, 20, _positive),
     "log.level": (str, "warning", _one_of(*LOG_LEVELS)),
     "log.federation": (str, "", _level_or_empty),  # "": as log.level
     "log.delivery": (str, "", _level_or_empty),
@@ -168,6 +177,11 @@ class Config:
         return (self.base_dir / self[key]).resolve()
 
     @property
+    def mail_enabled(self) -> bool:
+        """[mail] is configured: the node sends e-mail."""
+        return bool(self["mail.host"])
+
+    @property
     def database_path(self) -> Path:
         return self.resolve("database.path")
 
@@ -227,9 +241,24 @@ def validate(raw: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"{name}: missing (required)")
         _check_value(name, kind, value, check)
         values[name] = value
+    problem = mail_problem(raw, values)
+    if problem:
+        raise ConfigError(problem)
     if values["node.https"] is False and values["node.domain"].split(":")[0] not in ("127.0.0.1", "localhost"):
         raise ConfigError("node.https: plain http is only allowed for 127.0.0.1 and localhost")
     return values
+
+
+def mail_problem(raw: dict[str, Any], values: dict[str, Any]) -> str | None:
+    """A [mail] table needs a host and a from-address; sign-up by e-mail domain needs [mail]."""
+    if "mail" in raw:
+        for key in ("host", "from"):
+            if not values[f"mail.{key}"]:
+                return f"mail.{key}: missing (required in a [mail] table)"
+    elif values["registration.mode"] == "domains":
+        return ('registration.mode: "domains" sends confirmation e-mails and needs a [mail] table '
+                "(mail.host, mail.from); add it or choose another mode")
+    return None
 
 
 def load(path: str | Path) -> Config:

@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import LiveNode, Site, make_site, start_node
+from tests.helpers import LiveNode, Site, free_port, make_site, start_node
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    made = make_site(tmp_path)
+    # [mail] at a loopback port where nothing listens: sign-up by e-mail domain may be chosen, and
+    # what is queued waits in the outbox (tests/test_mail.py runs a real SMTP server)
+    made = make_site(tmp_path, mail={"host": "127.0.0.1", "port": free_port(), "from": "Meent <noreply@127.0.0.1>"})
     with made.client:
         yield made
     made.node.db.close()

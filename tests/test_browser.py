@@ -608,3 +608,76 @@ def test_log_in_with_the_organisations_account_is_accessible(browser: Browser, t
         live.stop()
         provider.stop()
     assert not scanner.problems, scanner.report()
+
+
+def test_sign_up_by_email_domain_and_password_reset_are_accessible(browser: Browser, tmp_path: Path) -> None:
+    """Sign up by e-mail domain, confirm through the link in the mail a real SMTP server received, choose
+    mail notifications in /settings, then forget the password and set a new one; axe scans every page."""
+    import tomllib
+
+    from node.config import to_toml
+    from tests.helpers import free_port, serve_node
+    from tests.mail_helpers import SmtpServer, link
+
+    smtp = SmtpServer().start()
+    port = free_port()
+    data = tmp_path / "node"
+    meent("init", "--data-dir", str(data), "--domain", f"127.0.0.1:{port}", "--admin", "beheerder",
+          "--password", PASSWORD, "--name", "Gemeente Test")
+    config = data / "config.toml"
+    values = tomllib.loads(config.read_text())
+    values["registration"] = {"mode": "domains", "allowed_email_domains": ["utrecht.nl"]}
+    values["mail"] = smtp.config()
+    config.write_text(to_toml(values))
+    live = serve_node(config, port)
+    origin = re.compile(r"^https?://[^/]+")
+    try:
+        with browser.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = chromium.new_context(base_url=live.url, locale="nl-NL").new_page()
+                page.set_default_timeout(10_000)
+                scanner = Scanner(page, browser.axe)
+                scanner.visit("/register", "sign-up by e-mail domain")
+                page.get_by_label("Naam", exact=True).fill("Bob de Vries")
+                page.get_by_label("Gebruikersnaam").fill("bob")
+                page.get_by_label("E-mailadres (werk)").fill("bob@utrecht.nl")
+                page.get_by_label("Wachtwoord").fill(PASSWORD)
+                submit(page, page.get_by_role("button", name="Account aanmaken"), re.compile(r"/register$"), 200)
+                assert page.get_by_text("bob@utrecht.nl").is_visible()
+                scanner.scan("sign-up sent: check your e-mail")
+                [mail] = smtp.wait_for("bob@utrecht.nl", what="the confirmation mail")
+                scanner.visit(origin.sub("", link(mail, "/register/confirm?token=")), "confirm e-mail address")
+                submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/login$"))
+                assert page.get_by_text("Je e-mailadres is bevestigd").is_visible()
+                scanner.scan("log-in page after confirming")
+                log_in(page, "bob")
+                scanner.visit("/settings", "settings with mail preferences")
+                page.get_by_label("nieuwe onderwerpen in groepen die ik volg").check()
+                page.get_by_label("één keer per dag, samengevat").check()
+                submit(page, page.get_by_role("button", name="E-mailinstellingen opslaan"), re.compile(r"/settings"))
+                assert page.get_by_label("één keer per dag, samengevat").is_checked()
+                log_out(page)
+                page.goto("/login")
+                page.get_by_role("link", name="Wachtwoord vergeten?").click()
+                page.wait_for_url(re.compile(r"/password/forgot$"))
+                scanner.scan("forgot password")
+                page.get_by_label("E-mailadres (werk)").fill("bob@utrecht.nl")
+                submit(page, page.get_by_role("button", name="Versturen"), re.compile(r"/password/forgot$"), 200)
+                scanner.scan("forgot password: sent if known")
+                reset = smtp.wait_for("bob@utrecht.nl", count=2, what="the reset mail")[1]
+                scanner.visit(origin.sub("", link(reset, "/password/reset?token=")), "choose a new password")
+                page.get_by_label("Nieuw wachtwoord").fill("kort")
+                page.locator("form").last.evaluate("form => form.noValidate = true")
+                submit(page, page.get_by_role("button", name="Wachtwoord opslaan"), re.compile(r"/password/reset$"),
+                       422)
+                scanner.scan("new password too short")
+                page.get_by_label("Nieuw wachtwoord").fill("een heel nieuw wachtwoord")
+                submit(page, page.get_by_role("button", name="Wachtwoord opslaan"), re.compile(r"/login$"))
+                scanner.visit("/password/reset?token=" + "x" * 43, "a guessed reset link", status=400)
+            finally:
+                chromium.close()
+    finally:
+        live.stop()
+        smtp.stop()
+    assert not scanner.problems, scanner.report()

@@ -30,6 +30,7 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
         "session_counts": sessions.active_counts(node),
         "groups": groups.listing(node.db),
         "mode": accounts.registration_mode(node),
+        "mail_enabled": node.config.mail_enabled,
         "domains": " ".join(accounts.allowed_domains(node)),
         "invites": settings.invites(node.db),
         "invite_url": request.session.pop("invite_url", None),
@@ -101,6 +102,10 @@ async def member(request: Request) -> Response:
             if error.status in (403, 404):
                 raise
             return _page(request, {"errors": form_errors(request, error), "failed": f"suspend-{name}"}, error.status)
+    elif action == "send_reset":
+        accounts.admin_send_reset(node, name, by=admin, address=client_address(request))
+        flash(request, "admin.reset_sent", name=name)
+        return redirect("/admin#members")
     elif action == "end_sessions":
         sessions.end_all(node, accounts.get(node, name)["id"], revoke_tokens=True)
         flash(request, "admin.sessions_ended", name=name)

@@ -77,5 +77,7 @@ async def register(request: Request) -> Response:
         context = _register_context(request, invite)
         context.update(values=values, errors=form_errors(request, error))
         return render(request, "register.html", context, status=error.status)
+    if account["email_pending"]:  # sign-up by e-mail domain: first the link in the mail
+        return render(request, "register_sent.html", {"email": account["email"]})
     log_in(request, account)
     return redirect(f"/users/{account['username']}")

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, sessions
+from node.services import accounts, mail_notify, sessions
 from node.services.errors import NotFound, ServiceError
 from node.web import (
     current_session_id,
@@ -33,7 +33,9 @@ def _page(request: Request, account: Row, extra: dict[str, Any] | None = None, s
                "address": row["address"], "last_seen": row["last_seen_at"], "created": row["created_at"],
                "current": row["id"] == current}
               for row in sessions.listing(node_of(request), account["id"])]
-    context: dict[str, Any] = {"values": {name: account[name] for name in PROFILE}, "sessions": listed}
+    context: dict[str, Any] = {"values": {name: account[name] for name in PROFILE}, "sessions": listed,
+                               "mail_enabled": node_of(request).config.mail_enabled,
+                               "mail_prefs": mail_notify.prefs(node_of(request), account["id"])}
     context.update(extra or {})
     return render(request, "settings.html", context, status=status)
 
@@ -91,3 +93,13 @@ async def end_other_sessions(request: Request) -> Response:
     ended = sessions.end_others(node_of(request), account["id"], current_session_id(request))
     flash(request, "sessions.others_ended", count=ended)
     return redirect("/settings#sessions")
+
+
+async def save_mail(request: Request) -> Response:
+    """Which notifications come by e-mail, and whether at once or in a daily digest."""
+    account = require_account(request)
+    form = await read_form(request)
+    chosen = {name: field(form, name) == "1" for name in ("mention", "reply", "topic", "digest")}
+    mail_notify.save_prefs(node_of(request), account["id"], chosen)
+    flash(request, "settings.saved")
+    return redirect("/settings#h-mail")

@@ -14,10 +14,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from federation.keys import generate_pem_pair
 from node.markup import clean_text
-from node.services import audit, lookalike
+from node.services import audit, lookalike, mail
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from storage import accounts, groups, keys, sessions, settings
+from storage import mail as mail_store
 from storage import oidc as oidc_store
 from storage.db import Row
 
@@ -108,6 +109,8 @@ def set_registration_policy(node: Node, mode: str, domains: list[str], *, by: Ro
         raise Invalid("error.domain_format", "domains")
     if mode == "domains" and not cleaned:
         raise Invalid("error.domains_required", "domains")
+    if mode == "domains" and not node.config.mail_enabled:
+        raise Invalid("error.domains_need_mail", "mode")
     with node.db.transaction():
         settings.put(node.db, "registration.mode", mode)
         settings.put(node.db, "registration.allowed_email_domains", " ".join(cleaned))
@@ -157,6 +160,64 @@ def register(
         account = create(node, username, password, email=email, display_name=display_name)
         if invite_row is not None:
             settings.use_invite(node.db, invite_row["id"], account["id"], node.now())
+        if mode == "domains":  # the address must be shown to be theirs before the account works
+            mail_store.set_pending(node.db, account["id"], True)
+            mail.send_confirmation(node, account)
+            pending = accounts.by_id(node.db, account["id"])
+            assert pending is not None
+            account = pending
+    return account
+
+
+def confirm_email(node: Node, token: str) -> Row:
+    """Use a confirmation link: the account works from now on."""
+    with node.db.transaction():
+        account_id = mail.use_link(node, token, "confirm")
+        mail_store.set_pending(node.db, account_id, False)
+    account = accounts.by_id(node.db, account_id)
+    assert account is not None
+    return account
+
+
+def resend_confirmation(node: Node, email: str) -> None:
+    """A new confirmation link for an unconfirmed account with this address; silent otherwise, so
+    the answer never tells whether the address is known."""
+    account = mail_store.account_by_email(node.db, email.strip().lower())
+    if (account is not None and account["email_pending"] and not account["disabled"]
+            and not mail.recently_sent(node, account, "confirm")):
+        with node.db.transaction():
+            mail.send_confirmation(node, account)
+
+
+def request_reset(node: Node, email: str) -> None:
+    """A reset link to the member with this address; silent when there is none (same answer)."""
+    account = mail_store.account_by_email(node.db, email.strip().lower())
+    if account is not None and not account["disabled"] and not mail.recently_sent(node, account, "reset"):
+        with node.db.transaction():
+            mail.send_reset(node, account)
+
+
+def admin_send_reset(node: Node, username: str, *, by: Row, address: str = "") -> None:
+    account = get(node, username)
+    if not account["email"]:
+        raise Invalid("error.member_no_email")
+    with node.db.transaction():
+        mail.send_reset(node, account)
+        audit.record(node, by, "password_reset_sent", account["username"], "", address)
+
+
+def reset_password(node: Node, token: str, new: str) -> Row:
+    """Use a reset link: a new password (the usual rules), every session of the member ended."""
+    mail.check_link(node, token, "reset")
+    _check_password(new)
+    password_hash = hash_password(new)
+    with node.db.transaction():
+        account_id = mail.use_link(node, token, "reset")
+        accounts.set_password_hash(node.db, account_id, password_hash)
+        sessions.delete_for_account(node.db, account_id)
+        mail_store.set_pending(node.db, account_id, False)  # the link reached them: the address is theirs
+    account = accounts.by_id(node.db, account_id)
+    assert account is not None
     return account
 
 
@@ -185,6 +246,8 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
         return None
     if account is None or account["disabled"]:
         return None
+    if account["email_pending"]:  # the right password, but the address is not confirmed yet
+        raise Forbidden("error.email_unconfirmed")
     if account["suspended_at"]:  # the right password: they may know why they cannot come in
         raise Forbidden("error.account_suspended", reason=account["suspended_reason"] or "")
     if account["role"] != "admin" and settings.get(node.db, LOCAL_PASSWORDS) == "off":  # SSO only; admins

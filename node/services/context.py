@@ -31,6 +31,8 @@ class Node:
     views: Counter[int] = field(default_factory=Counter)
     # Set by the app when the delivery worker runs: new deliveries go out at once.
     wake_delivery: Callable[[], None] = lambda: None
+    # Set by the app when the mail sender runs: queued mails go out at once.
+    wake_mail: Callable[[], None] = lambda: None
     logins: LoginThrottle = field(default_factory=LoginThrottle)
     # Built once at start-up by the app (node/federation_runtime.py): fetchers, remote actors, workers.
     federation: FederationRuntime | None = None

@@ -20,7 +20,7 @@ from federation.actors import ActorUnavailable, RemoteActors, iso
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final, Job, NeedsFetch, Outcome
 from node import markup
-from node.services import subscriptions
+from node.services import mail_notify, subscriptions
 from node.services.context import Node
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
@@ -314,6 +314,7 @@ class Ingest:
             search.index(db, post_id, title, markup.plain_text(fields["content"]), fields["tags"])
             for account_id in mentioned:
                 notifications.add(db, account_id, "mention", post_id, author["id"], now)
+                mail_notify.post_event(self.node, account_id, "mention", post_id, author["id"])
             told = subscriptions.tell_subscribers(self.node, post_id, frozenset(mentioned))
             stored = posts.by_id(db, post_id)
             assert stored is not None
@@ -321,6 +322,7 @@ class Ingest:
                 parent_author = accounts.by_id(db, stored["parent_author_id"])
                 if parent_author is not None and parent_author["domain"] is None:
                     notifications.add(db, parent_author["id"], "reply", post_id, author["id"], now)
+                    mail_notify.post_event(self.node, parent_author["id"], "reply", post_id, author["id"])
         return stored
 
     def _mentioned_members(self, hrefs: list[str]) -> list[int]:

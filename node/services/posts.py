@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from node import markup
-from node.services import moderation, outbound, subscriptions
+from node.services import mail_notify, moderation, outbound, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -58,6 +58,7 @@ def _after_write(node: Node, post_id: int, rendered: markup.Rendered, extra_tags
         search.index(node.db, post_id, post["title"], markup.plain_text(post["content"]), tags)
         for account_id in set(mentioned) - already - {post["author_id"]}:
             notifications.add(node.db, account_id, "mention", post_id, post["author_id"], node.now())
+            mail_notify.post_event(node, account_id, "mention", post_id, post["author_id"])
     else:
         search.unindex(node.db, post_id)
 
@@ -104,6 +105,7 @@ def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> R
         _after_write(node, post_id, rendered, [])
         outbound.post_created(node, post_id)
         subscriptions.tell_subscribers(node, post_id)
+        mail_notify.new_topic(node, post_id)
     return get(node, post_id)
 
 
@@ -130,6 +132,7 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
         already_told = posts.mentioned_ids(node.db, post_id)
         if parent["author_id"] != author["id"] and parent["author_id"] not in already_told:
             notifications.add(node.db, parent["author_id"], "reply", post_id, author["id"], now)
+            mail_notify.post_event(node, parent["author_id"], "reply", post_id, author["id"])
         outbound.post_created(node, post_id)
         subscriptions.tell_subscribers(node, post_id)
     return get(node, post_id)
