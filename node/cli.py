@@ -17,7 +17,7 @@ from typing import Any
 from node import __version__, cli_blocks, cli_federation, cli_moderation, cli_reports
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
-from node.services import accounts, groups, logs, organisation
+from node.services import accounts, groups, lifecycle, logs, organisation
 from node.services.context import Node
 from node.services.errors import ServiceError
 from storage import accounts as account_store
@@ -171,6 +171,13 @@ def cmd_user_disable(args: argparse.Namespace) -> None:
     print(f"{'Enabled' if args.enable else 'Disabled'} {args.name}")
 
 
+def cmd_user_delete(args: argparse.Namespace) -> None:
+    if not args.yes:
+        raise SystemExit(f"Deleting {args.name} cannot be undone: add --yes to go ahead")
+    count = lifecycle.delete_member(_open(_config(args)), args.name)
+    print(f"Deleted {args.name} ({count} posts made tombstones; the name stays reserved)")
+
+
 def cmd_group_add(args: argparse.Namespace) -> None:
     group = groups.create(_open(_config(args)), None, args.slug, args.name or args.slug, args.description)
     print(f"Created group {group['slug']} ({group['name']})")
@@ -278,6 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--enable", action="store_true", help="enable the account again")
     p.set_defaults(func=cmd_user_disable)
+    p = with_config(user.add_parser("delete", help="delete a member for good (federates a Delete of the actor)"))
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    p.set_defaults(func=cmd_user_delete)
 
     group = sub.add_parser("group", help="manage discussion groups").add_subparsers(
         dest="action", required=True, metavar="ACTION"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.pages.second_factor import after_password
 from node.services import accounts
 from node.services.errors import ServiceError
 from node.web import (
@@ -36,6 +37,9 @@ async def login(request: Request) -> Response:
             "next": target, "values": {"username": field(form, "username")},
             "errors": {"_": t(request, "login.failed")},
         }, status=401)
+    second_step = after_password(request, account, target)
+    if second_step is not None:
+        return second_step
     log_in(request, account)
     return redirect(target)
 

@@ -17,7 +17,7 @@ from node.markup import clean_text
 from node.services import audit, lookalike
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
-from storage import accounts, groups, keys, sessions, settings
+from storage import accounts, groups, keys, second_factor, sessions, settings
 from storage.db import Row
 
 USERNAME = re.compile(r"^[a-z0-9_]{2,30}$")
@@ -191,6 +191,11 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
     if _hasher.check_needs_rehash(account["password_hash"]):
         accounts.set_password_hash(node.db, account["id"], hash_password(password))
     return account
+
+
+def note_login(node: Node, account_id: int) -> None:
+    """The member's last successful log-in (web, OAuth consent page, password grant), for /admin."""
+    second_factor.set_last_login(node.db, account_id, node.now())
 
 
 def change_password(node: Node, account: Row, current: str, new: str) -> None:

@@ -15,6 +15,7 @@ from storage.migrations import (
     m0010_remote_context,
     m0011_moderation,
     m0012_reports,
+    m0015_second_factor,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -30,3 +31,4 @@ MIGRATIONS(name="0009_federation_queues")(m0009_federation_queues.apply)
 MIGRATIONS(name="0010_remote_context")(m0010_remote_context.apply)
 MIGRATIONS(name="0011_moderation")(m0011_moderation.apply)
 MIGRATIONS(name="0012_reports")(m0012_reports.apply)
+MIGRATIONS(name="0015_second_factor")(m0015_second_factor.apply)
