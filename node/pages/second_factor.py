@@ -4,7 +4,6 @@ and enrolling or turning it off in /settings."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import segno
 from starlette.requests import Request
@@ -93,7 +92,7 @@ async def code_submit(request: Request) -> Response:
 
 def _enrol_context(request: Request, uri: str, action: str) -> dict[str, Any]:
     secret = uri.split("secret=")[1].split("&")[0]
-    return {"uri": uri, "secret": secret, "qr": qr_svg(uri), "action": action, "uri_link": quote(uri, safe=":/?=&@")}
+    return {"uri": uri, "secret": secret, "qr": qr_svg(uri), "action": action, "required": False}
 
 
 async def enrol_form(request: Request) -> Response:

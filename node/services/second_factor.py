@@ -97,9 +97,13 @@ def set_policy(node: Node, rule: str, *, by: Row | None = None, address: str = "
 
 
 def start_enrolment(node: Node, account: Row) -> str:
-    """A new pending secret (a fresh one each time the page is shown); returns its otpauth:// URI."""
+    """The pending secret's otpauth:// URI: the one being enrolled (a reload keeps what the app
+    scanned), else a new one."""
     if enrolled(account):
         raise Conflict("error.second_factor_on")
+    uri = pending_uri(node, account)
+    if uri is not None:
+        return uri
     secret = pyotp.random_base32()
     second_factor.set_pending(node.db, account["id"], _seal(node, secret))
     return _uri(node, account, secret)
