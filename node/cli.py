@@ -162,7 +162,7 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 def cmd_user_list(args: argparse.Namespace) -> None:
     node = _open(_config(args))
     for row in account_store.listing(node.db):
-        state = "disabled" if row["disabled"] else "active"
+        state = "deleted" if row["deleted_at"] else "disabled" if row["disabled"] else "active"
         print(f"{row['username']:<30} {row['role']:<10} {state:<9} {row['display_name']}")
 
 
@@ -173,7 +173,7 @@ def cmd_user_disable(args: argparse.Namespace) -> None:
 
 def cmd_user_delete(args: argparse.Namespace) -> None:
     if not args.yes:
-        raise SystemExit(f"Deleting {args.name} cannot be undone: add --yes to go ahead")
+        raise CliError(f"deleting {args.name} cannot be undone: add --yes to go ahead", 2)
     count = lifecycle.delete_member(_open(_config(args)), args.name)
     print(f"Deleted {args.name} ({count} posts made tombstones; the name stays reserved)")
 
