@@ -83,13 +83,13 @@ def due(node: Node, account: Row) -> bool:
 
 def set_policy(node: Node, rule: str, *, by: Row | None = None, address: str = "") -> int:
     """Ends the web sessions of members it now covers who have no second factor yet (they enrol at
-    their next log-in); returns how many members that concerned."""
+    their next log-in; the admin who saves it keeps this session); returns how many that concerned."""
     if rule not in POLICIES:
         raise Invalid("error.second_factor_policy", "policy")
     with node.db.transaction():
         settings.put(node.db, "auth.second_factor", rule)
-        members = [row for row in accounts.listing(node.db)
-                   if not row["disabled"] and not enrolled(row) and needs_second_factor(node, row)]
+        members = [row for row in accounts.listing(node.db) if not row["disabled"] and not enrolled(row)
+                   and needs_second_factor(node, row) and (by is None or row["id"] != by["id"])]
         for row in members:
             sessions.delete_for_account(node.db, row["id"])
         audit.record(node, by, "totp_policy", "second_factor", rule, address)
