@@ -15,7 +15,7 @@ import pytest
 
 from tests.fault_peers import FaultPeers, Peer
 from tests.federation_helpers import Node, eventually, group_node
-from tests.helpers import PASSWORD, meent
+from tests.helpers import PASSWORD, make_site, meent
 from tests.remote_actors import follow
 
 GROUP = "open-overheid"
@@ -114,3 +114,24 @@ def test_meent_user_delete_asks_for_yes_and_names_unknown_members(node: Node) ->
     assert "Deleted piet" in node.cli_output("user", "delete", "piet", "--yes")
     browser = node.browser("beheerder")
     assert browser.client.get("/users/piet", headers=AS_JSON).status_code == 410
+
+
+def test_a_deleted_member_stays_deleted_and_their_name_taken(tmp_path: Path) -> None:
+    site = make_site(tmp_path)
+    site.member("boss", "admin")
+    site.member("piet")
+    site.login("boss")
+    assert site.client.get("/admin/members/boss/delete").status_code == 403  # not oneself
+    assert site.client.get("/admin/members/niemand/delete").status_code == 404
+    done = site.post("/admin/members/piet/delete", {"confirm": "piet"}, csrf=site.csrf("/admin"))
+    assert done.status_code == 303
+    assert "Verwijderd" in site.client.get("/admin").text
+    assert site.client.get("/users/piet", headers=AS_JSON).status_code == 410
+    enable = site.post("/admin/members/piet", {"action": "enable"}, csrf=site.csrf("/admin"))
+    assert enable.status_code == 409
+    again = site.post("/admin/members", {"username": "piet", "password": PASSWORD, "role": "member"},
+                      csrf=site.csrf("/admin"))
+    assert again.status_code == 409
+    assert site.post("/admin/members/piet/delete", {"confirm": "piet"}, csrf=site.csrf("/admin")).status_code == 409
+    row = site.node.db.one("SELECT email, password_hash, disabled FROM accounts WHERE username = 'piet'")
+    assert row is not None and row["password_hash"] == "!" and row["disabled"] == 1

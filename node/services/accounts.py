@@ -247,6 +247,8 @@ def set_role(node: Node, username: str, role: str, *, by: Row | None = None, add
 def set_disabled(node: Node, username: str, disabled: bool, *, by: Row | None = None, address: str = "") -> None:
     """Disabling also ends the member's web sessions (their API tokens stop working while disabled)."""
     account = get(node, username)
+    if account["deleted_at"]:
+        raise Conflict("error.member_deleted")
     with node.db.transaction():
         accounts.set_disabled(node.db, account["id"], disabled)
         if disabled:
