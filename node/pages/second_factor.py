@@ -9,7 +9,7 @@ import segno
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, second_factor
+from node.services import second_factor
 from node.services.errors import ServiceError
 from node.web import (
     client_address,
@@ -150,10 +150,8 @@ async def disable(request: Request) -> Response:
     account = require_account(request)
     form = await read_form(request)
     node = node_of(request)
-    password = field(form, "password")
-    password_ok = bool(password) and accounts.verify_password(account["password_hash"], password)
     try:
-        second_factor.disable(node, account, field(form, "code"), password_ok, client_address(request))
+        second_factor.disable(node, account, field(form, "code"), field(form, "password"), client_address(request))
     except ServiceError as error:
         context = {"left": second_factor.recovery_codes_left(node, account), "errors": form_errors(request, error)}
         return render(request, "second_factor_off.html", context, error.status)

@@ -26,6 +26,7 @@ import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from node.services import accounts as member_accounts
 from node.services import audit
 from node.services.context import Node
 from node.services.errors import Conflict, Invalid, TooManyAttempts
@@ -34,7 +35,7 @@ from storage.db import Row
 
 POLICIES = ("off", "staff", "everyone")
 STAFF = ("admin", "moderator")
-PENDING_MINUTES = 5
+PENDING_MINUTES = 10
 RECOVERY_COUNT = 10
 CODE = re.compile(r"^[0-9]{6}$")
 RECOVERY = re.compile(r"^[a-z2-7]{5}-?[a-z2-7]{5}$")
@@ -188,9 +189,18 @@ def check(node: Node, account: Row, code: str, address: str = "") -> bool:
     return True
 
 
-def disable(node: Node, account: Row, code: str, password_ok: bool, address: str = "") -> None:
-    """Off again, with a current code (or recovery code) or the password (checked by the caller)."""
-    if not password_ok and not (code and check(node, account, code, address)):
+def disable(node: Node, account: Row, code: str, password: str, address: str = "") -> None:
+    """Off again, with a current code (or recovery code) or the password; a wrong password counts
+    in the throttle like a wrong code."""
+    if password:
+        if not node.logins.allowed(node.db, address, account["username"]):
+            raise TooManyAttempts("error.too_many_attempts")
+        ok = member_accounts.verify_password(account["password_hash"], password)
+        if not ok:
+            node.logins.failed(node.db, address, account["username"])
+    else:
+        ok = bool(code) and check(node, account, code, address)
+    if not ok:
         raise Invalid("error.second_factor_disable", "code")
     with node.db.transaction():
         second_factor.disable(node.db, account["id"])
