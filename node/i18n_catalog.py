@@ -866,6 +866,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Those it covers who have no second factor yet are logged out and set it up at their next log-in."
               " Logging in through the organisation (SSO) relies on the organisation's MFA.",
     },
+    "admin.second_factor_save": {"nl": "Beleid toepassen", "en": "Apply the policy"},
     "admin.second_factor_saved": {"nl": "Opgeslagen; {count} leden moeten eerst een tweede factor instellen.",
                                   "en": "Saved; {count} members must set up a second factor first."},
     "admin.last_login": {"nl": "Laatst ingelogd", "en": "Last log-in"},

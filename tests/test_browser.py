@@ -596,8 +596,7 @@ def test_second_factor_pages_are_accessible(browser: Browser, node: LiveNode) ->
             scanner.scan("the recovery codes, shown once")
             scanner.visit("/admin#second-factor", "admin with the second-factor policy")
             page.get_by_label("Iedereen", exact=True).check()
-            submit(page, page.locator("section[aria-labelledby=second-factor]").get_by_role("button", name="Opslaan"),
-                   re.compile(r"/admin"))
+            submit(page, page.get_by_role("button", name="Beleid toepassen"), re.compile(r"/admin"))
             assert page.get_by_label("Iedereen", exact=True).is_checked()
             scanner.scan("admin after saving the policy")
             page.goto("/")
