@@ -17,7 +17,7 @@ from typing import Any
 from node import __version__, cli_blocks, cli_federation, cli_mail, cli_moderation, cli_reports
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
-from node.services import accounts, groups, logs, organisation
+from node.services import accounts, groups, lifecycle, logs, organisation
 from node.services.context import Node
 from node.services.errors import ServiceError
 from storage import accounts as account_store
@@ -162,13 +162,20 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 def cmd_user_list(args: argparse.Namespace) -> None:
     node = _open(_config(args))
     for row in account_store.listing(node.db):
-        state = "disabled" if row["disabled"] else "active"
+        state = "deleted" if row["deleted_at"] else "disabled" if row["disabled"] else "active"
         print(f"{row['username']:<30} {row['role']:<10} {state:<9} {row['display_name']}")
 
 
 def cmd_user_disable(args: argparse.Namespace) -> None:
     accounts.set_disabled(_open(_config(args)), args.name, not args.enable)
     print(f"{'Enabled' if args.enable else 'Disabled'} {args.name}")
+
+
+def cmd_user_delete(args: argparse.Namespace) -> None:
+    if not args.yes:
+        raise CliError(f"deleting {args.name} cannot be undone: add --yes to go ahead", 2)
+    count = lifecycle.delete_member(_open(_config(args)), args.name)
+    print(f"Deleted {args.name} ({count} posts made tombstones; the name stays reserved)")
 
 
 def cmd_group_add(args: argparse.Namespace) -> None:
@@ -278,6 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--enable", action="store_true", help="enable the account again")
     p.set_defaults(func=cmd_user_disable)
+    p = with_config(user.add_parser("delete", help="delete a member for good (federates a Delete of the actor)"))
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    p.set_defaults(func=cmd_user_delete)
 
     group = sub.add_parser("group", help="manage discussion groups").add_subparsers(
         dest="action", required=True, metavar="ACTION"

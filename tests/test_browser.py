@@ -681,3 +681,64 @@ def test_sign_up_by_email_domain_and_password_reset_are_accessible(browser: Brow
         live.stop()
         smtp.stop()
     assert not scanner.problems, scanner.report()
+
+
+def test_second_factor_pages_are_accessible(browser: Browser, node: LiveNode) -> None:
+    """The admins' second-factor policy on /admin, enrolling in /settings and right after the password
+    (the policy requires it), the recovery codes, and the code step of a log-in, with their errors."""
+    import time
+
+    import pyotp
+
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            log_in(page, "beheerder")
+            scanner.visit("/settings", "settings with the second factor off")
+            scanner.visit("/settings/second-factor", "enrolling in settings")
+            assert page.locator("svg").first.is_visible()
+            totp = pyotp.TOTP(page.locator("#totp-secret").inner_text())
+            page.get_by_label("Code uit de app").fill(totp.now())
+            submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/settings/second-factor$"), 200)
+            assert page.locator("#recovery-codes li").count() == 10
+            scanner.scan("the recovery codes, shown once")
+            scanner.visit("/admin#second-factor", "admin with the second-factor policy")
+            page.get_by_label("Iedereen", exact=True).check()
+            submit(page, page.get_by_role("button", name="Beleid toepassen"), re.compile(r"/admin"))
+            assert page.get_by_label("Iedereen", exact=True).is_checked()
+            scanner.scan("admin after saving the policy")
+            page.goto("/")
+            log_out(page)
+
+            page.goto("/login")
+            page.get_by_label("Gebruikersnaam").fill("anne")
+            page.get_by_label("Wachtwoord").fill(PASSWORD)
+            submit(page, page.get_by_role("button", name="Inloggen"), re.compile(r"/login/enrol$"))
+            scanner.scan("enrolment the policy requires, right after the password")
+            page.get_by_label("Code uit de app").fill("12ab")
+            submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/login/enrol$"), 422)
+            assert page.get_by_label("Code uit de app").get_attribute("aria-invalid") == "true"
+            scanner.scan("enrolment with a wrong code")
+            anne = pyotp.TOTP(page.locator("#totp-secret").inner_text())
+            page.get_by_label("Code uit de app").fill(anne.now())
+            submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/login/enrol$"), 200)
+            page.get_by_role("link", name="Verder").click()
+            log_out(page)
+
+            page.goto("/login")
+            page.get_by_label("Gebruikersnaam").fill("anne")
+            page.get_by_label("Wachtwoord").fill(PASSWORD)
+            submit(page, page.get_by_role("button", name="Inloggen"), re.compile(r"/login/code$"))
+            scanner.scan("the code step of a log-in")
+            page.get_by_label("Code", exact=True).fill("abc")
+            submit(page, page.get_by_role("button", name="Inloggen"), re.compile(r"/login/code$"), 422)
+            scanner.scan("the code step with a code of the wrong shape")
+            page.get_by_label("Code", exact=True).fill(anne.at(time.time() + anne.interval))
+            submit(page, page.get_by_role("button", name="Inloggen"), re.compile(r"/$"))
+            assert page.get_by_role("button", name="Uitloggen").is_visible()
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()

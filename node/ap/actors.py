@@ -7,7 +7,7 @@ import html
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation import vocab
+from federation import ids, vocab
 from node.ap.respond import activity_json, base, node_of, not_found
 from storage import accounts, groups, keys
 
@@ -19,6 +19,10 @@ def _paragraphs(text: str) -> str:
 async def person(request: Request) -> Response:
     node = node_of(request)
     account = accounts.local_by_username(node.db, request.path_params["name"])
+    if account is not None and account["deleted_at"]:  # gone for good: remote caches may drop it
+        uri = ids.member(base(request), account["username"])
+        return activity_json({"@context": vocab.CONTEXT, "id": uri, "type": "Tombstone", "formerType": "Person",
+                              "deleted": account["deleted_at"]}, 410)
     key = keys.get(node.db, f"user:{account['username']}") if account else None
     if account is None or key is None or account["disabled"]:
         return not_found("no such member")

@@ -11,10 +11,14 @@ from node.api import tokens
 from node.api.auth import app_token
 from node.api.respond import ApiError, json, params, strings, text
 from node.pages.oidc import sso_context
-from node.services import accounts
+from node.pages.second_factor import after_password
+from node.services import accounts, second_factor
 from node.web import client_address, current_account, field, log_in, node_of, read_form, render, t
 from storage import tokens as token_store
 from storage.db import Row
+
+AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "response_type", "scope", "scopes", "state", "code_challenge",
+                    "code_challenge_method")
 
 
 async def register_app(request: Request) -> Response:
@@ -75,6 +79,10 @@ async def authorize(request: Request) -> Response:
                 **sso_context(request), "app": app, "scopes": scopes, "query": values,
                 "errors": {"_": t(request, "login.failed")},
                 "values": {"username": field(form, "username")}}, 401)
+        back_here = "/oauth/authorize?" + urlencode({k: v for k, v in values.items() if k in AUTHORIZE_FIELDS})
+        second_step = after_password(request, account, back_here)
+        if second_step is not None:  # the code (or enrolment) first, then this consent page again
+            return second_step
         log_in(request, account)
     if field(form, "decision") != "approve":
         return _back(redirect_uri, {"error": "access_denied", "state": values.get("state", "")})
@@ -106,6 +114,9 @@ async def token(request: Request) -> Response:
     elif grant == "password":
         account = await accounts.authenticate(node, text(values, "username"), text(values, "password"),
                                               client_address(request))
+        if account is not None and second_factor.due(node, account):
+            raise ApiError(400, "invalid_grant", "This account signs in with a second factor: use the browser-based"
+                           " authorization code flow (/oauth/authorize) instead of the password grant.")
         result = tokens.password_grant(node, app, account, tokens.parse_scopes(text(values, "scope"), app["scopes"]))
     else:
         result = tokens.client_grant(node, app, tokens.parse_scopes(text(values, "scope"), "read"))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from node.api.respond import ApiError
+from node.services import accounts as member_accounts
 from node.services.context import Node
 from storage import accounts, tokens
 from storage.db import Row
@@ -128,6 +129,7 @@ def password_grant(node: Node, app: Row, account: Row | None, scopes: list[str])
     if account is None:
         raise ApiError(400, "invalid_grant", "The user name or password is wrong.")
     check_request(app, app["redirect_uris"].split("\n")[0], scopes)
+    member_accounts.note_login(node, account["id"])
     return _issue_token(node, app, account["id"], " ".join(scopes))
 
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.pages.oidc import sso_context
-from node.services import accounts, moderation, rules, sessions
+from node.services import accounts, lifecycle, moderation, rules, second_factor, sessions
 from node.services.errors import Forbidden, ServiceError
 from node.web import (
     client_address,
@@ -18,6 +18,7 @@ from node.web import (
     redirect,
     render,
     require_admin,
+    t,
 )
 from storage import accounts as account_store
 from storage import groups, settings
@@ -37,6 +38,8 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
         "roles": accounts.ROLES,
         "node_rules": "\n".join(rule["text"] for rule in rules.of_node(node)),
         **sso_context(request),
+        "second_factor_policy": second_factor.policy(node),
+        "second_factor_policies": second_factor.POLICIES,
     }
     context.update(extra or {})
     return render(request, "admin.html", context, status)
@@ -113,4 +116,37 @@ async def member(request: Request) -> Response:
     else:
         raise Forbidden("error.not_allowed")
     flash(request, "settings.saved")
+    return redirect("/admin#members")
+
+
+async def second_factor_policy(request: Request) -> Response:
+    admin = require_admin(request)
+    form = await read_form(request)
+    try:
+        ended = second_factor.set_policy(node_of(request), field(form, "policy"), by=admin,
+                                         address=client_address(request))
+    except ServiceError as error:
+        return _page(request, {"errors": form_errors(request, error)}, error.status)
+    flash(request, "admin.second_factor_saved", count=ended)
+    return redirect("/admin#second-factor")
+
+
+async def delete_form(request: Request) -> Response:
+    admin = require_admin(request)
+    member = accounts.get(node_of(request), request.path_params["name"])
+    if member["id"] == admin["id"] or member["domain"] or member["deleted_at"]:
+        raise Forbidden("error.not_allowed")
+    return render(request, "admin_delete.html", {"member": member})
+
+
+async def delete_member(request: Request) -> Response:
+    admin = require_admin(request)
+    form = await read_form(request)
+    name = request.path_params["name"]
+    if field(form, "confirm") != name:
+        member = accounts.get(node_of(request), name)
+        return render(request, "admin_delete.html", {
+            "member": member, "errors": {"confirm": t(request, "admin.delete_confirm_wrong", name=name)}}, 400)
+    lifecycle.delete_member(node_of(request), name, by=admin, address=client_address(request))
+    flash(request, "admin.member_deleted", name=name)
     return redirect("/admin#members")

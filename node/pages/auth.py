@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.pages.oidc import sso_context
+from node.pages.second_factor import after_password
 from node.services import accounts
 from node.services.errors import ServiceError
 from node.web import (
@@ -38,6 +39,9 @@ async def login(request: Request) -> Response:
             **sso_context(request), "next": target, "values": {"username": field(form, "username")},
             "errors": {"_": t(request, "login.failed")},
         }, status=401)
+    second_step = after_password(request, account, target)
+    if second_step is not None:
+        return second_step
     log_in(request, account)
     return redirect(target)
 

@@ -17,7 +17,7 @@ from node.markup import clean_text
 from node.services import audit, lookalike, mail
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
-from storage import accounts, groups, keys, sessions, settings
+from storage import accounts, groups, keys, second_factor, sessions, settings
 from storage import mail as mail_store
 from storage import oidc as oidc_store
 from storage.db import Row
@@ -261,6 +261,11 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
     return account
 
 
+def note_login(node: Node, account_id: int) -> None:
+    """The member's last successful log-in (web, OAuth consent page, password grant), for /admin."""
+    second_factor.set_last_login(node.db, account_id, node.now())
+
+
 def change_password(node: Node, account: Row, current: str, new: str) -> None:
     """A new password ends every web session of the member; the door signs its own browser in again."""
     try:
@@ -310,6 +315,8 @@ def set_role(node: Node, username: str, role: str, *, by: Row | None = None, add
 def set_disabled(node: Node, username: str, disabled: bool, *, by: Row | None = None, address: str = "") -> None:
     """Disabling also ends the member's web sessions (their API tokens stop working while disabled)."""
     account = get(node, username)
+    if account["deleted_at"]:
+        raise Conflict("error.member_deleted")
     with node.db.transaction():
         accounts.set_disabled(node.db, account["id"], disabled)
         if disabled:

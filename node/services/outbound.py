@@ -276,3 +276,14 @@ def concerned(node: Node, post: Row) -> list[str]:
 
 def forget(node: Node, object_id: str) -> None:
     _forget(node, object_id)
+
+
+def actor_deleted(node: Node, username: str, post_uris: Iterable[str]) -> None:
+    """A Delete of the member's actor to every server that follows them or got one of their posts.
+    Signed with their key, which stays only for this (the actor itself answers 410 from now on)."""
+    actor = ids.member(node.config.base_url, username)
+    inboxes = follower_inboxes(node, actor)
+    for uri in post_uris:
+        inboxes += activities.delivered_inboxes(node.db, uri)
+    activity = vocab.activity("Delete", new_activity_id(node), actor, actor, [PUBLIC], [], node.now())
+    publish(node, activity, inboxes)

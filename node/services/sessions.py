@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from node.services.context import Node
 from node.services.errors import NotFound
-from storage import sessions, tokens
+from storage import second_factor, sessions, tokens
 from storage.db import Row
 
 LIFETIME = timedelta(days=14)
@@ -33,13 +33,15 @@ def _later(now: str, delta: timedelta) -> str:
 
 
 def start(node: Node, account_id: int, user_agent: str, address: str) -> tuple[str, int]:
-    """A new session for the member: (the token for the cookie, the session id). Expired rows go first."""
+    """A new session for the member: (the token for the cookie, the session id). Expired rows go first.
+    Every web log-in comes through here, so it also notes the member's last log-in."""
     now = node.now()
     sessions.prune(node.db, now)
     token = secrets.token_urlsafe(32)
     session_id = sessions.create(node.db, token_hash=token_hash(token), account_id=account_id, now=now,
                                  expires_at=_later(now, LIFETIME), user_agent=user_agent[:AGENT_MAX],
                                  address=address[:ADDRESS_MAX])
+    second_factor.set_last_login(node.db, account_id, now)
     return token, session_id
 
 

@@ -17,6 +17,7 @@ from storage.migrations import (
     m0012_reports,
     m0013_mail,
     m0014_oidc,
+    m0015_second_factor,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -34,3 +35,4 @@ MIGRATIONS(name="0011_moderation")(m0011_moderation.apply)
 MIGRATIONS(name="0012_reports")(m0012_reports.apply)
 MIGRATIONS(name="0013_mail")(m0013_mail.apply)
 MIGRATIONS(name="0014_oidc")(m0014_oidc.apply)
+MIGRATIONS(name="0015_second_factor")(m0015_second_factor.apply)
