@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from tests.helpers import PASSWORD, Site, make_site
@@ -70,3 +71,36 @@ def test_admins_see_each_members_last_log_in(tmp_path: Path) -> None:
     jan_row = page.split("(@jan)")[1].split("</tr>")[0]
     assert "<time datetime=" in jan_row
     assert site.node.db.scalar("SELECT last_login_at FROM accounts WHERE username = 'jan'")
+
+
+def test_a_link_the_provider_cannot_be_asked_about_ends_its_sessions_after_a_day(tmp_path: Path) -> None:
+    """No refresh token: re-validation cannot ask the provider, so a day after the last SSO log-in the
+    member's sessions and app tokens end, and only a new log-in through the provider lets them back in."""
+    from functools import partial
+
+    from node.services import oidc_members
+    from storage import oidc as links
+    from storage import tokens
+
+    site = _site(tmp_path, auth=PROVIDERS)
+    db, now = site.node.db, site.node.now()
+    site.member("anne")
+    jan = db.one("SELECT id FROM accounts WHERE username = 'jan'")["id"]
+    anne = db.one("SELECT id FROM accounts WHERE username = 'anne'")["id"]
+    app_id = tokens.create_app(db, name="Tusky", website=None, client_id="c", secret_hash="s", redirect_uris="",
+                               scopes="read", now=now)
+    for account_id, subject, checked in ((jan, "jan-sub", "2020-01-01T00:00:00.000Z"), (anne, "anne-sub", now)):
+        links.create_link(db, provider="Gemeente-account", subject=subject, account_id=account_id,
+                          refresh_token="", now=now)
+        db.execute("UPDATE oidc_links SET checked_at = ? WHERE subject = ?", (checked, subject))
+        tokens.create_token(db, token_hash=f"hash-{subject}", app_id=app_id, account_id=account_id, scopes="read",
+                            now=now)
+    site.login("jan")
+    assert db.scalar("SELECT count(*) FROM sessions WHERE account_id = ?", (jan,)) == 1
+    revalidate = partial(oidc_members.revalidate, site.node, older_than=timedelta(0))
+    with site.client:  # the app's own event loop, as the background pass runs in it
+        assert site.client.portal.call(revalidate) == 0  # type: ignore[union-attr]  # nobody disabled
+    assert db.scalar("SELECT count(*) FROM sessions WHERE account_id = ?", (jan,)) == 0
+    assert db.scalar("SELECT revoked_at IS NOT NULL FROM oauth_tokens WHERE account_id = ?", (jan,)) == 1
+    assert db.scalar("SELECT revoked_at IS NULL FROM oauth_tokens WHERE account_id = ?", (anne,)) == 1  # checked today
+    assert db.scalar("SELECT disabled FROM accounts WHERE id = ?", (jan,)) == 0

@@ -28,6 +28,9 @@ from storage.db import Row
 
 log = logging.getLogger("meent.oidc")
 CHECK_HOURS = 12  # a link is re-checked when its last check is older (the task runs hourly: at least daily)
+# Without a refresh token the provider cannot be asked: a day after the last SSO log-in the member's
+# sessions and app tokens end, so that the next log-in, through the provider, checks the account again.
+UNCHECKED_HOURS = 24
 REVALIDATE_SECONDS = 3600
 LOCAL_PASSWORDS = member_accounts.LOCAL_PASSWORDS
 
@@ -204,14 +207,18 @@ async def revalidate(node: Node, *, older_than: timedelta = timedelta(hours=CHEC
     reached leaves the link for the next pass (logged); a link with no refresh token is logged too.
     """
     before = (datetime.now(UTC) - older_than).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stale = (datetime.now(UTC) - timedelta(hours=UNCHECKED_HOURS)).isoformat(timespec="milliseconds")
     configured = {p.name: p for p in oidc.providers(node)}
     shut = 0
     for link in links.due_for_check(node.db, before):
         chosen = configured.get(link["provider"])
         token = unseal(node, link["refresh_token"])
         if chosen is None or token is None:
-            log.warning("oidc link %s (%s) cannot be re-validated: %s", link["id"], link["provider"],
-                        "provider no longer configured" if chosen is None else "no refresh token")
+            if (link["checked_at"] or "") < stale.replace("+00:00", "Z"):
+                ended = sessions.end_all(node, link["account_id"], revoke_tokens=True)
+                if ended:
+                    log.info("oidc link %s: not checked for %d h, %d sessions ended; the next log-in checks it",
+                             link["id"], UNCHECKED_HOURS, ended)
             continue
         try:
             new = await oidc.refresh(chosen, token)
