@@ -36,6 +36,8 @@ USERS = {
               "tid": TENANT, "oid": "oid-frank"},
     "erin": {"name": "Erin", "email": "erin@ander-domein.example", "email_verified": True,
              "tid": TENANT, "oid": "oid-erin"},
+    "gijs": {"name": "Gijs Smit", "email": "gijs@gemeente.example", "email_verified": True,
+             "tid": TENANT, "oid": "oid-gijs"},
 }
 
 

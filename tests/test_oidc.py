@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import re
 import time
@@ -193,6 +194,20 @@ def test_a_disabled_user_is_shut_out_by_re_validation(world: World) -> None:
     refused = httpx.get(world.live.url + "/api/v1/accounts/verify_credentials",
                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert refused.status_code == 401
+
+
+def test_an_expired_client_secret_shuts_nobody_out(world: World) -> None:
+    """The provider refusing our client (invalid_client, 401) is our configuration's fault, not the
+    member's: re-validation leaves every link and member as they were (an expired Entra secret)."""
+    with world.client() as client:
+        assert world.log_in(client, "gijs").status_code == 303
+    values = dict(world.node.config.values)
+    values["auth.oidc"] = [{**entry, "client_secret": "expired"} for entry in values["auth.oidc"]]
+    expired = dataclasses.replace(world.node, config=dataclasses.replace(world.node.config, values=values))
+    assert asyncio.run(oidc_members.revalidate(expired, older_than=timedelta(0))) == 0
+    link = links.link(world.node.db, NAME, "oid-gijs")
+    assert link is not None and link["disabled_at"] is None
+    assert world.node.db.scalar("SELECT disabled FROM accounts WHERE id = ?", (link["account_id"],)) == 0
 
 
 def _app_token_through_sso(world: World, client: httpx.Client, user: str) -> str:

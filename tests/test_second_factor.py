@@ -120,6 +120,17 @@ def test_code_failures_are_throttled_like_password_failures(site: Site) -> None:
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
 
 
+def test_the_right_password_again_does_not_reset_the_count_of_wrong_codes(site: Site) -> None:
+    """Whoever has the password must not get ten new code guesses by giving it again."""
+    site.login("anna")
+    _enrol(site)
+    site.logout()
+    _password(site)
+    assert [_code(site, "abcde-fghij") for _ in range(9)] == [401] * 9
+    _password(site)  # right again: a new half-login, but the same count
+    assert [_code(site, "abcde-fghij") for _ in range(2)] == [401, 429]
+
+
 def test_an_expired_or_forged_half_login_goes_back_to_the_password(site: Site) -> None:
     site.login("anna")
     totp, _ = _enrol(site)

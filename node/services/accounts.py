@@ -252,13 +252,19 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
         raise Forbidden("error.account_suspended", reason=account["suspended_reason"] or "")
     if account["role"] != "admin" and settings.get(node.db, LOCAL_PASSWORDS) == "off":  # SSO only; admins
         raise Forbidden("error.local_passwords_off")  # keep a local emergency log-in
-    node.logins.succeeded(node.db, address, username)
-    oidc_store.set_last_login(node.db, account["id"], node.now())
-    if account["role"] in ("admin", "moderator"):
-        audit.record(node, account, "admin_login", account["username"], account["role"], address)
+    if not account["totp_secret"]:  # with a code still to give, the throttle keeps counting its guesses,
+        node.logins.succeeded(node.db, address, username)  # and the log-in is recorded after the code
+        oidc_store.set_last_login(node.db, account["id"], node.now())
+        record_staff_login(node, account, address)
     if _hasher.check_needs_rehash(account["password_hash"]):
         accounts.set_password_hash(node.db, account["id"], hash_password(password))
     return account
+
+
+def record_staff_login(node: Node, account: Row, address: str) -> None:
+    """Admins' and moderators' log-ins go to the audit log (once the last step is passed)."""
+    if account["role"] in ("admin", "moderator"):
+        audit.record(node, account, "admin_login", account["username"], account["role"], address)
 
 
 def note_login(node: Node, account_id: int) -> None:

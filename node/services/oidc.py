@@ -218,9 +218,11 @@ async def _token_request(chosen: Provider, document: dict[str, Any], form: dict[
     status, body = await _request("POST", document["token_endpoint"], **_client_auth(chosen, document, form))
     if status != 200 or not isinstance(body, dict):
         error_code = str(body.get("error", "")) if isinstance(body, dict) else ""
-        if status == 401 or error_code in ("invalid_grant", "unauthorized_client"):
-            raise TokenRefused(error_code or f"HTTP {status}")
-        raise LoginFailed(f"token endpoint: HTTP {status} {error_code}")
+        if error_code == "invalid_grant":  # this member's grant is gone: their account, not ours
+            raise TokenRefused(error_code)
+        # invalid_client, unauthorized_client, a bare 401: our client's credentials (an expired secret)
+        # or the provider are at fault, and no member may be shut out for that
+        raise LoginFailed(f"token endpoint: HTTP {status} {error_code}".rstrip())
     return body
 
 

@@ -162,7 +162,7 @@ def _recovery_code() -> str:
     return f"{letters[:5]}-{letters[5:]}"
 
 
-def check(node: Node, account: Row, code: str, address: str = "") -> bool:
+def check(node: Node, account: Row, code: str, address: str = "", *, logging_in: bool = True) -> bool:
     """A current authenticator code (not used before) or an unused recovery code; counts failures
     with the password's throttle. Invalid for input that is neither form."""
     username = account["username"]
@@ -186,6 +186,8 @@ def check(node: Node, account: Row, code: str, address: str = "") -> bool:
         node.logins.failed(node.db, address, username)
         return False
     node.logins.succeeded(node.db, address, username)
+    if logging_in:
+        member_accounts.record_staff_login(node, account, address)
     return True
 
 
@@ -199,7 +201,7 @@ def disable(node: Node, account: Row, code: str, password: str, address: str = "
         if not ok:
             node.logins.failed(node.db, address, account["username"])
     else:
-        ok = bool(code) and check(node, account, code, address)
+        ok = bool(code) and check(node, account, code, address, logging_in=False)
     if not ok:
         raise Invalid("error.second_factor_disable", "code")
     with node.db.transaction():
