@@ -310,9 +310,13 @@ def _claims(world: World, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def _check(world: World, token: str, issuer: str | None = None) -> dict[str, Any]:
-    """Our validation against the real discovery and JWKS; `issuer` replaces the advertised one."""
+def _check(world: World, token: str, issuer: str | None = None,
+           tenants: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Our validation against the real discovery and JWKS; `issuer` replaces the advertised one,
+    `tenants` the configured allowed_tenants."""
     chosen = oidc.providers(world.node)[0]
+    if tenants is not None:
+        chosen = dataclasses.replace(chosen, allowed_tenants=tenants)
 
     async def run() -> dict[str, Any]:
         document = await oidc.discovery(chosen.issuer)
@@ -395,6 +399,15 @@ def test_an_entra_tenant_template_is_filled_from_tid(world: World) -> None:
     with pytest.raises(oidc.LoginFailed) as failed:
         _check(world, _signed(world, iss=f"{world.provider.issuer}/{TENANT}", tid=None), template)
     assert "no tid" in failed.value.reason
+
+
+def test_a_multi_tenant_issuer_without_allowed_tenants_lets_nobody_in(world: World) -> None:
+    """/common or /organizations with no allow-list would take any tenant's users (and their
+    self-typed e-mail addresses): refused with a reason naming the missing setting."""
+    template = world.provider.issuer + "/{tenantid}"
+    with pytest.raises(oidc.LoginFailed) as failed:
+        _check(world, _signed(world, iss=f"{world.provider.issuer}/{TENANT}"), template, tenants=())
+    assert "allowed_tenants" in failed.value.reason
 
 
 def test_a_multi_tenant_discovery_matches_the_common_endpoint() -> None:

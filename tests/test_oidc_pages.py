@@ -104,3 +104,23 @@ def test_a_link_the_provider_cannot_be_asked_about_ends_its_sessions_after_a_day
     assert db.scalar("SELECT revoked_at IS NOT NULL FROM oauth_tokens WHERE account_id = ?", (jan,)) == 1
     assert db.scalar("SELECT revoked_at IS NULL FROM oauth_tokens WHERE account_id = ?", (anne,)) == 1  # checked today
     assert db.scalar("SELECT disabled FROM accounts WHERE id = ?", (jan,)) == 0
+
+
+def test_the_email_domain_gate_takes_only_an_address_the_provider_vouches_for(tmp_path: Path) -> None:
+    """Verified, or from a tenant on the allow-list; never an address a user typed into a profile of a
+    tenant nobody vouches for, nor a user name that looks like an address."""
+    import pytest
+
+    from node.services import oidc_members
+    from node.services.errors import Forbidden
+
+    entra = {"oidc": [{"name": "Entra", "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0",
+                       "client_id": "meent", "allowed_tenants": ["tenant-utrecht"]}]}
+    site = make_site(tmp_path, auth=entra, registration={"allowed_email_domains": ["utrecht.nl"]})
+    oidc_members._domain_gate(site.node, {"email": "an@utrecht.nl", "email_verified": True})
+    oidc_members._domain_gate(site.node, {"email": "an@utrecht.nl", "tid": "tenant-utrecht"})
+    for claims in ({"email": "an@utrecht.nl"}, {"email": "an@utrecht.nl", "tid": "tenant-elders"},
+                   {"preferred_username": "an@utrecht.nl", "email_verified": True},
+                   {"email": "an@elders.example", "email_verified": True}):
+        with pytest.raises(Forbidden):
+            oidc_members._domain_gate(site.node, claims)

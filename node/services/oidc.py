@@ -285,6 +285,8 @@ def _expected_issuer(issuer: str, claims: dict[str, Any]) -> str:
 
 
 def _check_claims(chosen: Provider, issuer: str, claims: dict[str, Any], nonce: str, now: float) -> None:
+    if "{tenantid}" in issuer and not chosen.allowed_tenants:  # /common, /organizations: any tenant on earth
+        raise LoginFailed("a multi-tenant issuer needs allowed_tenants: the tenants whose people may log in")
     expected = _expected_issuer(issuer, claims)
     if not secrets.compare_digest(str(claims.get("iss", "")).rstrip("/").encode(), expected.encode()):
         raise LoginFailed(f"issuer {claims.get('iss')!r} is not {expected!r}")

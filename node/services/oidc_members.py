@@ -102,13 +102,21 @@ def _profile(claims: dict[str, Any]) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value}
 
 
+def _allowed_tenants(node: Node) -> set[str]:
+    return {tenant for chosen in oidc.providers(node) for tenant in chosen.allowed_tenants}
+
+
 def _domain_gate(node: Node, claims: dict[str, Any]) -> None:
     """The registration's allowed e-mail domains stay a second gate for new members."""
     domains = member_accounts.allowed_domains(node)
     if not domains:
         return
-    email = _email(claims)
-    if not email or email.split("@")[1] not in domains or claims.get("email_verified") is False:
+    # only an address the provider vouches for: verified, or given by a tenant on the allow-list (Entra
+    # sends no email_verified, and any tenant's user may type any address into their profile)
+    vouched = claims.get("email_verified") is True or (
+        bool(claims.get("tid")) and claims.get("tid") in _allowed_tenants(node))
+    email = _text(claims, "email", limit=254).lower()
+    if not vouched or not member_accounts.EMAIL.match(email) or email.split("@")[1] not in domains:
         raise Forbidden("error.oidc_domain", domains=", ".join(domains))
 
 
