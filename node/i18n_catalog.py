@@ -800,6 +800,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "error.login_required": {"nl": "Log eerst in.", "en": "Please log in first."},
     # sign-in: oidc
+    "error.member_signs_in_elsewhere": {
+        "nl": "Dit lid logt in met het account van de organisatie; een wachtwoord van hier is er niet voor.",
+        "en": "This member logs in with the organisation's account; there is no password here for them.",
+    },
     "oidc.heading": {"nl": "Inloggen met uw organisatie", "en": "Log in with your organisation"},
     "oidc.button": {"nl": "Inloggen met {name}", "en": "Log in with {name}"},
     "oidc.local_off": {

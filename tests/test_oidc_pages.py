@@ -124,3 +124,28 @@ def test_the_email_domain_gate_takes_only_an_address_the_provider_vouches_for(tm
                    {"email": "an@elders.example", "email_verified": True}):
         with pytest.raises(Forbidden):
             oidc_members._domain_gate(site.node, claims)
+
+
+def test_a_member_who_signs_in_through_the_provider_gets_no_local_password(tmp_path: Path) -> None:
+    """A reset link would give them a password that passes by the provider's MFA and outlives the day
+    they leave: the public form stays silent (the same answer), the admin is told why."""
+    import pytest
+
+    from node.services import accounts
+    from node.services.errors import Invalid
+    from storage import oidc as links
+
+    mail = {"host": "127.0.0.1", "port": 9, "from": "Meent <noreply@gemeente.example>"}
+    site = _site(tmp_path, auth=PROVIDERS, mail=mail)
+    db = site.node.db
+    db.execute("UPDATE accounts SET email = 'jan@gemeente.example' WHERE username = 'jan'")
+    db.execute("UPDATE accounts SET email = 'piet@gemeente.example' WHERE username = 'beheerder'")
+    jan = db.one("SELECT * FROM accounts WHERE username = 'jan'")
+    links.create_link(db, provider="Gemeente-account", subject="jan-sub", account_id=jan["id"], refresh_token="",
+                      now=site.node.now())
+    accounts.request_reset(site.node, "jan@gemeente.example")
+    assert db.scalar("SELECT count(*) FROM mail_outbox") == 0
+    with pytest.raises(Invalid):
+        accounts.admin_send_reset(site.node, "jan", by=db.one("SELECT * FROM accounts WHERE username = 'beheerder'"))
+    accounts.request_reset(site.node, "piet@gemeente.example")  # a local member still gets theirs
+    assert db.scalar("SELECT count(*) FROM mail_outbox") == 1

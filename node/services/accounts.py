@@ -189,10 +189,18 @@ def resend_confirmation(node: Node, email: str) -> None:
             mail.send_confirmation(node, account)
 
 
+def signs_in_elsewhere(node: Node, account: Row) -> bool:
+    """A member of the organisation's provider (SSO): a local password would pass by its MFA and
+    outlive the day they leave, so none is ever set for them here."""
+    return bool(oidc_store.links_for(node.db, account["id"]))
+
+
 def request_reset(node: Node, email: str) -> None:
-    """A reset link to the member with this address; silent when there is none (same answer)."""
+    """A reset link to the member with this address; silent when there is none (same answer), and
+    for members who sign in through the organisation's provider."""
     account = mail_store.account_by_email(node.db, email.strip().lower())
-    if account is not None and not account["disabled"] and not mail.recently_sent(node, account, "reset"):
+    if (account is not None and not account["disabled"] and not signs_in_elsewhere(node, account)
+            and not mail.recently_sent(node, account, "reset")):
         with node.db.transaction():
             mail.send_reset(node, account)
 
@@ -201,6 +209,8 @@ def admin_send_reset(node: Node, username: str, *, by: Row, address: str = "") -
     account = get(node, username)
     if not account["email"]:
         raise Invalid("error.member_no_email")
+    if signs_in_elsewhere(node, account):
+        raise Invalid("error.member_signs_in_elsewhere")
     with node.db.transaction():
         mail.send_reset(node, account)
         audit.record(node, by, "password_reset_sent", account["username"], "", address)
@@ -213,6 +223,9 @@ def reset_password(node: Node, token: str, new: str) -> Row:
     password_hash = hash_password(new)
     with node.db.transaction():
         account_id = mail.use_link(node, token, "reset")
+        found = accounts.by_id(node.db, account_id)
+        if found is not None and signs_in_elsewhere(node, found):  # linked after the link was sent
+            raise Invalid("error.member_signs_in_elsewhere")
         accounts.set_password_hash(node.db, account_id, password_hash)
         sessions.delete_for_account(node.db, account_id)
         mail_store.set_pending(node.db, account_id, False)  # the link reached them: the address is theirs
