@@ -41,6 +41,10 @@ def refresh_link(db: Database, link_id: int, refresh_token: str | None, now: str
                    (now, refresh_token, link_id))
 
 
+def delete_for_account(db: Database, account_id: int) -> None:
+    db.execute("DELETE FROM oidc_links WHERE account_id = ?", (account_id,))
+
+
 def disable_link(db: Database, link_id: int, reason: str, now: str) -> None:
     db.execute("UPDATE oidc_links SET disabled_at = ?, disabled_reason = ?, refresh_token = '' WHERE id = ?",
                (now, reason, link_id))

@@ -149,3 +149,27 @@ def test_a_member_who_signs_in_through_the_provider_gets_no_local_password(tmp_p
         accounts.admin_send_reset(site.node, "jan", by=db.one("SELECT * FROM accounts WHERE username = 'beheerder'"))
     accounts.request_reset(site.node, "piet@gemeente.example")  # a local member still gets theirs
     assert db.scalar("SELECT count(*) FROM mail_outbox") == 1
+
+
+def test_turning_local_passwords_off_ends_what_they_got_before(tmp_path: Path) -> None:
+    """A member logged in with a password before the switch keeps no session and no app token."""
+    from node.services import lifecycle, oidc_members
+    from storage import oidc as links
+    from storage import tokens
+
+    site = _site(tmp_path, auth=PROVIDERS)
+    db = site.node.db
+    jan = db.one("SELECT id FROM accounts WHERE username = 'jan'")["id"]
+    app_id = tokens.create_app(db, name="Tusky", website=None, client_id="c", secret_hash="s", redirect_uris="",
+                               scopes="read", now=site.node.now())
+    tokens.create_token(db, token_hash="h-jan", app_id=app_id, account_id=jan, scopes="read", now=site.node.now())
+    site.login("jan")
+    admin = db.one("SELECT * FROM accounts WHERE username = 'beheerder'")
+    oidc_members.set_local_passwords(site.node, False, admin)
+    assert db.scalar("SELECT count(*) FROM sessions WHERE account_id = ?", (jan,)) == 0
+    assert db.scalar("SELECT revoked_at IS NOT NULL FROM oauth_tokens WHERE account_id = ?", (jan,)) == 1
+    # and deleting a member takes their provider link with them (no grant kept at the provider's)
+    links.create_link(db, provider="Gemeente-account", subject="jan-sub", account_id=jan, refresh_token="x",
+                      now=site.node.now())
+    lifecycle.delete_member(site.node, "jan", by=admin)
+    assert links.links_for(db, jan) == []

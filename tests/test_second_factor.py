@@ -179,7 +179,14 @@ def test_the_admins_requirement_sends_members_to_enrol(site: Site, policy: str, 
 
 
 def test_a_policy_ends_the_sessions_of_those_without_a_second_factor(site: Site) -> None:
+    from storage import tokens
+
     site.member("boss", "admin")
+    db = site.node.db
+    app_id = tokens.create_app(db, name="Elk", website=None, client_id="c", secret_hash="s", redirect_uris="",
+                               scopes="read", now=site.node.now())
+    tokens.create_token(db, token_hash="h-anna", app_id=app_id, scopes="read", now=site.node.now(),
+                        account_id=db.scalar("SELECT id FROM accounts WHERE username = 'anna'"))
     site.login("anna")
     anna_cookies = dict(site.client.cookies)
     site.client.cookies.clear()
@@ -190,6 +197,8 @@ def test_a_policy_ends_the_sessions_of_those_without_a_second_factor(site: Site)
     site.client.cookies.clear()
     site.client.cookies.update(anna_cookies)
     assert not _signed_in(site)
+    assert site.node.db.scalar("SELECT count(*) FROM oauth_tokens WHERE revoked_at IS NULL AND account_id ="
+                               " (SELECT id FROM accounts WHERE username = 'anna')") == 0
 
 
 def test_an_unknown_policy_is_a_clear_400(site: Site) -> None:

@@ -17,7 +17,7 @@ from node.markup import clean_text
 from node.services import audit, lookalike, mail
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
-from storage import accounts, groups, keys, second_factor, sessions, settings
+from storage import accounts, groups, keys, second_factor, sessions, settings, tokens
 from storage import mail as mail_store
 from storage import oidc as oidc_store
 from storage.db import Row
@@ -227,7 +227,9 @@ def reset_password(node: Node, token: str, new: str) -> Row:
         if found is not None and signs_in_elsewhere(node, found):  # linked after the link was sent
             raise Invalid("error.member_signs_in_elsewhere")
         accounts.set_password_hash(node.db, account_id, password_hash)
-        sessions.delete_for_account(node.db, account_id)
+        sessions.delete_for_account(node.db, account_id)  # after a compromise: every way in ends
+        tokens.revoke_for_account(node.db, account_id, node.now())
+        second_factor.end_pending_for(node.db, account_id)
         mail_store.set_pending(node.db, account_id, False)  # the link reached them: the address is theirs
     account = accounts.by_id(node.db, account_id)
     assert account is not None

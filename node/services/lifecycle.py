@@ -10,6 +10,7 @@ from node.services import audit, outbound
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, NotFound
 from storage import accounts, posts, second_factor, sessions, tokens
+from storage import oidc as oidc_links
 from storage.db import Row
 
 
@@ -36,6 +37,7 @@ def delete_member(node: Node, username: str, *, by: Row | None = None, address: 
         sessions.delete_for_account(node.db, account["id"])
         tokens.revoke_for_account(node.db, account["id"], now)
         second_factor.mark_deleted(node.db, account["id"], now)
+        oidc_links.delete_for_account(node.db, account["id"])  # no grant kept at the provider's for them
         outbound.actor_deleted(node, account["username"], post_uris)
         audit.record(node, by, "account_delete", account["username"], f"{len(post_ids)} posts", address)
     return len(post_ids)

@@ -71,7 +71,8 @@ def send_digests(node: Node, now: datetime | None = None) -> int:
         member = accounts.by_id(node.db, account_id)
         with node.db.transaction(counts=False):
             items = mail_store.take_digest_items(node.db, account_id, node.now())
-            if member is None or not member["email"] or not items:
+            if (member is None or not member["email"] or not items or member["disabled"]
+                    or member["email_pending"] or member["deleted_at"]):
                 continue
             lang = mail.language_of(node, member)
             subject = translate(lang, "mail.digest.subject", site=node.config["node.name"], count=len(items))

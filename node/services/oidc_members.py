@@ -71,6 +71,10 @@ def set_local_passwords(node: Node, on: bool, by: Row, address: str = "") -> Non
     with node.db.transaction():
         settings.put(node.db, LOCAL_PASSWORDS, "on" if on else "off")
         audit.record(node, by, "settings_change", "local_passwords", "on" if on else "off", address)
+    if not on:  # what a local password got before stops working too: sessions and app tokens
+        for member in accounts.listing(node.db):
+            if member["role"] != "admin" and not links.links_for(node.db, member["id"]):
+                sessions.end_all(node, member["id"], revoke_tokens=True)
 
 
 # -- sign-in --------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from node.services import accounts as member_accounts
 from node.services import audit
 from node.services.context import Node
 from node.services.errors import Conflict, Invalid, TooManyAttempts
-from storage import accounts, second_factor, sessions, settings
+from storage import accounts, second_factor, sessions, settings, tokens
 from storage.db import Row
 
 POLICIES = ("off", "staff", "everyone")
@@ -52,10 +52,10 @@ def _seal(node: Node, secret: str) -> str:
 
 
 def _open(node: Node, sealed: str) -> str | None:
-    raw = base64.b64decode(sealed)
     try:
+        raw = base64.b64decode(sealed)
         return AESGCM(_key(node)).decrypt(raw[:12], raw[12:], None).decode()
-    except InvalidTag:  # node.secret_key changed: only the recovery codes still work
+    except (InvalidTag, ValueError):  # node.secret_key changed, or the value is damaged: recovery codes
         return None
 
 
@@ -91,8 +91,9 @@ def set_policy(node: Node, rule: str, *, by: Row | None = None, address: str = "
         settings.put(node.db, "auth.second_factor", rule)
         members = [row for row in accounts.listing(node.db) if not row["disabled"] and not enrolled(row)
                    and needs_second_factor(node, row) and (by is None or row["id"] != by["id"])]
-        for row in members:
+        for row in members:  # app tokens too: they were got without the second factor
             sessions.delete_for_account(node.db, row["id"])
+            tokens.revoke_for_account(node.db, row["id"], node.now())
         audit.record(node, by, "totp_policy", "second_factor", rule, address)
     return len(members)
 
