@@ -845,6 +845,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Log in through your organisation; password log-in is switched off.",
     },
     # sign-in: mail
+    "error.email_taken": {
+        "nl": "Er is al een account met dit e-mailadres. Wachtwoord vergeten? Vraag dan een nieuw aan.",
+        "en": "There already is an account with this e-mail address. Forgot your password? Ask for a new one.",
+    },
     "login.forgot": {"nl": "Wachtwoord vergeten?", "en": "Forgot your password?"},
     "mail.off": {"nl": "Deze node verstuurt geen e-mail (er is geen mailserver ingesteld). Vraag een beheerder om hulp.",
                  "en": "This node sends no e-mail (no mail server is configured). Please ask an administrator."},
@@ -874,8 +878,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.member_no_email": {"nl": "Dit lid heeft geen e-mailadres.", "en": "This member has no e-mail address."},
     "mail.confirm.subject": {"nl": "Bevestig je e-mailadres voor {site}", "en": "Confirm your e-mail address for {site}"},
     "mail.confirm.body": {
-        "nl": "Je hebt een account aangemaakt bij {site}. Bevestig je e-mailadres met de link hieronder; daarna kun je inloggen. De link werkt één keer en {hours} uur lang. Heb jij dit niet gedaan? Dan kun je deze e-mail negeren.",
-        "en": "You created an account at {site}. Confirm your e-mail address with the link below; then you can log in. The link works once, for {hours} hours. Not you? Then you can ignore this e-mail.",
+        "nl": "Je hebt een account aangemaakt bij {site}, met de gebruikersnaam {username}. Bevestig je e-mailadres met de link hieronder; daarna kun je inloggen. De link werkt één keer en {hours} uur lang. Heb jij dit niet gedaan? Dan kun je deze e-mail negeren.",
+        "en": "You created an account at {site}, with the user name {username}. Confirm your e-mail address with the link below; then you can log in. The link works once, for {hours} hours. Not you? Then you can ignore this e-mail.",
     },
     "mail.confirm.link": {"nl": "E-mailadres bevestigen", "en": "Confirm e-mail address"},
     "mail.confirm.title": {"nl": "E-mailadres bevestigen", "en": "Confirm e-mail address"},

@@ -95,9 +95,12 @@ def set_pending(db: Database, account_id: int, pending: bool) -> None:
     db.execute("UPDATE accounts SET email_pending = ? WHERE id = ?", (int(pending), account_id))
 
 
-def account_by_email(db: Database, email: str) -> Row | None:
+def account_by_email(db: Database, email: str, *, pending: bool = False) -> Row | None:
+    """The member whose address this is (confirmed), or with pending=True the newest sign-up still
+    waiting for its link: an unconfirmed sign-up never speaks for an address."""
+    order = "DESC" if pending else ""
     return db.one("SELECT * FROM accounts WHERE domain IS NULL AND email = ? COLLATE NOCASE"
-                  " AND email IS NOT NULL ORDER BY id LIMIT 1", (email,))
+                  f" AND email IS NOT NULL AND email_pending = ? ORDER BY id {order} LIMIT 1", (email, int(pending)))
 
 
 # Preferences and the digest

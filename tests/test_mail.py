@@ -92,6 +92,12 @@ def test_sign_up_by_domain_works_only_after_the_mailed_link(mailing: Site, smtp:
     assert again.status_code == 400 and "al gebruikt" in again.text
     guessed = mailing.client.get("/register/confirm?token=" + "A" * 43)
     assert guessed.status_code == 400 and "ongeldig" in guessed.text and "Er is niets gewijzigd" in guessed.text
+    assert "gebruikersnaam bob" in parts(message)[0]  # the mail says which account it would switch on
+    # the address is bob's now: a second sign-up with it is refused, and cannot catch his mails
+    taken = mailing.post("/register", {"username": "bobby", "password": PASSWORD, "email": "bob@utrecht.nl",
+                                       "display_name": "Bobby"}, mailing.csrf("/register"))
+    assert taken.status_code == 409 and "al een account met dit e-mailadres" in taken.text
+    assert account_store.by_username(mailing.node.db, "bobby") is None
 
 
 def test_confirmation_links_expire_and_can_be_sent_again(mailing: Site, smtp: SmtpServer) -> None:

@@ -156,6 +156,8 @@ def register(
         raise Invalid("error.email_format", "email")
     if mode == "domains" and match.group(1).lower() not in allowed_domains(node):
         raise Invalid("error.email_domain", "email", domains=", ".join(allowed_domains(node)))
+    if mode == "domains" and mail_store.account_by_email(node.db, email) is not None:
+        raise Conflict("error.email_taken", "email")  # a confirmed member has it: they may reset instead
     with node.db.transaction():
         account = create(node, username, password, email=email, display_name=display_name)
         if invite_row is not None:
@@ -182,7 +184,7 @@ def confirm_email(node: Node, token: str) -> Row:
 def resend_confirmation(node: Node, email: str) -> None:
     """A new confirmation link for an unconfirmed account with this address; silent otherwise, so
     the answer never tells whether the address is known."""
-    account = mail_store.account_by_email(node.db, email.strip().lower())
+    account = mail_store.account_by_email(node.db, email.strip().lower(), pending=True)
     if (account is not None and account["email_pending"] and not account["disabled"]
             and not mail.recently_sent(node, account, "confirm")):
         with node.db.transaction():

@@ -117,7 +117,8 @@ def send_confirmation(node: Node, account: Row) -> None:
     site = node.config["node.name"]
     message = compose(lang, translate(lang, "mail.confirm.subject", site=site),
                       [translate(lang, "mail.greeting", name=account["display_name"]),
-                       translate(lang, "mail.confirm.body", site=site, hours=LINK_HOURS["confirm"])],
+                       translate(lang, "mail.confirm.body", site=site, hours=LINK_HOURS["confirm"],
+                                 username=account["username"])],
                       link, translate(lang, "mail.confirm.link"))
     queue(node, account["email"], "confirm", message)
 
