@@ -106,6 +106,13 @@ def _profile(claims: dict[str, Any]) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value}
 
 
+def _vouched(node: Node, claims: dict[str, Any]) -> bool:
+    """Does the provider vouch for the token's e-mail address? Verified, or given by a tenant on the
+    allow-list (Entra sends no email_verified, and any tenant's user may type any address)."""
+    return claims.get("email_verified") is True or (
+        bool(claims.get("tid")) and claims.get("tid") in _allowed_tenants(node))
+
+
 def _allowed_tenants(node: Node) -> set[str]:
     return {tenant for chosen in oidc.providers(node) for tenant in chosen.allowed_tenants}
 
@@ -115,10 +122,7 @@ def _domain_gate(node: Node, claims: dict[str, Any]) -> None:
     domains = member_accounts.allowed_domains(node)
     if not domains:
         return
-    # only an address the provider vouches for: verified, or given by a tenant on the allow-list (Entra
-    # sends no email_verified, and any tenant's user may type any address into their profile)
-    vouched = claims.get("email_verified") is True or (
-        bool(claims.get("tid")) and claims.get("tid") in _allowed_tenants(node))
+    vouched = _vouched(node, claims)
     email = _text(claims, "email", limit=254).lower()
     if not vouched or not member_accounts.EMAIL.match(email) or email.split("@")[1] not in domains:
         raise Forbidden("error.oidc_domain", domains=", ".join(domains))
@@ -170,6 +174,8 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
     """The member this provider account belongs to, created on the first log-in."""
     subject = oidc.subject(result.claims)
     profile = _profile(result.claims)
+    if not _vouched(node, result.claims):  # reset and notification mails go to it: only one vouched for
+        profile.pop("email", None)
     name = result.provider.name
     with node.db.transaction():
         link = links.link(node.db, name, subject)
