@@ -69,8 +69,9 @@ class Smtp:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
             await self.client.quit()
 
-    async def send(self, msg: EmailMessage) -> None:
-        await self.client.send_message(msg)
+    async def send(self, msg: EmailMessage, recipient: str) -> None:
+        # the envelope names the one stored recipient, never what parsing the To header makes of it
+        await self.client.send_message(msg, recipients=[recipient])
 
 
 def describe(error: BaseException) -> str:
@@ -107,16 +108,18 @@ class MailSender:
                     try:
                         msg = message(self.node.config, row["recipient"], row["subject"], row["text_body"],
                                       row["html_body"], row["unsubscribe_url"])
-                        await smtp.send(msg)
-                    except (ValueError, TypeError) as error:  # a mail that cannot be written: never will be
-                        self._failed(row, error, final=True)
-                        continue
+                        await smtp.send(msg, row["recipient"])
                     except aiosmtplib.SMTPRecipientsRefused as error:
                         codes = [refusal.code for refusal in error.recipients]
                         self._failed(row, error, final=all(code >= 500 for code in codes))
                         continue
                     except aiosmtplib.SMTPResponseException as error:  # this mail; the connection lives
                         self._failed(row, error, final=error.code >= 500)  # 5xx: permanent (RFC 5321)
+                        continue
+                    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                        raise  # the server or the connection, not this mail: handled below for the round
+                    except Exception as error:  # a mail that cannot be written never will be, and must not
+                        self._failed(row, error, final=True)  # hold up the ones queued after it
                         continue
                     mail.mark_sent(self.node.db, row["id"], self.node.now())
                     sent += 1
@@ -187,4 +190,4 @@ async def send_test(config: Config, recipient: str) -> None:
                   "Dit is een testbericht van Meent. / This is a test message from Meent.\n",
                   "<p>Dit is een testbericht van Meent. / This is a test message from Meent.</p>")
     async with Smtp(config) as smtp:
-        await smtp.send(msg)
+        await smtp.send(msg, recipient)

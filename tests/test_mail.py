@@ -339,3 +339,24 @@ def test_a_refused_address_fails_alone_and_asking_again_soon_sends_nothing(maili
     refused = rows["refused@utrecht.nl"]
     assert refused["state"] == "failed" and refused["attempts"] == 1 and "550" in refused["last_error"]
     assert rows["anne@utrecht.nl"]["state"] == "sent" and rows["anne@utrecht.nl"]["sent_at"]
+
+
+def test_an_address_that_cannot_be_written_fails_alone_and_cannot_be_signed_up(mailing: Site,
+                                                                                 smtp: SmtpServer) -> None:
+    """"a:b;@corp.com" made the To header a group and the sender stop for good, holding up every mail
+    after it; such an address is refused at sign-up, and a row that has one fails without the others."""
+    refused = mailing.post("/register", {"username": "groep", "password": PASSWORD, "email": "a:b;@utrecht.nl",
+                                         "display_name": "Groep"}, mailing.csrf("/register"))
+    assert refused.status_code == 422 and account_store.by_username(mailing.node.db, "groep") is None
+    db = mailing.node.db
+    for recipient in ("a:b;@utrecht.nl", "anne@utrecht.nl"):  # as rows queued before the rule
+        mail_store.enqueue(db, recipient=recipient, kind="reset", subject="Test", text_body="Tekst",
+                           html_body="<p>Tekst</p>", unsubscribe_url="", now=mailing.node.now())
+    mailing.node.wake_mail()
+    [message] = smtp.wait_for("anne@utrecht.nl")
+    assert message["To"] == "anne@utrecht.nl"
+    states = eventually(lambda: (lambda rows: rows if all(r["state"] != "pending" for r in rows) else None)(
+        mail_store.listing(db)), what="every row done")
+    by_recipient = {r["recipient"]: r for r in states}
+    assert by_recipient["a:b;@utrecht.nl"]["state"] == "failed" and by_recipient["a:b;@utrecht.nl"]["attempts"] == 1
+    assert by_recipient["anne@utrecht.nl"]["state"] == "sent"  # not held up behind it

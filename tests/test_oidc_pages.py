@@ -117,13 +117,17 @@ def test_the_email_domain_gate_takes_only_an_address_the_provider_vouches_for(tm
     entra = {"oidc": [{"name": "Entra", "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0",
                        "client_id": "meent", "allowed_tenants": ["tenant-utrecht"]}]}
     site = make_site(tmp_path, auth=entra, registration={"allowed_email_domains": ["utrecht.nl"]})
-    oidc_members._domain_gate(site.node, {"email": "an@utrecht.nl", "email_verified": True})
-    oidc_members._domain_gate(site.node, {"email": "an@utrecht.nl", "tid": "tenant-utrecht"})
+    from node.services import oidc
+
+    entra_provider = oidc.providers(site.node)[0]
+    oidc_members._domain_gate(site.node, entra_provider, {"email": "an@utrecht.nl", "email_verified": True})
+    oidc_members._domain_gate(site.node, entra_provider, {"email": "an@utrecht.nl", "tid": "tenant-utrecht"})
     for claims in ({"email": "an@utrecht.nl"}, {"email": "an@utrecht.nl", "tid": "tenant-elders"},
+                   {"email": "an@utrecht.nl", "tid": ["tenant-utrecht"]},  # not a string: no 500 either
                    {"preferred_username": "an@utrecht.nl", "email_verified": True},
                    {"email": "an@elders.example", "email_verified": True}):
         with pytest.raises(Forbidden):
-            oidc_members._domain_gate(site.node, claims)
+            oidc_members._domain_gate(site.node, entra_provider, claims)
 
 
 def test_a_member_who_signs_in_through_the_provider_gets_no_local_password(tmp_path: Path) -> None:

@@ -23,7 +23,10 @@ from storage import oidc as oidc_store
 from storage.db import Row
 
 USERNAME = re.compile(r"^[a-z0-9_]{2,30}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$", re.IGNORECASE)
+# A dot-atom local part (RFC 5322) only: ":", ";", ",", "<" or quotes would make the To header a group
+# or a list of recipients, and a mail that cannot be written.
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL = re.compile(rf"^{_ATOM}(\.{_ATOM})*@(?P<domain>[a-z0-9-]+(\.[a-z0-9-]+)+)$", re.IGNORECASE)
 ROLES = ("member", "moderator", "admin")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
@@ -154,7 +157,7 @@ def register(
     match = EMAIL.match(email)
     if match is None:
         raise Invalid("error.email_format", "email")
-    if mode == "domains" and match.group(1).lower() not in allowed_domains(node):
+    if mode == "domains" and match.group("domain").lower() not in allowed_domains(node):
         raise Invalid("error.email_domain", "email", domains=", ".join(allowed_domains(node)))
     if mode == "domains" and mail_store.account_by_email(node.db, email) is not None:
         raise Conflict("error.email_taken", "email")  # a confirmed member has it: they may reset instead

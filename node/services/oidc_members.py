@@ -106,23 +106,19 @@ def _profile(claims: dict[str, Any]) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value}
 
 
-def _vouched(node: Node, claims: dict[str, Any]) -> bool:
-    """Does the provider vouch for the token's e-mail address? Verified, or given by a tenant on the
-    allow-list (Entra sends no email_verified, and any tenant's user may type any address)."""
-    return claims.get("email_verified") is True or (
-        bool(claims.get("tid")) and claims.get("tid") in _allowed_tenants(node))
+def _vouched(provider: oidc.Provider, claims: dict[str, Any]) -> bool:
+    """Does the provider vouch for the token's e-mail address? Verified, or given by a tenant on this
+    provider's allow-list (Entra sends no email_verified, and any tenant's user may type any address)."""
+    tenant = claims.get("tid")
+    return claims.get("email_verified") is True or (isinstance(tenant, str) and tenant in provider.allowed_tenants)
 
 
-def _allowed_tenants(node: Node) -> set[str]:
-    return {tenant for chosen in oidc.providers(node) for tenant in chosen.allowed_tenants}
-
-
-def _domain_gate(node: Node, claims: dict[str, Any]) -> None:
+def _domain_gate(node: Node, provider: oidc.Provider, claims: dict[str, Any]) -> None:
     """The registration's allowed e-mail domains stay a second gate for new members."""
     domains = member_accounts.allowed_domains(node)
     if not domains:
         return
-    vouched = _vouched(node, claims)
+    vouched = _vouched(provider, claims)
     email = _text(claims, "email", limit=254).lower()
     if not vouched or not member_accounts.EMAIL.match(email) or email.split("@")[1] not in domains:
         raise Forbidden("error.oidc_domain", domains=", ".join(domains))
@@ -174,13 +170,13 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
     """The member this provider account belongs to, created on the first log-in."""
     subject = oidc.subject(result.claims)
     profile = _profile(result.claims)
-    if not _vouched(node, result.claims):  # reset and notification mails go to it: only one vouched for
+    if not _vouched(result.provider, result.claims):  # reset and notification mails go to it: only one vouched for
         profile.pop("email", None)
     name = result.provider.name
     with node.db.transaction():
         link = links.link(node.db, name, subject)
         if link is None:
-            _domain_gate(node, result.claims)
+            _domain_gate(node, result.provider, result.claims)
             account_id = _create_member(node, profile, result.claims)
             links.create_link(node.db, provider=name, subject=subject, account_id=account_id,
                               refresh_token=seal(node, result.refresh_token), now=node.now())
