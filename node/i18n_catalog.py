@@ -800,6 +800,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "error.login_required": {"nl": "Log eerst in.", "en": "Please log in first."},
     # sign-in: oidc
+    "error.second_factor_required": {
+        "nl": "De beheerders vragen om een tweede stap bij het inloggen; u kunt hem niet uitzetten.",
+        "en": "The administrators require a second step at log-in; you cannot turn it off.",
+    },
     "error.member_signs_in_elsewhere": {
         "nl": "Dit lid logt in met het account van de organisatie; een wachtwoord van hier is er niet voor.",
         "en": "This member logs in with the organisation's account; there is no password here for them.",

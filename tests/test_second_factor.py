@@ -259,3 +259,27 @@ def test_the_last_log_in_is_shown_on_admin(site: Site) -> None:
                                            "client_secret": app["client_secret"], "username": "anna",
                                            "password": PASSWORD, "scope": "read"})
     assert site.node.db.one("SELECT last_login_at FROM accounts WHERE username = 'anna'")["last_login_at"]
+
+
+def test_a_required_second_factor_stays_on_and_new_members_enrol_first(tmp_path: Path) -> None:
+    from node.services import accounts as account_service
+    from node.services import second_factor as service
+
+    site = make_site(tmp_path, registration={"mode": "invite"})
+    site.member("anna")
+    service.set_policy(site.node, "everyone")
+    # a new member enrols before anything else: no session from the sign-up alone
+    invite = account_service.create_invite(site.node, None)
+    response = site.post("/register", {"username": "nieuw", "password": PASSWORD, "email": "nieuw@utrecht.nl",
+                                       "display_name": "Nieuw", "invite": invite},
+                         csrf=site.csrf(f"/register?invite={invite}"))
+    assert response.status_code == 303 and response.headers["location"] == "/login/enrol"
+    assert not _signed_in(site)
+    site.client.cookies.clear()
+    # under the requirement, turning it off is refused, even with the right password
+    site.post("/login", {"username": "anna", "password": PASSWORD})
+    totp, _ = _enrol(site, "/login/enrol")
+    form = "/settings/second-factor"
+    refused = site.post(form + "/disable", {"code": "", "password": PASSWORD}, csrf=site.csrf(form))
+    assert refused.status_code == 422 and "niet uitzetten" in refused.text
+    assert site.node.db.one("SELECT totp_secret FROM accounts WHERE username = 'anna'")["totp_secret"]

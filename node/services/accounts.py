@@ -149,6 +149,8 @@ def register(
     email = email.strip().lower()
     if mode == "closed":
         raise Forbidden("error.registration_closed")
+    if settings.get(node.db, LOCAL_PASSWORDS) == "off":  # members come in through the organisation's provider
+        raise Forbidden("error.local_passwords_off")
     invite_row = None
     if mode == "invite":
         invite_row = settings.open_invite(node.db, _invite_hash(invite), node.now()) if invite else None

@@ -205,6 +205,8 @@ def disable(node: Node, account: Row, code: str, password: str, address: str = "
         ok = bool(code) and check(node, account, code, address, logging_in=False)
     if not ok:
         raise Invalid("error.second_factor_disable", "code")
+    if needs_second_factor(node, account):  # the admins require one: it stays on
+        raise Invalid("error.second_factor_required", "code")
     with node.db.transaction():
         second_factor.disable(node.db, account["id"])
         audit.record(node, account, "totp_disable", account["username"], "", address)
