@@ -837,7 +837,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "Alleen e-mailadressen van {domains} kunnen een account krijgen.",
         "en": "Only e-mail addresses at {domains} can get an account.",
     },
-    "error.oidc_link_disabled": {
+    "error.account_deleted": {
+        "nl": "Dit account is verwijderd. Neem contact op met de beheerder.",
+        "en": "This account was deleted. Please contact the administrator.",
+    },
+    "error.account_disabled": {
         "nl": "Dit account is uitgeschakeld. Neem contact op met de beheerder.",
         "en": "This account is disabled. Please contact the administrator.",
     },

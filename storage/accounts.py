@@ -111,6 +111,13 @@ def moderator_usernames(db: Database) -> list[str]:
 def set_suspended(db: Database, account_id: int, at: str | None, reason: str | None) -> None:
     """A node-wide suspension (at None lifts it)."""
     db.execute("UPDATE accounts SET suspended_at = ?, suspended_reason = ? WHERE id = ?", (at, reason, account_id))
+
+
 def local_usernames(db: Database) -> list[str]:
     """Every local account's user name (to tell look-alike names apart)."""
     return [row["username"] for row in db.all("SELECT username FROM accounts WHERE domain IS NULL")]
+
+
+def set_last_login(db: Database, account_id: int, now: str) -> None:
+    """A finished log-in (web session or app token), shown to admins."""
+    db.execute("UPDATE accounts SET last_login_at = ? WHERE id = ?", (now, account_id))

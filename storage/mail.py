@@ -140,3 +140,15 @@ def take_digest_items(db: Database, account_id: int, now: str) -> list[Row]:
     db.execute("INSERT OR IGNORE INTO mail_prefs (account_id) VALUES (?)", (account_id,))
     db.execute("UPDATE mail_prefs SET last_digest_at = ? WHERE account_id = ?", (now, account_id))
     return rows
+
+
+def forget_account(db: Database, account_id: int, address: str | None) -> None:
+    """A deleted member: their links, preferences and digest items go, and the mails to their address
+    (unless another member still has that address)."""
+    db.execute("DELETE FROM mail_tokens WHERE account_id = ?", (account_id,))
+    db.execute("DELETE FROM mail_prefs WHERE account_id = ?", (account_id,))
+    db.execute("DELETE FROM mail_digest_items WHERE account_id = ?", (account_id,))
+    if address:
+        db.execute("DELETE FROM mail_outbox WHERE recipient = ? COLLATE NOCASE AND NOT EXISTS (SELECT 1 FROM"
+                   " accounts WHERE email = ? COLLATE NOCASE AND id != ? AND deleted_at IS NULL)",
+                   (address, address, account_id))

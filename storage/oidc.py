@@ -32,6 +32,10 @@ def create_link(db: Database, *, provider: str, subject: str, account_id: int, r
                " VALUES (?, ?, ?, ?, ?, ?)", (provider, subject, account_id, refresh_token, now, now))
 
 
+def set_subject(db: Database, link_id: int, subject: str) -> None:
+    db.execute("UPDATE oidc_links SET subject = ? WHERE id = ?", (subject, link_id))
+
+
 def refresh_link(db: Database, link_id: int, refresh_token: str | None, now: str) -> None:
     """A successful log-in or check; a new refresh token replaces the old one (rotation)."""
     if refresh_token is None:
@@ -39,10 +43,6 @@ def refresh_link(db: Database, link_id: int, refresh_token: str | None, now: str
     else:
         db.execute("UPDATE oidc_links SET checked_at = ?, refresh_token = ? WHERE id = ?",
                    (now, refresh_token, link_id))
-
-
-def delete_for_account(db: Database, account_id: int) -> None:
-    db.execute("DELETE FROM oidc_links WHERE account_id = ?", (account_id,))
 
 
 def disable_link(db: Database, link_id: int, reason: str, now: str) -> None:
@@ -58,10 +58,6 @@ def due_for_check(db: Database, before: str) -> list[Row]:
     """Live links not checked since `before` (the re-validation pass)."""
     return db.all("SELECT * FROM oidc_links WHERE disabled_at IS NULL AND (checked_at IS NULL OR checked_at < ?)"
                   " ORDER BY checked_at", (before,))
-
-
-def set_last_login(db: Database, account_id: int, now: str) -> None:
-    db.execute("UPDATE accounts SET last_login_at = ? WHERE id = ?", (now, account_id))
 
 
 def update_member(db: Database, account_id: int, fields: dict[str, str]) -> None:

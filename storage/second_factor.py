@@ -61,16 +61,17 @@ def pending(db: Database, token_hash: str, now: str) -> Row | None:
     return db.one("SELECT * FROM pending_logins WHERE token_hash = ? AND expires_at > ?", (token_hash, now))
 
 
+def set_login_secret(db: Database, token_hash: str, sealed: str) -> None:
+    """The secret a half-finished log-in is enrolling (seen by that log-in only)."""
+    db.execute("UPDATE pending_logins SET totp_pending = ? WHERE token_hash = ?", (sealed, token_hash))
+
+
 def end_pending(db: Database, token_hash: str) -> None:
     db.execute("DELETE FROM pending_logins WHERE token_hash = ?", (token_hash,))
 
 
 def end_pending_for(db: Database, account_id: int) -> None:
     db.execute("DELETE FROM pending_logins WHERE account_id = ?", (account_id,))
-
-
-def set_last_login(db: Database, account_id: int, now: str) -> None:
-    db.execute("UPDATE accounts SET last_login_at = ? WHERE id = ?", (now, account_id))
 
 
 def mark_deleted(db: Database, account_id: int, now: str) -> None:

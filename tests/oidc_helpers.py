@@ -38,6 +38,10 @@ USERS = {
              "tid": TENANT, "oid": "oid-erin"},
     "gijs": {"name": "Gijs Smit", "email": "gijs@gemeente.example", "email_verified": True,
              "tid": TENANT, "oid": "oid-gijs"},
+    "hanna": {"name": "Hanna Kok", "email": "hanna@gemeente.example", "email_verified": True,
+              "tid": TENANT, "oid": "oid-hanna"},
+    "ivo": {"name": "Ivo Mulder", "email": "ivo@gemeente.example", "email_verified": True,
+            "tid": TENANT, "oid": "oid-ivo"},
 }
 
 

@@ -360,3 +360,50 @@ def test_an_address_that_cannot_be_written_fails_alone_and_cannot_be_signed_up(m
     by_recipient = {r["recipient"]: r for r in states}
     assert by_recipient["a:b;@utrecht.nl"]["state"] == "failed" and by_recipient["a:b;@utrecht.nl"]["attempts"] == 1
     assert by_recipient["anne@utrecht.nl"]["state"] == "sent"  # not held up behind it
+
+
+def test_of_two_waiting_sign_ups_with_one_address_only_the_first_confirmed_gets_it(mailing: Site,
+                                                                                   smtp: SmtpServer) -> None:
+    _sign_up(mailing, "femke")
+    response = mailing.post("/register", {"username": "femke2", "password": PASSWORD, "email": "femke@utrecht.nl",
+                                          "display_name": "Femke"}, mailing.csrf("/register"))
+    assert response.status_code == 200  # nobody has the address yet: both wait for their link
+    first, second = smtp.wait_for("femke@utrecht.nl", count=2)
+    assert mailing.post("/register/confirm", {"token": _token(link(second, "token="))},
+                        mailing.csrf("/login")).status_code == 303
+    late = mailing.post("/register/confirm", {"token": _token(link(first, "token="))}, mailing.csrf("/login"))
+    assert late.status_code == 409 and "al een account met dit e-mailadres" in late.text
+    assert account_store.by_username(mailing.node.db, "femke")["email_pending"] == 1  # nothing changed
+    assert account_store.by_username(mailing.node.db, "femke2")["email_pending"] == 0
+
+
+def test_a_reset_link_does_not_undo_a_disabling_or_a_deletion(mailing: Site, smtp: SmtpServer) -> None:
+    from node.services import lifecycle
+
+    for name in ("gert", "hein"):
+        accounts.create(mailing.node, name, PASSWORD, email=f"{name}@utrecht.nl", display_name=name.title())
+        mailing.post("/password/forgot", {"email": f"{name}@utrecht.nl"}, mailing.csrf("/password/forgot"))
+    urls = {name: link(smtp.wait_for(f"{name}@utrecht.nl")[0], "/password/reset?token=") for name in ("gert", "hein")}
+    accounts.set_disabled(mailing.node, "gert", True)
+    refused = mailing.post("/password/reset", {"token": _token(urls["gert"]), "password": "een nieuw wachtwoord"},
+                           mailing.csrf("/login"))
+    assert refused.status_code == 403 and "uitgeschakeld" in refused.text
+    assert account_store.by_username(mailing.node.db, "gert")["password_hash"].startswith("$argon2")
+    assert accounts.verify_password(account_store.by_username(mailing.node.db, "gert")["password_hash"], PASSWORD)
+    db = mailing.node.db
+    hein = account_store.by_username(db, "hein")["id"]
+    with db.transaction():  # what else the member left with the mail: preferences, a digest item, a queued mail
+        db.execute("INSERT INTO mail_prefs (account_id) VALUES (?)", (hein,))
+        db.execute("INSERT INTO mail_digest_items (account_id, kind, line, url, created_at) VALUES"
+                   " (?, 'reply', 'x', '/x', '2026-01-01T00:00:00.000Z')", (hein,))
+        db.execute("INSERT INTO mail_outbox (recipient, kind, subject, text_body, html_body, unsubscribe_url,"
+                   " next_try_at, created_at) VALUES ('hein@utrecht.nl', 'reply', 's', 't', 'h', '',"
+                   " '2999-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')")
+    lifecycle.delete_member(mailing.node, "hein")
+    gone = mailing.post("/password/reset", {"token": _token(urls["hein"]), "password": "een nieuw wachtwoord"},
+                        mailing.csrf("/login"))
+    assert gone.status_code == 400  # the link itself went with the member
+    for table in ("mail_tokens", "mail_prefs", "mail_digest_items"):
+        assert db.scalar(f"SELECT count(*) FROM {table} WHERE account_id = ?", (hein,)) == 0, table
+    assert db.scalar("SELECT count(*) FROM mail_outbox WHERE recipient = 'hein@utrecht.nl'") == 0
+    assert db.scalar("SELECT count(*) FROM mail_outbox WHERE recipient = 'gert@utrecht.nl'") == 1

@@ -28,7 +28,7 @@ from joserfc.jwk import OctKey, RSAKey
 
 from node.app import create_app
 from node.config import from_values, to_toml
-from node.services import accounts, oidc, oidc_members
+from node.services import accounts, lifecycle, oidc, oidc_members
 from node.services.context import Node
 from storage import oidc as links
 from storage.db import Database
@@ -106,7 +106,7 @@ def test_first_log_in_creates_the_member_and_the_next_updates_it(world: World) -
         done = world.log_in(client, "alice")
         assert done.status_code == 303 and done.headers["location"] == "/settings", done.text[:500]
         assert client.get(world.live.url + "/settings").status_code == 200  # signed in
-    link = links.link(world.node.db, NAME, "oid-alice")  # Entra's oid, not sub
+    link = links.link(world.node.db, NAME, f"{TENANT}:oid-alice")  # Entra's tid:oid, not sub
     assert link is not None and link["refresh_token"]  # sealed, not the token itself
     member = world.node.db.one("SELECT * FROM accounts WHERE id = ?", (link["account_id"],))
     assert member["username"] == "alice2"  # alice was taken by a local member
@@ -119,7 +119,37 @@ def test_first_log_in_creates_the_member_and_the_next_updates_it(world: World) -
         assert world.log_in(client, "alice").status_code == 303
     again = world.node.db.one("SELECT * FROM accounts WHERE id = ?", (member["id"],))
     assert (again["display_name"], again["email"]) == ("Alice de Vries", "alice@gemeente.example")
-    assert world.node.db.scalar("SELECT count(*) FROM oidc_links WHERE subject = 'oid-alice'") == 1
+    assert world.node.db.scalar("SELECT count(*) FROM oidc_links WHERE subject = ?",
+                                (f"{TENANT}:oid-alice",)) == 1
+
+
+def test_a_link_keyed_by_the_bare_oid_is_rekeyed_to_tid_and_oid(world: World) -> None:
+    """Links made before the tenant was part of the key stay the same member's."""
+    with world.client() as client:
+        assert world.log_in(client, "ivo").status_code == 303
+    member = world.account("ivo")
+    with world.node.db.transaction():
+        world.node.db.execute("UPDATE oidc_links SET subject = 'oid-ivo' WHERE account_id = ?", (member["id"],))
+    with world.client() as client:
+        assert world.log_in(client, "ivo").status_code == 303
+    rows = world.node.db.all("SELECT subject, account_id FROM oidc_links WHERE subject LIKE '%oid-ivo'")
+    assert [(row["subject"], row["account_id"]) for row in rows] == [(f"{TENANT}:oid-ivo", member["id"])]
+    assert world.node.db.scalar("SELECT count(*) FROM accounts WHERE display_name = 'Ivo Mulder'") == 1
+
+
+def test_a_deleted_member_does_not_come_back_through_the_provider(world: World) -> None:
+    with world.client() as client:
+        assert world.log_in(client, "hanna").status_code == 303
+    member = world.account("hanna")
+    lifecycle.delete_member(world.node, "hanna")
+    with world.client() as client:
+        refused = world.log_in(client, "hanna")
+        assert refused.status_code == 403 and "verwijderd" in refused.text, refused.text[:500]
+        assert client.get(world.live.url + "/settings", follow_redirects=False).status_code in (302, 303)
+    link = links.link(world.node.db, NAME, f"{TENANT}:oid-hanna")
+    assert link is not None and link["account_id"] == member["id"]
+    assert link["disabled_at"] and link["refresh_token"] == ""
+    assert world.node.db.scalar("SELECT count(*) FROM accounts WHERE display_name = 'Hanna Kok'") == 0
 
 
 def test_a_replayed_state_is_refused(world: World) -> None:
@@ -155,7 +185,7 @@ def test_a_tenant_not_on_the_allow_list_is_refused(world: World) -> None:
     with world.client() as client:
         refused = world.log_in(client, "mallory")
     assert refused.status_code == 403
-    assert links.link(world.node.db, NAME, "oid-mallory") is None
+    assert world.node.db.scalar("SELECT count(*) FROM oidc_links WHERE subject LIKE '%oid-mallory'") == 0
     assert world.account("mallory") is None
 
 
@@ -177,7 +207,7 @@ def test_a_disabled_user_is_shut_out_by_re_validation(world: World) -> None:
     with world.client() as client:
         assert world.log_in(client, "carol").status_code == 303
         assert client.get(world.live.url + "/settings").status_code == 200
-        link = links.link(world.node.db, NAME, "oid-carol")
+        link = links.link(world.node.db, NAME, f"{TENANT}:oid-carol")
         assert link is not None
         # an app token, got through the consent page's SSO button (Mastodon apps log in the same way)
         token = _app_token_through_sso(world, client, "carol")
@@ -190,7 +220,7 @@ def test_a_disabled_user_is_shut_out_by_re_validation(world: World) -> None:
         assert client.get(world.live.url + "/settings", follow_redirects=False).status_code in (302, 303)
     member = world.node.db.one("SELECT * FROM accounts WHERE id = ?", (link["account_id"],))
     assert member["disabled"] == 1
-    assert links.link(world.node.db, NAME, "oid-carol")["disabled_at"]
+    assert links.link(world.node.db, NAME, f"{TENANT}:oid-carol")["disabled_at"]
     refused = httpx.get(world.live.url + "/api/v1/accounts/verify_credentials",
                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert refused.status_code == 401
@@ -205,7 +235,7 @@ def test_an_expired_client_secret_shuts_nobody_out(world: World) -> None:
     values["auth.oidc"] = [{**entry, "client_secret": "expired"} for entry in values["auth.oidc"]]
     expired = dataclasses.replace(world.node, config=dataclasses.replace(world.node.config, values=values))
     assert asyncio.run(oidc_members.revalidate(expired, older_than=timedelta(0))) == 0
-    link = links.link(world.node.db, NAME, "oid-gijs")
+    link = links.link(world.node.db, NAME, f"{TENANT}:oid-gijs")
     assert link is not None and link["disabled_at"] is None
     assert world.node.db.scalar("SELECT disabled FROM accounts WHERE id = ?", (link["account_id"],)) == 0
 
@@ -286,7 +316,7 @@ def test_the_callback_refuses_a_tampered_id_token(world: World, case: str) -> No
         world.provider.proxy.tamper = None
     assert refused.status_code == 403, refused.text[:300]
     assert "niet worden gecontroleerd" in refused.text
-    assert links.link(world.node.db, NAME, "oid-frank") is None
+    assert links.link(world.node.db, NAME, f"{TENANT}:oid-frank") is None
 
 
 def test_the_untampered_path_through_the_proxy_works(world: World) -> None:
@@ -297,7 +327,7 @@ def test_the_untampered_path_through_the_proxy_works(world: World) -> None:
             assert world.log_in(client, "frank").status_code == 303
     finally:
         world.provider.proxy.tamper = None
-    assert links.link(world.node.db, NAME, "oid-frank") is not None
+    assert links.link(world.node.db, NAME, f"{TENANT}:oid-frank") is not None
 
 
 # -- tokens the provider never issued, checked by our code against its real JWKS ---------------------

@@ -172,8 +172,10 @@ def test_turning_local_passwords_off_ends_what_they_got_before(tmp_path: Path) -
     oidc_members.set_local_passwords(site.node, False, admin)
     assert db.scalar("SELECT count(*) FROM sessions WHERE account_id = ?", (jan,)) == 0
     assert db.scalar("SELECT revoked_at IS NOT NULL FROM oauth_tokens WHERE account_id = ?", (jan,)) == 1
-    # and deleting a member takes their provider link with them (no grant kept at the provider's)
+    # deleting a member keeps their provider link, disabled and without its grant (tests/test_oidc.py
+    # shows the provider's account is then refused rather than made a new member)
     links.create_link(db, provider="Gemeente-account", subject="jan-sub", account_id=jan, refresh_token="x",
                       now=site.node.now())
     lifecycle.delete_member(site.node, "jan", by=admin)
-    assert links.links_for(db, jan) == []
+    [link] = links.links_for(db, jan)
+    assert link["disabled_at"] and link["disabled_reason"] == "member deleted" and link["refresh_token"] == ""

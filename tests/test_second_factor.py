@@ -283,3 +283,66 @@ def test_a_required_second_factor_stays_on_and_new_members_enrol_first(tmp_path:
     refused = site.post(form + "/disable", {"code": "", "password": PASSWORD}, csrf=site.csrf(form))
     assert refused.status_code == 422 and "niet uitzetten" in refused.text
     assert site.node.db.one("SELECT totp_secret FROM accounts WHERE username = 'anna'")["totp_secret"]
+
+
+def _token_for(site: Site, name: str) -> None:
+    from storage import tokens
+
+    db = site.node.db
+    app_id = tokens.create_app(db, name="Elk", website=None, client_id=f"c-{name}", secret_hash="s",
+                               redirect_uris="", scopes="read", now=site.node.now())
+    tokens.create_token(db, token_hash=f"h-{name}", app_id=app_id, scopes="read", now=site.node.now(),
+                        account_id=db.scalar("SELECT id FROM accounts WHERE username = ?", (name,)))
+
+
+def _live_tokens(site: Site, name: str) -> int:
+    return int(site.node.db.scalar("SELECT count(*) FROM oauth_tokens WHERE revoked_at IS NULL AND account_id ="
+                                   " (SELECT id FROM accounts WHERE username = ?)", (name,)))
+
+
+def test_a_promotion_the_staff_policy_covers_ends_what_the_password_alone_got(site: Site) -> None:
+    site.member("boss", "admin")
+    site.member("piet")
+    for name in ("anna", "piet"):
+        _token_for(site, name)
+    site.login("anna")
+    anna_cookies = dict(site.client.cookies)
+    site.client.cookies.clear()
+    site.login("boss")
+    _enrol(site)
+    assert site.post("/admin/second-factor", {"policy": "staff"}, csrf=site.csrf("/admin")).status_code == 303
+    assert _live_tokens(site, "anna") == 1  # a member: not covered yet
+    promoted = site.post("/admin/members/anna", {"action": "role", "role": "moderator"}, csrf=site.csrf("/admin"))
+    assert promoted.status_code == 303
+    assert site.post("/admin/members/piet", {"action": "role", "role": "member"},
+                     csrf=site.csrf("/admin")).status_code == 303
+    assert _live_tokens(site, "anna") == 0 and _live_tokens(site, "piet") == 1  # piet stays a member
+    assert _signed_in(site)  # the admin who promoted
+    site.client.cookies.clear()
+    site.client.cookies.update(anna_cookies)
+    assert not _signed_in(site)
+    site.client.cookies.clear()
+    assert _password(site, "anna") == "/login/enrol"  # the new moderator enrols before anything else
+
+
+def test_a_secret_being_enrolled_is_shown_to_its_own_log_in_only(site: Site) -> None:
+    site.member("boss", "admin")
+    site.login("boss")
+    _enrol(site)
+    site.post("/admin/second-factor", {"policy": "everyone"}, csrf=site.csrf("/admin"))
+    site.client.cookies.clear()
+    assert _password(site) == "/login/enrol"
+    first = SECRET.search(site.client.get("/login/enrol").text)
+    assert first and SECRET.search(site.client.get("/login/enrol").text).group(1) == first.group(1)  # a reload
+    mine = dict(site.client.cookies)
+    site.client.cookies.clear()  # someone else who knows the password, in another browser
+    assert _password(site) == "/login/enrol"
+    other = SECRET.search(site.client.get("/login/enrol").text)
+    assert other and other.group(1) != first.group(1)
+    wrong = site.post("/login/enrol", {"code": pyotp.TOTP(first.group(1)).now()}, csrf=site.csrf("/login/enrol"))
+    assert wrong.status_code == 422 and not _signed_in(site)  # the other log-in's secret is no good here
+    site.client.cookies.clear()
+    site.client.cookies.update(mine)
+    done = site.post("/login/enrol", {"code": pyotp.TOTP(first.group(1)).now()}, csrf=site.csrf("/login/enrol"))
+    assert done.status_code == 200 and len(CODES.findall(done.text)) == 10
+    assert _signed_in(site)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from node.pages.oidc import sso_context
 from node.services import accounts, lifecycle, moderation, rules, second_factor, sessions
+from node.services import second_factor_policy as mfa_policy
 from node.services.errors import Forbidden, ServiceError
 from node.web import (
     client_address,
@@ -38,8 +39,8 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
         "roles": accounts.ROLES,
         "node_rules": "\n".join(rule["text"] for rule in rules.of_node(node)),
         **sso_context(request),
-        "second_factor_policy": second_factor.policy(node),
-        "second_factor_policies": second_factor.POLICIES,
+        "second_factor_policy": mfa_policy.policy(node),
+        "second_factor_policies": mfa_policy.POLICIES,
     }
     context.update(extra or {})
     return render(request, "admin.html", context, status)

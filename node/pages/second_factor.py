@@ -9,7 +9,7 @@ import segno
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import second_factor
+from node.services import second_factor, second_factor_policy
 from node.services.errors import ServiceError
 from node.web import (
     client_address,
@@ -41,7 +41,7 @@ def after_password(request: Request, account: Row, target: str) -> Response | No
     node = node_of(request)
     if second_factor.enrolled(account):
         step = "code"
-    elif second_factor.needs_second_factor(node, account):
+    elif second_factor_policy.needs_second_factor(node, account):
         step = "enrol"
     else:
         return None
@@ -100,7 +100,7 @@ async def enrol_form(request: Request) -> Response:
     found = _pending(request, "enrol")
     if found is None:
         return _expired(request)
-    uri = second_factor.start_enrolment(node_of(request), found[0])
+    uri = second_factor.start_enrolment(node_of(request), found[0], found[1])
     context = _enrol_context(request, uri, "/login/enrol") | {"required": True}
     return render(request, "second_factor_enrol.html", context)
 
@@ -113,9 +113,9 @@ async def enrol_submit(request: Request) -> Response:
     account, token, target = found
     node = node_of(request)
     try:
-        codes = second_factor.confirm_enrolment(node, account, field(form, "code"))
+        codes = second_factor.confirm_enrolment(node, account, field(form, "code"), token)
     except ServiceError as error:
-        uri = second_factor.pending_uri(node, account) or second_factor.start_enrolment(node, account)
+        uri = second_factor.start_enrolment(node, account, token)
         context = _enrol_context(request, uri, "/login/enrol") | {"required": True,
                                                                    "errors": form_errors(request, error)}
         return render(request, "second_factor_enrol.html", context, error.status)
@@ -140,7 +140,7 @@ async def settings_submit(request: Request) -> Response:
     try:
         codes = second_factor.confirm_enrolment(node, account, field(form, "code"))
     except ServiceError as error:
-        uri = second_factor.pending_uri(node, account) or second_factor.start_enrolment(node, account)
+        uri = second_factor.start_enrolment(node, account)
         context = _enrol_context(request, uri, "/settings/second-factor") | {"errors": form_errors(request, error)}
         return render(request, "second_factor_enrol.html", context, error.status)
     return render(request, "second_factor_codes.html", {"codes": codes, "next": "/settings"})

@@ -17,6 +17,7 @@ from node.markup import clean_text
 from node.services import audit, lookalike, mail
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
+from node.services.second_factor_policy import needs_second_factor
 from storage import accounts, groups, keys, second_factor, sessions, settings, tokens
 from storage import mail as mail_store
 from storage import oidc as oidc_store
@@ -180,6 +181,11 @@ def confirm_email(node: Node, token: str) -> Row:
     """Use a confirmation link: the account works from now on."""
     with node.db.transaction():
         account_id = mail.use_link(node, token, "confirm")
+        found = accounts.by_id(node.db, account_id)
+        if found is None or found["deleted_at"] or found["disabled"]:
+            raise Forbidden("error.account_disabled")
+        if mail_store.account_by_email(node.db, found["email"] or "") is not None:  # another waiting sign-up
+            raise Conflict("error.email_taken", "email")  # with this address was confirmed first
         mail_store.set_pending(node.db, account_id, False)
     account = accounts.by_id(node.db, account_id)
     assert account is not None
@@ -231,7 +237,11 @@ def reset_password(node: Node, token: str, new: str) -> Row:
     with node.db.transaction():
         account_id = mail.use_link(node, token, "reset")
         found = accounts.by_id(node.db, account_id)
-        if found is not None and signs_in_elsewhere(node, found):  # linked after the link was sent
+        if found is None or found["deleted_at"]:
+            raise Forbidden("error.account_deleted")
+        if found["disabled"]:  # disabled after the link was sent: an admin's decision a link cannot undo
+            raise Forbidden("error.account_disabled")
+        if signs_in_elsewhere(node, found):  # linked after the link was sent
             raise Invalid("error.member_signs_in_elsewhere")
         accounts.set_password_hash(node.db, account_id, password_hash)
         sessions.delete_for_account(node.db, account_id)  # after a compromise: every way in ends
@@ -276,7 +286,6 @@ async def authenticate(node: Node, username: str, password: str, address: str = 
         raise Forbidden("error.local_passwords_off")  # keep a local emergency log-in
     if not account["totp_secret"]:  # with a code still to give, the throttle keeps counting its guesses,
         node.logins.succeeded(node.db, address, username)  # and the log-in is recorded after the code
-        oidc_store.set_last_login(node.db, account["id"], node.now())
         record_staff_login(node, account, address)
     if _hasher.check_needs_rehash(account["password_hash"]):
         accounts.set_password_hash(node.db, account["id"], hash_password(password))
@@ -290,8 +299,8 @@ def record_staff_login(node: Node, account: Row, address: str) -> None:
 
 
 def note_login(node: Node, account_id: int) -> None:
-    """The member's last successful log-in (web, OAuth consent page, password grant), for /admin."""
-    second_factor.set_last_login(node.db, account_id, node.now())
+    """An app token got with the password grant (web log-ins are noted by sessions.start)."""
+    accounts.set_last_login(node.db, account_id, node.now())
 
 
 def change_password(node: Node, account: Row, current: str, new: str) -> None:
@@ -331,12 +340,18 @@ def get(node: Node, username: str) -> Row:
 
 
 def set_role(node: Node, username: str, role: str, *, by: Row | None = None, address: str = "") -> None:
-    """by: the admin who changed it (None: the command line), for the audit log."""
+    """by: the admin who changed it (None: the command line), for the audit log. A promotion the
+    second-factor policy now covers ends the sessions and app tokens of a member not enrolled."""
     if role not in ROLES:
         raise Invalid("error.role", "role")
     account = get(node, username)
     with node.db.transaction():
         accounts.set_role(node.db, account["id"], role)
+        newly_covered = (not account["totp_secret"] and not needs_second_factor(node, account)
+                         and needs_second_factor(node, account, role) and not signs_in_elsewhere(node, account))
+        if newly_covered:  # what they got with the password alone must not carry the new powers:
+            sessions.delete_for_account(node.db, account["id"])  # they enrol at their next log-in
+            tokens.revoke_for_account(node.db, account["id"], node.now())
         audit.record(node, by, "role_change", account["username"], f"{account['role']} -> {role}", address)
 
 

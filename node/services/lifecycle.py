@@ -1,7 +1,9 @@
 """An admin deletes a member: the account row stays (its user name reserved: other servers cache
-the actor), emptied; their posts become tombstones; sessions, app tokens and half-finished log-ins
-end; one `Delete` of the actor goes to every server that follows them or got their posts; the actor
-URL answers 410 afterwards (node/ap/actors.py). Disabling and enabling: accounts.set_disabled."""
+the actor), emptied; their posts become tombstones; sessions, app tokens, half-finished log-ins,
+mail links, mail preferences and mails queued to them end; an SSO link stays, disabled, so the
+provider's account cannot come back as a new member; one `Delete` of the actor goes to every
+server that follows them or got their posts; the actor URL answers 410 afterwards
+(node/ap/actors.py). Disabling and enabling: accounts.set_disabled."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from federation import vocab
 from node.services import audit, outbound
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, NotFound
-from storage import accounts, posts, second_factor, sessions, tokens
+from storage import accounts, mail, posts, second_factor, sessions, tokens
 from storage import oidc as oidc_links
 from storage.db import Row
 
@@ -36,8 +38,10 @@ def delete_member(node: Node, username: str, *, by: Row | None = None, address: 
             posts.tombstone(node.db, post_id, now)
         sessions.delete_for_account(node.db, account["id"])
         tokens.revoke_for_account(node.db, account["id"], now)
+        mail.forget_account(node.db, account["id"], account["email"])
         second_factor.mark_deleted(node.db, account["id"], now)
-        oidc_links.delete_for_account(node.db, account["id"])  # no grant kept at the provider's for them
+        for link in oidc_links.links_for(node.db, account["id"]):  # kept, so the next SSO log-in is
+            oidc_links.disable_link(node.db, link["id"], "member deleted", now)  # refused, not a new member
         outbound.actor_deleted(node, account["username"], post_uris)
         audit.record(node, by, "account_delete", account["username"], f"{len(post_ids)} posts", address)
     return len(post_ids)

@@ -111,28 +111,25 @@ def recently_sent(node: Node, account: Row, purpose: str) -> bool:
     return mail.open_token_since(node.db, account["id"], purpose, since, node.now())
 
 
-def send_confirmation(node: Node, account: Row) -> None:
+def _send_link(node: Node, account: Row, purpose: str) -> None:
+    """A mail with a fresh single-use link; the texts are mail.{purpose}.subject, .body and .link."""
     lang = language_of(node, account)
-    link = new_link(node, account, "confirm")
+    link = new_link(node, account, purpose)
     site = node.config["node.name"]
-    message = compose(lang, translate(lang, "mail.confirm.subject", site=site),
+    message = compose(lang, translate(lang, f"mail.{purpose}.subject", site=site),
                       [translate(lang, "mail.greeting", name=account["display_name"]),
-                       translate(lang, "mail.confirm.body", site=site, hours=LINK_HOURS["confirm"],
+                       translate(lang, f"mail.{purpose}.body", site=site, hours=LINK_HOURS[purpose],
                                  username=account["username"])],
-                      link, translate(lang, "mail.confirm.link"))
-    queue(node, account["email"], "confirm", message)
+                      link, translate(lang, f"mail.{purpose}.link"))
+    queue(node, account["email"], purpose, message)
+
+
+def send_confirmation(node: Node, account: Row) -> None:
+    _send_link(node, account, "confirm")
 
 
 def send_reset(node: Node, account: Row) -> None:
-    lang = language_of(node, account)
-    link = new_link(node, account, "reset")
-    site = node.config["node.name"]
-    message = compose(lang, translate(lang, "mail.reset.subject", site=site),
-                      [translate(lang, "mail.greeting", name=account["display_name"]),
-                       translate(lang, "mail.reset.body", site=site, username=account["username"],
-                                 hours=LINK_HOURS["reset"])],
-                      link, translate(lang, "mail.reset.link"))
-    queue(node, account["email"], "reset", message)
+    _send_link(node, account, "reset")
 
 
 # Unsubscribe links: signed with the node's secret, so they work without logging in and cannot be

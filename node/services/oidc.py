@@ -310,10 +310,18 @@ def _check_claims(chosen: Provider, issuer: str, claims: dict[str, Any], nonce: 
 
 
 def subject(claims: dict[str, Any]) -> str:
-    """The provider's stable id of the person: Entra's `oid` (with its `tid`), else `sub`."""
+    """The provider's stable id of the person: Entra's `tid:oid` (an `oid` is only unique within its
+    tenant, and a multi-tenant app sees several), else `sub`."""
+    if isinstance(claims.get("tid"), str) and isinstance(claims.get("oid"), str):
+        return f"{claims['tid']}:{claims['oid']}"
+    return str(claims["sub"])
+
+
+def legacy_subject(claims: dict[str, Any]) -> str | None:
+    """The bare `oid` that links made before the tenant was part of the key used."""
     if isinstance(claims.get("tid"), str) and isinstance(claims.get("oid"), str):
         return str(claims["oid"])
-    return str(claims["sub"])
+    return None
 
 
 async def refresh(chosen: Provider, refresh_token: str) -> str | None:

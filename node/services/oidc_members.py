@@ -175,6 +175,11 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
     name = result.provider.name
     with node.db.transaction():
         link = links.link(node.db, name, subject)
+        legacy = oidc.legacy_subject(result.claims)
+        if link is None and legacy is not None:
+            link = links.link(node.db, name, legacy)
+            if link is not None:  # keyed by the oid alone before: from now on by tid:oid
+                links.set_subject(node.db, link["id"], subject)
         if link is None:
             _domain_gate(node, result.provider, result.claims)
             account_id = _create_member(node, profile, result.claims)
@@ -186,8 +191,10 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
             account_id = link["account_id"]
             if link["disabled_at"]:  # shut out by re-validation: back only once an admin re-enabled the
                 member = accounts.by_id(node.db, account_id)  # member and the provider knows them again
-                if member is None or member["disabled"]:
-                    raise Forbidden("error.oidc_link_disabled")
+                if member is None or member["deleted_at"]:  # a deleted member never comes back this way
+                    raise Forbidden("error.account_deleted")
+                if member["disabled"]:
+                    raise Forbidden("error.account_disabled")
                 links.enable_link(node.db, link["id"])
             update: dict[str, str] = {key: profile[key] for key in ("display_name", "email") if key in profile}
             links.update_member(node.db, account_id, update)
@@ -195,10 +202,9 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
         account = accounts.by_id(node.db, account_id)
         assert account is not None
         if account["disabled"]:
-            raise Forbidden("error.oidc_link_disabled")
+            raise Forbidden("error.account_disabled")
         if account["suspended_at"]:
             raise Forbidden("error.account_suspended", reason=account["suspended_reason"] or "")
-        links.set_last_login(node.db, account_id, node.now())
     return account
 
 

@@ -8,8 +8,8 @@ requirement, and the half-finished log-in between the password and the code.
 - A half-finished log-in is a row (hashed token, PENDING_MINUTES) that the browser's session
   names; the client cannot forge it, and it ends when used.
 - Code failures count as password failures in node/services/throttle.py (same name, same address).
-- `needs_second_factor` is the policy for local log-ins only: SSO log-ins rely on the provider's MFA
-  and do not call it.
+- The policy (node/services/second_factor_policy.py) is for local log-ins only: SSO log-ins
+  rely on the provider's MFA and do not ask it.
 """
 
 from __future__ import annotations
@@ -30,11 +30,10 @@ from node.services import accounts as member_accounts
 from node.services import audit
 from node.services.context import Node
 from node.services.errors import Conflict, Invalid, TooManyAttempts
+from node.services.second_factor_policy import POLICIES, needs_second_factor
 from storage import accounts, second_factor, sessions, settings, tokens
 from storage.db import Row
 
-POLICIES = ("off", "staff", "everyone")
-STAFF = ("admin", "moderator")
 PENDING_MINUTES = 10
 RECOVERY_COUNT = 10
 CODE = re.compile(r"^[0-9]{6}$")
@@ -67,16 +66,6 @@ def enrolled(account: Row) -> bool:
     return bool(account["totp_secret"])
 
 
-def policy(node: Node) -> str:
-    return settings.get(node.db, "auth.second_factor") or "off"
-
-
-def needs_second_factor(node: Node, account: Row) -> bool:
-    """Whether the admins' policy requires a second factor of this member (local log-ins only)."""
-    rule = policy(node)
-    return rule == "everyone" or (rule == "staff" and account["role"] in STAFF)
-
-
 def due(node: Node, account: Row) -> bool:
     """A local log-in of this member needs a second step (a code, or enrolment first)."""
     return enrolled(account) or needs_second_factor(node, account)
@@ -98,16 +87,30 @@ def set_policy(node: Node, rule: str, *, by: Row | None = None, address: str = "
     return len(members)
 
 
-def start_enrolment(node: Node, account: Row) -> str:
+def _held(node: Node, account: Row, login_token: str | None) -> str | None:
+    """The sealed secret being enrolled: the half-finished log-in's own (login_token), else the one a
+    signed-in member is enrolling from /settings. Never the other one: a second log-in with the
+    password must not be shown the secret someone else is scanning."""
+    if login_token is not None:
+        row = second_factor.pending(node.db, _hash(login_token), node.now())
+        return row["totp_pending"] if row is not None and row["account_id"] == account["id"] else None
+    fresh = accounts.by_id(node.db, account["id"])
+    return fresh["totp_pending"] if fresh else None
+
+
+def start_enrolment(node: Node, account: Row, login_token: str | None = None) -> str:
     """The pending secret's otpauth:// URI: the one being enrolled (a reload keeps what the app
-    scanned), else a new one."""
+    scanned), else a new one. login_token: enrolling during that half-finished log-in."""
     if enrolled(account):
         raise Conflict("error.second_factor_on")
-    uri = pending_uri(node, account)
+    uri = pending_uri(node, account, login_token)
     if uri is not None:
         return uri
     secret = pyotp.random_base32()
-    second_factor.set_pending(node.db, account["id"], _seal(node, secret))
+    if login_token is not None:
+        second_factor.set_login_secret(node.db, _hash(login_token), _seal(node, secret))
+    else:
+        second_factor.set_pending(node.db, account["id"], _seal(node, secret))
     return _uri(node, account, secret)
 
 
@@ -116,10 +119,9 @@ def _uri(node: Node, account: Row, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=label, issuer_name=ISSUER)
 
 
-def pending_uri(node: Node, account: Row) -> str | None:
+def pending_uri(node: Node, account: Row, login_token: str | None = None) -> str | None:
     """The URI of the secret being enrolled (shown again after a wrong first code), or None."""
-    fresh = accounts.by_id(node.db, account["id"])
-    sealed = fresh["totp_pending"] if fresh else None
+    sealed = _held(node, account, login_token)
     secret = _open(node, sealed) if sealed else None
     if secret is None:
         return None
@@ -140,10 +142,10 @@ def _clean(code: str) -> str:
     return re.sub(r"\s+", "", code).lower()
 
 
-def confirm_enrolment(node: Node, account: Row, code: str) -> list[str]:
+def confirm_enrolment(node: Node, account: Row, code: str, login_token: str | None = None) -> list[str]:
     """The first code proves the app has the secret: TOTP is on; returns the recovery codes (shown once)."""
     fresh = accounts.by_id(node.db, account["id"])
-    sealed = fresh["totp_pending"] if fresh else None
+    sealed = _held(node, account, login_token)
     secret = _open(node, sealed) if sealed else None
     if secret is None or fresh is None or enrolled(fresh):
         raise Invalid("error.second_factor_no_enrolment", "code")

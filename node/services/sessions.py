@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from node.services.context import Node
 from node.services.errors import NotFound
-from storage import second_factor, sessions, tokens
+from storage import accounts, sessions, tokens
 from storage.db import Row
 
 LIFETIME = timedelta(days=14)
@@ -41,7 +41,7 @@ def start(node: Node, account_id: int, user_agent: str, address: str) -> tuple[s
     session_id = sessions.create(node.db, token_hash=token_hash(token), account_id=account_id, now=now,
                                  expires_at=_later(now, LIFETIME), user_agent=user_agent[:AGENT_MAX],
                                  address=address[:ADDRESS_MAX])
-    second_factor.set_last_login(node.db, account_id, now)
+    accounts.set_last_login(node.db, account_id, now)
     return token, session_id
 
 

@@ -18,6 +18,7 @@ from storage.migrations import (
     m0013_mail,
     m0014_oidc,
     m0015_second_factor,
+    m0016_enrolment_per_login,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -36,3 +37,4 @@ MIGRATIONS(name="0012_reports")(m0012_reports.apply)
 MIGRATIONS(name="0013_mail")(m0013_mail.apply)
 MIGRATIONS(name="0014_oidc")(m0014_oidc.apply)
 MIGRATIONS(name="0015_second_factor")(m0015_second_factor.apply)
+MIGRATIONS(name="0016_enrolment_per_login")(m0016_enrolment_per_login.apply)
