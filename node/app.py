@@ -27,6 +27,7 @@ from node.pages.routes import routes
 from node.services import oidc_members, organisation
 from node.services.context import Node
 from node.services.errors import Forbidden, NotFound, ServiceError
+from node.web import upload_limit
 from storage.db import Database
 
 log = logging.getLogger("meent")
@@ -117,7 +118,7 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
             Middleware(SecurityHeaders, hsts=config["node.https"]),
             Middleware(ApiCors),
             # before anything reads a body; inside the two above so that a 413 has their headers too
-            Middleware(BodyLimit, form_limit=config["limits.form_max_bytes"]),
+            Middleware(BodyLimit, form_limit=config["limits.form_max_bytes"], upload_limit=upload_limit(config)),
             Middleware(ActivityNegotiation),
             Middleware(
                 SessionMiddleware, secret_key=config["node.secret_key"], session_cookie="meent_session",

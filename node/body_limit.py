@@ -27,6 +27,7 @@ from node.web import FormTooLarge
 
 INBOX = re.compile(r"^/(?:inbox|organisation/inbox|users/[^/]+/inbox|groups/[^/]+/inbox)/?$")
 API_PREFIXES = ("/api/", "/oauth/")
+UPLOAD_API = re.compile(r"^/api/v[12]/media/?$|^/api/v1/accounts/update_credentials/?$")
 BROWSER_PATHS = ("/oauth/authorize",)  # the OAuth consent form is a web form (read_form)
 
 log = logging.getLogger("meent.federation")
@@ -45,13 +46,17 @@ class Family:
     logged: bool = False
 
 
-def family_of(path: str, form_limit: int) -> Family:
-    """The limit for a path. Pure."""
+def family_of(path: str, form_limit: int, upload_limit: int | None = None) -> Family:
+    """The limit for a path. Pure. Web forms may carry files: their limit here is the upload limit,
+    and read_form holds forms without files to form_limit itself."""
+    upload = upload_limit or form_limit
     if INBOX.match(path):
         return Family(inbox.MAX_BODY, INBOX_REFUSAL, logged=True)
+    if UPLOAD_API.match(path):
+        return Family(upload, API_REFUSAL)
     if path.startswith(API_PREFIXES) and path.rstrip("/") not in BROWSER_PATHS:
         return Family(respond.MAX_BODY, API_REFUSAL)
-    return Family(form_limit)
+    return Family(upload)
 
 
 def declared_length(scope: Scope) -> int | None:
@@ -100,15 +105,16 @@ class CountedReceive:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, form_limit: int) -> None:
+    def __init__(self, app: ASGIApp, form_limit: int, upload_limit: int | None = None) -> None:
         self.app = app
         self.form_limit = form_limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        family = family_of(scope["path"], self.form_limit)
+        family = family_of(scope["path"], self.form_limit, self.upload_limit)
         declared = declared_length(scope)
         over = declared is not None and declared > family.limit
         if over and family.refusal is not None:
@@ -121,7 +127,7 @@ class BodyLimit:
             if message["type"] == "http.response.start":
                 counted.response_started = True
                 # the server would read (and drop) whatever the app left unread: not past the limit
-                if counted.refused or over or (chunked and not counted.complete):
+                if counted.refused or over or ((chunked or bool(declared)) and not counted.complete):
                     message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
             await send(message)
 

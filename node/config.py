@@ -72,6 +72,14 @@ def _level_or_empty(value: Any) -> str | None:
     return None if value == "" else _one_of(*LOG_LEVELS)(value)
 
 
+DOCUMENT_TYPES = ("pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "doc", "xls", "ppt")
+
+
+def _document_types(value: Any) -> str | None:
+    unknown = [v for v in value if v not in DOCUMENT_TYPES]
+    return f"unknown document type {unknown[0]!r}; choose from {', '.join(DOCUMENT_TYPES)}" if unknown else None
+
+
 # section.key: (type, default or REQUIRED, check)
 REQUIRED = object()
 SPEC: dict[str, tuple[type, Any, Check | None]] = {
@@ -93,6 +101,17 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "limits.title_max": (int, 200, _positive),
     "limits.body_max": (int, 50_000, _positive),
     "limits.form_max_bytes": (int, 256_000, _positive),
+    # Uploads and the cache of remote media (node/services/media.py); sizes in bytes.
+    "media.path": (str, "media", None),
+    "media.max_file_bytes": (int, 10_000_000, _positive),
+    "media.max_post_bytes": (int, 40_000_000, _positive),
+    "media.max_files_per_post": (int, 6, _positive),
+    "media.max_pixels": (int, 50_000_000, _positive),  # a decoded image larger than this is a bomb
+    "media.document_types": (list, ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp"], _document_types),
+    "media.orphan_hours": (int, 24, _positive),
+    "media.remote_max_bytes": (int, 8_000_000, _positive),
+    "media.remote_cache_bytes": (int, 2_000_000_000, _positive),
+    "media.remote_keep_days": (int, 30, _positive),
     "theme.tokens_css": (str, "", None),
     "theme.class_name": (str, "utrecht-theme", None),
     "theme.assets_dir": (str, "", None),
@@ -184,6 +203,11 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.resolve("database.path")
+
+    @property
+    def media_path(self) -> Path:
+        """The folder of uploaded and cached files (content-addressed)."""
+        return self.resolve("media.path")
 
 
 def _type_name(kind: type) -> str:

@@ -1036,4 +1036,40 @@ CATALOG: dict[str, dict[str, str]] = {
     "audit.action.totp_disable": {"nl": "Tweede factor uitgezet", "en": "Second factor turned off"},
     "audit.action.recovery_code_used": {"nl": "Herstelcode gebruikt", "en": "Recovery code used"},
     "audit.action.account_delete": {"nl": "Account verwijderd", "en": "Account deleted"},
+    # media: core (uploads, attachments)
+    "error.file_too_large": {"nl": "Dit bestand is te groot (hoogstens {max} MB).",
+                             "en": "This file is too large (at most {max} MB)."},
+    "error.file_empty": {"nl": "Dit bestand is leeg.", "en": "This file is empty."},
+    "error.file_type": {
+        "nl": "Dit soort bestand kan hier niet. Wel: {allowed}.",
+        "en": "This kind of file cannot be used here. These can: {allowed}.",
+    },
+    "error.image_type": {"nl": "Kies een afbeelding: JPEG, PNG, GIF of WebP.",
+                         "en": "Choose an image: JPEG, PNG, GIF or WebP."},
+    "error.image_too_many_pixels": {"nl": "Deze afbeelding heeft te veel pixels.",
+                                    "en": "This image has too many pixels."},
+    "error.image_too_many_frames": {"nl": "Deze animatie heeft te veel beelden.",
+                                    "en": "This animation has too many frames."},
+    "error.image_damaged": {
+        "nl": "Deze afbeelding is beschadigd of onvolledig, of is geen afbeelding.",
+        "en": "This image is damaged or incomplete, or is not an image.",
+    },
+    "error.media_focus": {"nl": "Het brandpunt is twee getallen van -1 tot 1, zoals 0.5,-0.2.",
+                          "en": "The focus is two numbers from -1 to 1, such as 0.5,-0.2."},
+    "error.media_not_found": {"nl": "Dit bestand bestaat niet (meer).", "en": "This file does not exist (any more)."},
+    "error.media_twice": {"nl": "Hetzelfde bestand staat er twee keer bij.", "en": "The same file is there twice."},
+    "error.media_too_many": {"nl": "Hoogstens {max} bestanden per bericht.", "en": "At most {max} files per post."},
+    "error.media_in_use": {"nl": "Dit bestand hoort al bij een ander bericht.",
+                           "en": "This file already belongs to another post."},
+    "error.media_needs_description": {
+        "nl": "Beschrijf elke afbeelding ({name}): wie haar niet kan zien, leest de beschrijving.",
+        "en": "Describe every image ({name}): people who cannot see it read the description.",
+    },
+    "error.media_post_too_large": {"nl": "Samen zijn de bestanden te groot (hoogstens {max} MB).",
+                                   "en": "Together the files are too large (at most {max} MB)."},
+    "audit.action.logo_change": {"nl": "Logo gewijzigd", "en": "Logo changed"},
+    # media: pages (attachments in forms and threads; helper-free, the main session)
+    # media: api (helper api adds its keys below this line)
+    # media: federation (helper federation adds its keys below this line)
+    # media: images of people, groups and the organisation (helper images adds its keys below this line)
 }

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 from markupsafe import Markup
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
@@ -193,6 +193,44 @@ async def read_form(request: Request) -> FormData:
     if not isinstance(expected, str) or not isinstance(given, str) or not secrets.compare_digest(expected, given):
         raise CsrfFailed()
     return form
+
+
+def upload_limit(config: Any) -> int:
+    """The largest body of a form or API request that carries files (the files and the text)."""
+    return int(config["limits.form_max_bytes"]) + int(config["media.max_post_bytes"])
+
+
+async def read_upload_form(request: Request) -> FormData:
+    """A posted form that may carry files (multipart): parsed as it streams, the files spooled to
+    anonymous temporary files (nothing named is left on disk if it breaks off), the whole body
+    within upload_limit (body_limit.py counts it), then the CSRF check. The caller closes the form."""
+    node = node_of(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > upload_limit(node.config):
+        raise FormTooLarge()
+    try:
+        form = await request.form(max_files=node.config["media.max_files_per_post"] + 2, max_fields=MAX_FIELDS,
+                                  max_part_size=node.config["limits.form_max_bytes"])
+    except FormTooLarge:
+        raise
+    except Exception as error:  # multipart raises several unrelated types for a broken body
+        raise BadForm() from error
+    expected = request.session.get("csrf")
+    given = form.get("csrf")
+    if not isinstance(expected, str) or not isinstance(given, str) or not secrets.compare_digest(expected, given):
+        await form.close()
+        raise CsrfFailed()
+    return form
+
+
+def files(form: FormData, name: str) -> list[UploadFile]:
+    """The files chosen in this field (a file input left empty sends a part without a name)."""
+    return [value for value in form.getlist(name) if isinstance(value, UploadFile) and value.filename]
+
+
+async def file_bytes(upload: UploadFile, limit: int) -> bytes:
+    """At most limit + 1 bytes of an uploaded file (one more says it was too large)."""
+    return await upload.read(limit + 1)
 
 
 def field(form: FormData, name: str) -> str:

@@ -7,7 +7,7 @@ serialises writes without locks (as Datasette's execute_write_fn does).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -59,6 +59,15 @@ class Database:
         # on our own writer's commits: those are noted right after they happen and not counted here.
         self.external = 0
         self._data_version = self._reader_data_version()
+        self._after_commit: list[Callable[[], object]] = []
+
+    def after_commit(self, work: Callable[[], object]) -> None:
+        """Run `work` once the transaction in progress has committed (never if it rolls back): for
+        what is outside the database, such as removing a file the transaction stopped using."""
+        if self.writer.in_transaction:
+            self._after_commit.append(work)
+        else:
+            work()
 
     def migrate(self) -> None:
         MIGRATIONS.apply(sqlite_utils.Database(self.writer))
@@ -85,14 +94,22 @@ class Database:
                 yield self.writer
             except BaseException:
                 self.writer.execute("ROLLBACK")
+                self._after_commit.clear()
                 raise
-            self.writer.execute("COMMIT")
+            try:
+                self.writer.execute("COMMIT")
+            except BaseException:
+                self._after_commit.clear()
+                raise
         finally:
             if derived:
                 self.writer.execute("PRAGMA synchronous=FULL")
         self._data_version = self._reader_data_version()  # ours: bookkeeping must not empty caches
         if counts:
             self.generation += 1
+        pending, self._after_commit = self._after_commit, []
+        for work in pending:
+            work()
 
     def version(self) -> tuple[int, int]:
         """Changes when something that pages show is committed by us (not with counts=False), or when

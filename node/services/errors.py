@@ -35,3 +35,13 @@ class Conflict(ServiceError):
 
 class TooManyAttempts(ServiceError):
     status = 429
+
+
+class TooLarge(ServiceError):
+    status = 413
+
+
+class Unsupported(ServiceError):
+    """A file of a type we do not take (found from its bytes, not its name)."""
+
+    status = 415

@@ -19,6 +19,7 @@ from storage.migrations import (
     m0014_oidc,
     m0015_second_factor,
     m0016_enrolment_per_login,
+    m0017_media,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -38,3 +39,4 @@ MIGRATIONS(name="0013_mail")(m0013_mail.apply)
 MIGRATIONS(name="0014_oidc")(m0014_oidc.apply)
 MIGRATIONS(name="0015_second_factor")(m0015_second_factor.apply)
 MIGRATIONS(name="0016_enrolment_per_login")(m0016_enrolment_per_login.apply)
+MIGRATIONS(name="0017_media")(m0017_media.apply)
