@@ -146,3 +146,50 @@ def test_uploads_never_attached_go_after_a_day_and_so_do_their_files(site: Site)
         site.node.db.execute("UPDATE media_files SET created_at = '2000-01-01T00:00:00.000Z'")
     assert media_service.prune(site.node) == {"orphans": 1, "copies": 0, "files": 1, "leftovers": 0}
     assert media_rows.file(site.node.db, row["file_hash"]) is None and _stored_files(site) == []
+
+
+def test_a_post_takes_its_uploads_and_its_deletion_removes_the_files_nothing_else_uses(site: Site) -> None:
+    from node.services import posts
+
+    site.group()
+    anna = _anna(site)
+    group = site.node.db.one("SELECT * FROM groups WHERE slug = 'open-overheid'")
+    photo = _upload(site, media_samples.png(), "foto.png", "Een groen vlak")
+    shared = _upload(site, media_samples.PDF, "Rapport.pdf")
+    undescribed = _upload(site, media_samples.png(colour=(1, 2, 3)), "zonder.png")
+    with pytest.raises(Invalid) as refused:
+        posts.start_topic(site.node, anna, group, "Titel", "Tekst", [photo["id"], undescribed["id"]])
+    assert refused.value.message_key == "error.media_needs_description"
+    assert site.node.db.scalar("SELECT count(*) FROM posts") == 0  # nothing written
+    topic = posts.start_topic(site.node, anna, group, "Titel", "Tekst", [photo["id"], shared["id"]])
+    assert [r["id"] for r in media_service.for_post(site.node, topic["id"])] == [photo["id"], shared["id"]]
+    with pytest.raises(Invalid) as taken:
+        posts.reply(site.node, anna, topic["id"], "Nog eens", [photo["id"]])
+    assert taken.value.message_key == "error.media_in_use"
+    again = _upload(site, media_samples.PDF, "Zelfde.pdf")  # the same bytes, another post
+    reply = posts.reply(site.node, anna, topic["id"], "Bijlage", [again["id"]])
+    posts.delete(site.node, anna, topic["id"])
+    assert media_service.for_post(site.node, topic["id"]) == []
+    folder = site.node.config.media_path
+    assert not media_store.exists(folder, photo["file_hash"])  # used by nothing else: gone at once
+    assert media_store.exists(folder, shared["file_hash"])  # the reply still has these bytes
+    posts.delete(site.node, anna, reply["id"])
+    assert not media_store.exists(folder, shared["file_hash"])
+
+
+def test_someone_elses_upload_cannot_be_attached_or_described(site: Site) -> None:
+    from node.services import posts
+    from node.services.errors import NotFound
+
+    site.member("bram")
+    site.group()
+    group = site.node.db.one("SELECT * FROM groups WHERE slug = 'open-overheid'")
+    photo = _upload(site, media_samples.png(), "foto.png", "groen")
+    bram = accounts.by_username(site.node.db, "bram")
+    with pytest.raises(NotFound):
+        posts.start_topic(site.node, bram, group, "Titel", "Tekst", [photo["id"]])
+    with pytest.raises(NotFound):
+        media_service.describe(site.node, bram, photo["id"], "mijn beschrijving")
+    assert media_service.describe(site.node, _anna(site), photo["id"], "nieuw", "0.5,-0.25")["focus_y"] == -0.25
+    with pytest.raises(Invalid):
+        media_service.describe(site.node, _anna(site), photo["id"], None, "2,0")

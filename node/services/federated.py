@@ -12,7 +12,7 @@ from federation import ids, reading, vocab
 from federation.actors import RemoteActors
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
-from node.services import outbound, reports
+from node.services import media, outbound, reports
 from node.services.context import Node
 from node.services.ingest import Ingest, post_fields
 from node.services.remote_moderation import RemoteModeration
@@ -206,6 +206,7 @@ class Federated:
     def _tombstone(self, post: Row) -> None:
         with self.node.db.transaction():
             posts.tombstone(self.node.db, post["id"], self.node.now())
+            media.post_deleted(self.node, post["id"])
             posts.set_tags(self.node.db, post["id"], [])
             search.unindex(self.node.db, post["id"])
 

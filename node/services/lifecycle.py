@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from federation import vocab
 from node.services import audit, outbound
+from node.services import media as media_service
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, NotFound
 from storage import accounts, mail, posts, second_factor, sessions, tokens
@@ -36,6 +37,7 @@ def delete_member(node: Node, username: str, *, by: Row | None = None, address: 
     with node.db.transaction():
         for post_id in post_ids:
             posts.tombstone(node.db, post_id, now)
+            media_service.post_deleted(node, post_id)
         sessions.delete_for_account(node.db, account["id"])
         tokens.revoke_for_account(node.db, account["id"], now)
         mail.forget_account(node.db, account["id"], account["email"])

@@ -6,10 +6,11 @@ apply the same limits, the same sanitising and the same notifications.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from node import markup
-from node.services import mail_notify, moderation, outbound, subscriptions
+from node.services import mail_notify, media, moderation, outbound, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -91,9 +92,11 @@ def check_may_post(node: Node, author: Row, group_id: int | None, topic_id: int 
         raise Forbidden("error.topic_locked")
 
 
-def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> Row:
+def start_topic(node: Node, author: Row, group: Row, title: str, body: str, media_ids: Sequence[int] = ()) -> Row:
+    """media_ids: the author's uploads the topic carries (node/services/media.py)."""
     check_may_post(node, author, group["id"])
     title, body = _check_title(node, title), _check_body(node, body)
+    attachments = media.check_attachable(node, author, list(media_ids))
     rendered = _render(node, body)
     now = node.now()
     with node.db.transaction():
@@ -102,6 +105,7 @@ def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> R
             "summary": markup.summarise(rendered.html), "source": body, "content": rendered.html,
             "created_at": now, "published_at": now, "last_activity_at": now,
         })
+        media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, [])
         outbound.post_created(node, post_id)
         subscriptions.tell_subscribers(node, post_id)
@@ -109,7 +113,7 @@ def start_topic(node: Node, author: Row, group: Row, title: str, body: str) -> R
     return get(node, post_id)
 
 
-def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
+def reply(node: Node, author: Row, parent_id: int, body: str, media_ids: Sequence[int] = ()) -> Row:
     parent = get(node, parent_id, author)
     if parent["deleted_at"]:
         raise Invalid("error.reply_to_deleted", "body")
@@ -119,6 +123,7 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
         raise Invalid("error.reply_to_removed", "body")
     check_may_post(node, author, parent["group_id"], parent["topic_id"])
     body = _check_body(node, body)
+    attachments = media.check_attachable(node, author, list(media_ids))
     rendered = _render(node, body)
     now = node.now()
     with node.db.transaction():
@@ -128,6 +133,7 @@ def reply(node: Node, author: Row, parent_id: int, body: str) -> Row:
             "source": body, "content": rendered.html, "created_at": now, "published_at": now,
             "last_activity_at": now,
         })
+        media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, [])
         already_told = posts.mentioned_ids(node.db, post_id)
         if parent["author_id"] != author["id"] and parent["author_id"] not in already_told:
@@ -149,7 +155,7 @@ def _parse_tags(raw: str) -> list[str]:
 
 def write_blog_post(
     node: Node, author: Row, title: str, summary: str, body: str, tags: str, *,
-    publish: bool, organisation: bool = False,
+    publish: bool, organisation: bool = False, media_ids: Sequence[int] = (),
 ) -> Row:
     """A blog post on the author's blog, or on the organisation's (admins only)."""
     if organisation and author["role"] != "admin":
@@ -159,6 +165,7 @@ def write_blog_post(
     if len(summary) > SUMMARY_MAX:
         raise Invalid("error.too_long", "summary", max=SUMMARY_MAX)
     tag_list = _parse_tags(tags)
+    attachments = media.check_attachable(node, author, list(media_ids))
     rendered = _render(node, body)
     now = node.now()
     with node.db.transaction():
@@ -169,6 +176,7 @@ def write_blog_post(
             "content": rendered.html, "state": "published" if publish else "draft",
             "created_at": now, "published_at": now if publish else None, "last_activity_at": now,
         })
+        media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, tag_list)
         outbound.post_created(node, post_id)
         subscriptions.tell_subscribers(node, post_id)
@@ -189,12 +197,18 @@ def check_may_change(post: Row, actor: Row) -> None:
 def edit(
     node: Node, actor: Row, post_id: int, *, body: str, title: str | None = None,
     summary: str | None = None, tags: str | None = None, publish: bool | None = None,
+    media_ids: Sequence[int] | None = None,
 ) -> Row:
+    """media_ids: the attachments the post keeps and gains, in order (None: as they are); those
+    left out are taken off. Only the author changes them: a moderator edits text, not files."""
     post = get(node, post_id, actor)
     check_may_change(post, actor)
     if post["uri"]:
         raise Forbidden("error.not_allowed")  # another server's post: moderators may remove it, not rewrite it
     body = _check_body(node, body)
+    attachments = None
+    if media_ids is not None and post["author_id"] == actor["id"]:
+        attachments = media.check_attachable(node, actor, list(media_ids), post_id)
     rendered = _render(node, body)
     now = node.now()
     fields: dict[str, Any] = {"source": body, "content": rendered.html}
@@ -217,6 +231,8 @@ def edit(
         fields["edited_at"] = now  # editing a draft, or publishing it, is not an edit
     with node.db.transaction():
         posts.update(node.db, post_id, fields)
+        if attachments is not None:
+            media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, extra_tags)
         if fields.get("state") == "draft":  # unpublished: other servers are asked to forget it
             outbound.post_deleted(node, post_id)
@@ -239,6 +255,7 @@ def delete(node: Node, actor: Row, post_id: int, reason: str = "") -> Row:
         return moderation.remove_post(node, actor, post_id, reason)
     with node.db.transaction():
         posts.tombstone(node.db, post_id, node.now())
+        media.post_deleted(node, post_id)
         if post["state"] == "published":
             outbound.post_deleted(node, post_id)
     return get(node, post_id, actor)
