@@ -9,6 +9,7 @@ import argparse
 import getpass
 import os
 import secrets
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from node import __version__, cli_blocks, cli_federation, cli_mail, cli_moderation, cli_reports
 from node.config import Config, ConfigError, load, proxies_problem, to_toml, validate
 from node.i18n import translate
-from node.services import accounts, groups, lifecycle, logs, organisation
+from node.services import accounts, groups, lifecycle, logs, media_store, organisation
 from node.services.context import Node
 from node.services.errors import ServiceError
 from storage import accounts as account_store
@@ -195,6 +196,9 @@ def cmd_backup(args: argparse.Namespace) -> None:
         raise CliError(f"{target} exists already; choose a new file name")
     if not config.database_path.exists():
         raise CliError(f"no database at {config.database_path}")
+    files_target = target.with_name(target.name + ".media")
+    if files_target.exists():
+        raise CliError(f"{files_target} exists already; choose a new file name")
     db = Database(config.database_path)
     try:
         db.backup(target)
@@ -203,6 +207,32 @@ def cmd_backup(args: argparse.Namespace) -> None:
     finally:
         db.close()
     print(f"Backed up {config.database_path} to {target} ({target.stat().st_size} bytes)")
+    copied, size, missing = _backup_files(target, config.media_path, files_target)
+    if copied or missing:
+        print(f"Backed up {copied} files ({size} bytes) from {config.media_path} to {files_target}"
+              + (f"; {missing} named in the database were not on disk" if missing else ""))
+
+
+def _backup_files(snapshot: Path, media_folder: Path, files_target: Path) -> tuple[int, int, int]:
+    """The uploaded and cached files the database copy names (content-addressed files never change,
+    so copying them after the snapshot is consistent with it); the same layout as the media folder."""
+    conn = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
+    try:
+        hashes = [row[0] for row in conn.execute("SELECT hash FROM media_files ORDER BY hash")]
+    finally:
+        conn.close()
+    copied = size = missing = 0
+    for file_hash in hashes:
+        source = media_store.path_of(media_folder, file_hash)
+        if not source.is_file():
+            missing += 1
+            continue
+        destination = media_store.path_of(files_target, file_hash)
+        destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+        copied += 1
+        size += destination.stat().st_size
+    return copied, size, missing
 
 
 def cmd_audit(args: argparse.Namespace) -> None:

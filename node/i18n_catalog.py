@@ -1069,6 +1069,26 @@ CATALOG: dict[str, dict[str, str]] = {
                                    "en": "Together the files are too large (at most {max} MB)."},
     "audit.action.logo_change": {"nl": "Logo gewijzigd", "en": "Logo changed"},
     # media: pages (attachments in forms and threads; helper-free, the main session)
+    "attach.legend": {"nl": "Bijlagen", "en": "Attachments"},
+    "attach.hint": {
+        "nl": "Afbeeldingen (JPEG, PNG, GIF, WebP) en documenten ({documents}); hoogstens {max} per bericht, elk tot"
+              " {mb} MB. Beschrijf elke afbeelding: wie haar niet kan zien, bijvoorbeeld met een schermlezer, leest"
+              " de beschrijving.",
+        "en": "Images (JPEG, PNG, GIF, WebP) and documents ({documents}); at most {max} per post, each up to {mb} MB."
+              " Describe every image: people who cannot see it, for instance with a screen reader, read the"
+              " description.",
+    },
+    "attach.file": {"nl": "Bestand {number}", "en": "File {number}"},
+    "attach.description": {"nl": "Beschrijving van bestand {number} (verplicht bij een afbeelding)",
+                           "en": "Description of file {number} (required for an image)"},
+    "attach.description_of": {"nl": "Beschrijving van {name}", "en": "Description of {name}"},
+    "attach.remove": {"nl": "{name} weghalen", "en": "Remove {name}"},
+    "attach.list": {"nl": "Bijlagen", "en": "Attachments"},
+    "attach.full_size": {"nl": "{description} (volledige grootte)", "en": "{description} (full size)"},
+    "attach.no_description": {"nl": "Afbeelding zonder beschrijving", "en": "Image without a description"},
+    "attach.document": {"nl": "{name} ({kind}, {size})", "en": "{name} ({kind}, {size})"},
+    "attach.more_files": {"nl": "Bestanden toevoegen? Gebruik het volledige antwoordformulier.",
+                          "en": "Adding files? Use the full reply form."},
     # media: api (helper api adds its keys below this line)
     # media: federation (helper federation adds its keys below this line)
     # media: images of people, groups and the organisation (helper images adds its keys below this line)

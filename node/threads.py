@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from node.services import blocks
+from node.services import blocks, media
 from node.services.context import Node
 from storage import posts
 from storage.db import Row
@@ -16,6 +16,7 @@ class Branch:
     post: Row
     children: list[Branch] = field(default_factory=list)
     hidden: bool = False  # by a limited account or server the viewer does not follow
+    attachments: list[Row] = field(default_factory=list)
 
 
 def build_tree(rows: list[Row]) -> tuple[Row, list[Branch]]:
@@ -27,6 +28,12 @@ def build_tree(rows: list[Row]) -> tuple[Row, list[Branch]]:
         parent = branches.get(branch.post["parent_id"])
         (parent.children if parent else top).append(branch)
     return root, top
+
+
+def _attach(branches: list[Branch], attached: dict[int, list[Row]]) -> None:
+    for branch in branches:
+        branch.attachments = attached.get(branch.post["id"], [])
+        _attach(branch.children, attached)
 
 
 def _mark_hidden(branches: list[Branch], hidden: set[int]) -> None:
@@ -42,7 +49,10 @@ def page_context(node: Node, root: Row, viewer: Row | None) -> dict[str, Any]:
     if hidden:
         _mark_hidden(tree, hidden)
     ids = [row["id"] for row in rows]
+    attached = media.for_posts(node, ids)  # one query for the whole thread
+    _attach(tree, attached)
     return {
+        "root_attachments": attached.get(root["id"], []),
         "root": root,
         "tree": tree,
         "reply_total": len(rows) - 1,

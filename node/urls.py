@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
+
+from node.services.sniff import EXTENSIONS
 
 
 def group(slug: str) -> str:
@@ -61,3 +64,35 @@ def post_id_of(path: str, fragment: str = "") -> int | None:
         if match:
             return int(anchor.group(1)) if anchor else int(match.group(1))
     return None
+
+
+def media_file(file_hash: str, name: str = "") -> str:
+    """A stored file (node/pages/media.py); the name only for the download dialog."""
+    return f"/media/{file_hash}/{name}" if name else f"/media/{file_hash}"
+
+
+def remote_media(url: str) -> str:
+    """Our copy of another server's image (fetched and cached by this node when first shown)."""
+    return f"/media/remote/{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def attachment_src(row: Any) -> str:
+    """What a thread shows inline: the preview when there is one."""
+    if row["file_hash"]:
+        return media_file(row["preview_hash"] or row["file_hash"])
+    return remote_media(row["remote_url"] or "")
+
+
+def download_name(row: Any) -> str:
+    """A file's name safe in a URL and a Content-Disposition header: ASCII letters, digits, dot,
+    dash and underscore, with the extension of the type we found."""
+    ext = EXTENSIONS.get(row["media_type"], "bin")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", (row["name"] or "").rsplit(".", 1)[0]).strip("-.")[:80]
+    return f"{stem or 'bestand'}.{ext}"
+
+
+def attachment_href(row: Any) -> str:
+    """The whole file: the image at full size, or the document under its own name to download."""
+    if row["file_hash"]:
+        return media_file(row["file_hash"], download_name(row) if row["kind"] == "document" else "")
+    return remote_media(row["remote_url"] or "")

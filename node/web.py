@@ -56,6 +56,7 @@ def make_environment() -> jinja2.Environment:
     )
     env.filters["datetime"] = lambda value: (value or "")[:16].replace("T", " ")
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    env.filters["filesize"] = file_size
     return env
 
 
@@ -160,6 +161,16 @@ class LazyCsrf:
 
     def __html__(self) -> str:
         return str(self)
+
+
+def file_size(size: int | None) -> str:
+    """A size as people read it: 340 kB, 2.4 MB (decimal units, as the limits are given)."""
+    value = int(size or 0)
+    if value < 1000:
+        return f"{value} B"
+    if value < 1_000_000:
+        return f"{round(value / 1000)} kB"
+    return f"{value / 1_000_000:.1f} MB"
 
 
 def csrf_token(request: Request) -> str:
@@ -310,7 +321,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
             "t": lambda key, **params: i18n.translate(lang, key, **params),
         }))
         parts = {"root": context["root"], "reply_total": context["reply_total"], "tags": context["tags"],
-                 "liked": context["liked"], "tree_html": tree_html}
+                 "liked": context["liked"], "tree_html": tree_html, "root_attachments": context["root_attachments"]}
         if account is None:
             cache[key] = parts
             if len(cache) > TREE_CACHE_SIZE:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from node.services import media_store
+from tests import media_samples
 from tests.helpers import PASSWORD, LiveNode, free_port, meent, serve_node
 
 
@@ -87,14 +89,19 @@ def test_backup_of_a_running_node_is_consistent(live_node: LiveNode, tmp_path: P
     csrf = page.split('name="csrf" value="')[1].split('"')[0]
     client.post("/login", data={"csrf": csrf, "username": "beheerder", "password": PASSWORD})
     client.post("/groups", data={"csrf": csrf, "slug": "open-overheid", "name": "Open Overheid"})
-    response = client.post("/groups/open-overheid/topics", data={"csrf": csrf, "title": "Back-up", "body": "Tekst"})
+    response = client.post("/groups/open-overheid/topics", data={"csrf": csrf, "title": "Back-up", "body": "Tekst",
+                                                                  "alt_1": "Een groen vlak"},
+                           files={"file_1": ("foto.png", media_samples.png(), "image/png")})
     assert response.status_code == 303
     target = tmp_path / "backup.db"
     result = meent("backup", str(target), "--config", str(live_node.config_path))
-    assert "Backed up" in result.stdout
+    assert "Backed up" in result.stdout and "Backed up 1 files" in result.stdout
     with sqlite3.connect(target) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT title FROM posts").fetchall() == [("Back-up",)]
+        [(file_hash,)] = db.execute("SELECT file_hash FROM media").fetchall()
+    copy = media_store.path_of(tmp_path / "backup.db.media", file_hash)
+    assert media_store.digest(copy.read_bytes()) == file_hash and copy.stat().st_mode & 0o777 == 0o600
     again = meent("backup", str(target), "--config", str(live_node.config_path), check=False)
     assert again.returncode == 1 and "exists already" in again.stderr
     client.close()

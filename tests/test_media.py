@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from node import urls
 from node.services import media as media_service
 from node.services import media_store
 from node.services.errors import Invalid, ServiceError, TooLarge, Unsupported
@@ -90,7 +91,7 @@ def test_a_document_is_kept_as_it_is_and_a_path_in_its_name_is_only_a_name(site:
     row = _upload(site, media_samples.PDF, "../../etc/passwd/../Rapport Q3.pdf")
     assert row["kind"] == "document" and row["media_type"] == "application/pdf" and row["name"] == "Rapport Q3.pdf"
     assert media_store.read(site.node.config.media_path, row["file_hash"]) == media_samples.PDF
-    assert media_service.download_name(row) == "Rapport-Q3.pdf"
+    assert urls.download_name(row) == "Rapport-Q3.pdf"
     assert all(p.name == row["file_hash"] for p in _stored_files(site))
 
 

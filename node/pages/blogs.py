@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, urls
+from node.pages import attachments
 from node.services import accounts, posts
 from node.services.errors import NotFound, ServiceError
 from node.web import (
@@ -13,7 +14,7 @@ from node.web import (
     field,
     form_errors,
     node_of,
-    read_form,
+    read_upload_form,
     redirect,
     render,
     require_account,
@@ -34,22 +35,28 @@ async def index(request: Request) -> Response:
 
 async def new_form(request: Request) -> Response:
     require_account(request)
-    return render(request, "blog_new.html")
+    return render(request, "blog_new.html", attachments.context(request, []))
 
 
 async def create(request: Request) -> Response:
     account = require_account(request)
-    form = await read_form(request)
+    form = await read_upload_form(request)
     values = {name: field(form, name) for name in ("title", "summary", "body", "tags", "organisation")}
+    chosen = await attachments.take(request, form, account)
+    files = attachments.context(request, chosen.rows, chosen.slot_values)
     try:
+        if chosen.errors:
+            return render(request, "blog_new.html", {"values": values, "errors": chosen.errors, **files},
+                          status=chosen.status)
         post = posts.write_blog_post(
             node_of(request), account, values["title"], values["summary"], values["body"], values["tags"],
             publish=field(form, "action") != "draft", organisation=values["organisation"] == "yes",
+            media_ids=chosen.media_ids,
         )
     except ServiceError as error:
         if error.status in (403, 404):
             raise
-        return render(request, "blog_new.html", {"values": values, "errors": form_errors(request, error)},
+        return render(request, "blog_new.html", {"values": values, "errors": form_errors(request, error), **files},
                       status=error.status)
     return redirect(urls.blog_post(post["blog_owner_username"], post["id"]))
 

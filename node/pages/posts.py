@@ -6,9 +6,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import urls
-from node.services import posts
+from node.pages import attachments
+from node.services import media, posts
 from node.services.errors import NotFound, ServiceError
-from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import (
+    current_account,
+    field,
+    form_errors,
+    node_of,
+    read_form,
+    read_upload_form,
+    redirect,
+    render,
+    require_account,
+)
 from storage.db import Row
 
 
@@ -26,21 +37,27 @@ async def reply_form(request: Request) -> Response:
     parent = _post(request, account)
     if parent["deleted_at"]:
         raise NotFound("error.post_not_found")
-    return render(request, "reply.html", {"parent": parent})
+    return render(request, "reply.html", {"parent": parent, **attachments.context(request, [])})
 
 
 async def reply(request: Request) -> Response:
     account = require_account(request)
-    form = await read_form(request)
+    form = await read_upload_form(request)
     parent = _post(request, account)
+    chosen = await attachments.take(request, form, account)
+    values = {"body": field(form, "body")}
     try:
-        post = posts.reply(node_of(request), account, parent["id"], field(form, "body"))
+        if chosen.errors:
+            return render(request, "reply.html", {
+                "parent": parent, "values": values, "errors": chosen.errors,
+                **attachments.context(request, chosen.rows, chosen.slot_values)}, status=chosen.status)
+        post = posts.reply(node_of(request), account, parent["id"], values["body"], chosen.media_ids)
     except ServiceError as error:
         if error.status in (403, 404):
             raise
         return render(request, "reply.html", {
-            "parent": parent, "values": {"body": field(form, "body")}, "errors": form_errors(request, error),
-        }, status=error.status)
+            "parent": parent, "values": values, "errors": form_errors(request, error),
+            **attachments.context(request, chosen.rows, chosen.slot_values)}, status=error.status)
     return redirect(urls.post(post))
 
 
@@ -49,29 +66,38 @@ async def edit_form(request: Request) -> Response:
     post = _post(request, account)
     posts.check_may_change(post, account)
     tags = posts.tags_for_form(node_of(request), post)
+    files = media.for_post(node_of(request), post["id"]) if post["author_id"] == account["id"] else None
     return render(request, "post_edit.html", {
         "post": post, "values": {"title": post["title"], "summary": post["summary"], "body": post["source"],
                                  "tags": tags},
+        **(attachments.context(request, files) if files is not None else {}),
     })
 
 
 async def edit(request: Request) -> Response:
     account = require_account(request)
-    form = await read_form(request)
+    form = await read_upload_form(request)
     post = _post(request, account)
     values = {name: field(form, name) for name in ("title", "summary", "body", "tags")}
     publish = {"publish": True, "draft": False}.get(field(form, "action"))
+    own = post["author_id"] == account["id"]  # a moderator edits the text, not the author's files
+    chosen = await attachments.take(request, form, account) if own else attachments.Chosen()
+    files = attachments.context(request, chosen.rows, chosen.slot_values) if own else {}
     try:
+        if chosen.errors:
+            return render(request, "post_edit.html", {"post": post, "values": values, "errors": chosen.errors,
+                                                      **files}, status=chosen.status)
         post = posts.edit(
             node_of(request), account, post["id"], body=values["body"],
             title=values["title"] if post["kind"] != "reply" else None,
             summary=values["summary"], tags=values["tags"], publish=publish,
+            media_ids=chosen.media_ids if own else None,
         )
     except ServiceError as error:
         if error.status in (403, 404):
             raise
         return render(request, "post_edit.html", {
-            "post": post, "values": values, "errors": form_errors(request, error),
+            "post": post, "values": values, "errors": form_errors(request, error), **files,
         }, status=error.status)
     return redirect(urls.post(post))
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import urls
+from node.pages import attachments
 from node.services import groups, posts
 from node.services.errors import NotFound, ServiceError
 from node.web import (
@@ -13,7 +14,7 @@ from node.web import (
     field,
     form_errors,
     node_of,
-    read_form,
+    read_upload_form,
     redirect,
     render,
     require_account,
@@ -24,21 +25,26 @@ from node.web import (
 async def new_form(request: Request) -> Response:
     require_account(request)
     group = groups.get(node_of(request), request.path_params["slug"])
-    return render(request, "topic_new.html", {"group": group})
+    return render(request, "topic_new.html", {"group": group, **attachments.context(request, [])})
 
 
 async def create(request: Request) -> Response:
     account = require_account(request)
-    form = await read_form(request)
+    form = await read_upload_form(request)
     node = node_of(request)
     group = groups.get(node, request.path_params["slug"])
     values = {"title": field(form, "title"), "body": field(form, "body")}
+    chosen = await attachments.take(request, form, account)
     try:
-        topic = posts.start_topic(node, account, group, values["title"], values["body"])
+        if chosen.errors:
+            return render(request, "topic_new.html", {
+                "group": group, "values": values, "errors": chosen.errors,
+                **attachments.context(request, chosen.rows, chosen.slot_values)}, status=chosen.status)
+        topic = posts.start_topic(node, account, group, values["title"], values["body"], chosen.media_ids)
     except ServiceError as error:
         return render(request, "topic_new.html", {
             "group": group, "values": values, "errors": form_errors(request, error),
-        }, status=error.status)
+            **attachments.context(request, chosen.rows, chosen.slot_values)}, status=error.status)
     return redirect(urls.topic(group["slug"], topic["id"]))
 
 

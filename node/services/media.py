@@ -58,13 +58,6 @@ def clean_name(name: str) -> str:
     return base[:NAME_MAX] or "bestand"
 
 
-def download_name(row: Row) -> str:
-    """A name safe in a Content-Disposition header: ASCII letters, digits, dot, dash, underscore."""
-    ext = sniff.EXTENSIONS.get(row["media_type"], "bin")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", (row["name"] or "").rsplit(".", 1)[0]).strip("-.")[:80]
-    return f"{stem or 'bestand'}.{ext}"
-
-
 def _check_size(node: Node, data: bytes) -> None:
     if len(data) > node.config["media.max_file_bytes"]:
         raise TooLarge("error.file_too_large", "file", max=node.config["media.max_file_bytes"] // 1_000_000)
