@@ -43,8 +43,8 @@ def test_a_topic_with_an_image_and_a_document_shows_both(site: Site) -> None:
     image = re.search(r'<img src="(/media/[0-9a-f]{64})" alt="Deelnemers aan tafel"', page)
     assert image, page
     assert site.client.get(image.group(1)).headers["content-type"] == "image/jpeg"
-    document = re.search(r'<a class="utrecht-link" href="(/media/[0-9a-f]{64}/Verslag-sessie\.pdf)">Verslag sessie\.pdf</a>',
-                         page)
+    document = re.search(r'<a class="utrecht-link" href="(/media/[0-9a-f]{64}/Verslag-sessie\.pdf)">'
+                         r"Verslag sessie\.pdf</a>", page)
     assert document and "(PDF, " in page
     fetched = site.client.get(document.group(1))
     assert fetched.content == media_samples.PDF and fetched.headers["content-disposition"].startswith("attachment")
