@@ -742,3 +742,40 @@ def test_second_factor_pages_are_accessible(browser: Browser, node: LiveNode) ->
         finally:
             chromium.close()
     assert not scanner.problems, scanner.report()
+
+
+def test_attaching_an_image_with_its_description_is_accessible(browser: Browser, node: LiveNode,
+                                                               tmp_path: Path) -> None:
+    """Issue 11: a topic with an image chosen in the form; without a description the form comes back
+    with the upload kept; with one the thread shows the image with that text, at 1280 and 375 px."""
+    from tests import media_samples
+
+    picture = tmp_path / "sessie.png"
+    picture.write_bytes(media_samples.png(1600, 900))
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            log_in(page, "anne")
+            scanner.visit("/groups/open-overheid/new", "the new topic form with file slots")
+            page.get_by_label("Titel").fill("Foto's van de sessie")
+            page.get_by_label("Bericht", exact=True).fill("Zie de foto.")
+            page.get_by_label("Bestand 1", exact=True).set_input_files(str(picture))
+            submit(page, page.get_by_role("button", name="Discussie starten"), re.compile(r"/topics$"), 422)
+            assert "Beschrijf elke afbeelding" in page.content()
+            scanner.scan("the form back with the upload kept and its description asked for")
+            page.get_by_label("Beschrijving van sessie.png").fill("Twintig mensen rond een tafel")
+            submit(page, page.get_by_role("button", name="Discussie starten"), re.compile(r"/topics/\d+$"))
+            image = page.get_by_role("img", name="Twintig mensen rond een tafel")
+            assert image.is_visible()
+            assert image.evaluate("img => img.naturalWidth") == 1280  # the preview; the full size is behind the link
+            scanner.scan("a topic with an image")
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+            scanner.scan("a topic with an image at 375 px")
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()
