@@ -837,6 +837,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "Alleen e-mailadressen van {domains} kunnen een account krijgen.",
         "en": "Only e-mail addresses at {domains} can get an account.",
     },
+    "error.oidc_legacy_link": {
+        "nl": "Dit account kon niet veilig aan uw lidmaatschap gekoppeld worden. Neem contact op met de beheerder.",
+        "en": "This account could not safely be matched to your membership. Please contact the administrator.",
+    },
     "error.account_deleted": {
         "nl": "Dit account is verwijderd. Neem contact op met de beheerder.",
         "en": "This account was deleted. Please contact the administrator.",

@@ -84,6 +84,8 @@ def set_marker(db: Database, account_id: int, timeline: str, last_read_id: str, 
 
 
 def revoke_for_account(db: Database, account_id: int, now: str) -> None:
-    """Every live access token of the member (an admin ends all their sessions)."""
+    """Every live access token of the member (an admin ends all their sessions), and every
+    authorization code not yet exchanged (it would become a token afterwards)."""
     db.execute("UPDATE oauth_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
                (now, account_id))
+    db.execute("UPDATE oauth_codes SET used_at = ? WHERE account_id = ? AND used_at IS NULL", (now, account_id))

@@ -387,7 +387,7 @@ def test_a_reset_link_does_not_undo_a_disabling_or_a_deletion(mailing: Site, smt
     accounts.set_disabled(mailing.node, "gert", True)
     refused = mailing.post("/password/reset", {"token": _token(urls["gert"]), "password": "een nieuw wachtwoord"},
                            mailing.csrf("/login"))
-    assert refused.status_code == 403 and "uitgeschakeld" in refused.text
+    assert refused.status_code == 400 and "al gebruikt" in refused.text  # disabling retired the link
     assert account_store.by_username(mailing.node.db, "gert")["password_hash"].startswith("$argon2")
     assert accounts.verify_password(account_store.by_username(mailing.node.db, "gert")["password_hash"], PASSWORD)
     db = mailing.node.db
@@ -407,3 +407,34 @@ def test_a_reset_link_does_not_undo_a_disabling_or_a_deletion(mailing: Site, smt
         assert db.scalar(f"SELECT count(*) FROM {table} WHERE account_id = ?", (hein,)) == 0, table
     assert db.scalar("SELECT count(*) FROM mail_outbox WHERE recipient = 'hein@utrecht.nl'") == 0
     assert db.scalar("SELECT count(*) FROM mail_outbox WHERE recipient = 'gert@utrecht.nl'") == 1
+
+
+def test_a_reset_or_confirm_link_keeps_the_first_confirmed_owner_of_an_address(mailing: Site,
+                                                                              smtp: SmtpServer) -> None:
+    _sign_up(mailing, "ilse")
+    response = mailing.post("/register", {"username": "ilse2", "password": PASSWORD, "email": "ilse@utrecht.nl",
+                                          "display_name": "Ilse"}, mailing.csrf("/register"))
+    assert response.status_code == 200
+    first, second = smtp.wait_for("ilse@utrecht.nl", count=2)
+    assert mailing.post("/register/confirm", {"token": _token(link(first, "token="))},
+                        mailing.csrf("/login")).status_code == 303  # ilse has the address now
+    admin = accounts.create(mailing.node, "baas", PASSWORD, role="admin")
+    accounts.admin_send_reset(mailing.node, "ilse2", by=admin)
+    reset = smtp.wait_for("ilse@utrecht.nl", count=3)[2]
+    done = mailing.post("/password/reset", {"token": _token(link(reset, "token=")), "password": "een nieuw wachtwoord"},
+                        mailing.csrf("/login"))
+    assert done.status_code == 303
+    assert account_store.by_username(mailing.node.db, "ilse2")["email_pending"] == 1  # not a second owner
+    assert account_store.by_username(mailing.node.db, "ilse")["email_pending"] == 0
+
+
+def test_a_confirmation_link_of_a_disabled_member_never_works_again(mailing: Site, smtp: SmtpServer) -> None:
+    _sign_up(mailing, "joost")
+    [message] = smtp.wait_for("joost@utrecht.nl")
+    accounts.set_disabled(mailing.node, "joost", True)
+    refused = mailing.post("/register/confirm", {"token": _token(link(message, "token="))}, mailing.csrf("/login"))
+    assert refused.status_code == 400
+    accounts.set_disabled(mailing.node, "joost", False)  # re-enabled: the old link stays dead
+    again = mailing.post("/register/confirm", {"token": _token(link(message, "token="))}, mailing.csrf("/login"))
+    assert again.status_code == 400 and "al gebruikt" in again.text
+    assert account_store.by_username(mailing.node.db, "joost")["email_pending"] == 1

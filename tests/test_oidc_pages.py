@@ -179,3 +179,30 @@ def test_turning_local_passwords_off_ends_what_they_got_before(tmp_path: Path) -
     lifecycle.delete_member(site.node, "jan", by=admin)
     [link] = links.links_for(db, jan)
     assert link["disabled_at"] and link["disabled_reason"] == "member deleted" and link["refresh_token"] == ""
+
+
+def test_an_oid_only_link_is_rekeyed_across_several_tenants_only_with_the_members_own_address(tmp_path: Path) -> None:
+    """A link from before tid:oid names no tenant: with several allowed tenants the oid alone could be
+    another tenant's person, so the vouched e-mail must be the member's too."""
+    import pytest
+
+    from node.services import oidc, oidc_members
+    from node.services.errors import Forbidden
+    from storage import oidc as links
+
+    site = _site(tmp_path)
+    db = site.node.db
+    jan = db.one("SELECT * FROM accounts WHERE username = 'jan'")
+    with db.transaction():
+        db.execute("UPDATE accounts SET email = 'jan@gemeente.example' WHERE id = ?", (jan["id"],))
+        links.create_link(db, provider="Entra", subject="oid-jan", account_id=jan["id"], refresh_token="",
+                          now=site.node.now())
+    link = links.link(db, "Entra", "oid-jan")
+    several = oidc.Provider("Entra", "https://login.microsoftonline.com/{tenantid}/v2.0", "c", "s", ("t1", "t2"))
+    with pytest.raises(Forbidden):
+        oidc_members._check_legacy_link(site.node, several, link, {"email": "iemand@elders.example"})
+    with pytest.raises(Forbidden):
+        oidc_members._check_legacy_link(site.node, several, link, {})  # no vouched address at all
+    oidc_members._check_legacy_link(site.node, several, link, {"email": "Jan@gemeente.example"})
+    one = oidc.Provider("Entra", "https://login.microsoftonline.com/t1/v2.0", "c", "s", ())
+    oidc_members._check_legacy_link(site.node, one, link, {})  # one tenant: tid is already held to it

@@ -307,6 +307,12 @@ def test_a_promotion_the_staff_policy_covers_ends_what_the_password_alone_got(si
         _token_for(site, name)
     site.login("anna")
     anna_cookies = dict(site.client.cookies)
+    app = _app(site)  # and a code from the consent page, not exchanged yet
+    from node.api import tokens as api_tokens
+    from storage import tokens as token_store
+    code = api_tokens.issue_code(site.node, token_store.app_by_client_id(site.node.db, app["client_id"]),
+                                 site.node.db.one("SELECT * FROM accounts WHERE username = 'anna'"),
+                                 "urn:ietf:wg:oauth:2.0:oob", ["read"], None, None)
     site.client.cookies.clear()
     site.login("boss")
     _enrol(site)
@@ -317,6 +323,10 @@ def test_a_promotion_the_staff_policy_covers_ends_what_the_password_alone_got(si
     assert site.post("/admin/members/piet", {"action": "role", "role": "member"},
                      csrf=site.csrf("/admin")).status_code == 303
     assert _live_tokens(site, "anna") == 0 and _live_tokens(site, "piet") == 1  # piet stays a member
+    exchanged = site.client.post("/oauth/token", data={
+        "grant_type": "authorization_code", "code": code, "client_id": app["client_id"],
+        "client_secret": app["client_secret"], "redirect_uri": "urn:ietf:wg:oauth:2.0:oob"})
+    assert exchanged.status_code == 400 and exchanged.json()["error"] == "invalid_grant"
     assert _signed_in(site)  # the admin who promoted
     site.client.cookies.clear()
     site.client.cookies.update(anna_cookies)

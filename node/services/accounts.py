@@ -184,8 +184,9 @@ def confirm_email(node: Node, token: str) -> Row:
         found = accounts.by_id(node.db, account_id)
         if found is None or found["deleted_at"] or found["disabled"]:
             raise Forbidden("error.account_disabled")
-        if mail_store.account_by_email(node.db, found["email"] or "") is not None:  # another waiting sign-up
-            raise Conflict("error.email_taken", "email")  # with this address was confirmed first
+        other = mail_store.account_by_email(node.db, found["email"] or "")
+        if other is not None and other["id"] != account_id:  # another waiting sign-up with this
+            raise Conflict("error.email_taken", "email")  # address was confirmed first
         mail_store.set_pending(node.db, account_id, False)
     account = accounts.by_id(node.db, account_id)
     assert account is not None
@@ -247,7 +248,9 @@ def reset_password(node: Node, token: str, new: str) -> Row:
         sessions.delete_for_account(node.db, account_id)  # after a compromise: every way in ends
         tokens.revoke_for_account(node.db, account_id, node.now())
         second_factor.end_pending_for(node.db, account_id)
-        mail_store.set_pending(node.db, account_id, False)  # the link reached them: the address is theirs
+        other = mail_store.account_by_email(node.db, found["email"] or "")
+        if other is None or other["id"] == account_id:  # the link reached them: the address is theirs,
+            mail_store.set_pending(node.db, account_id, False)  # unless someone confirmed it first
     account = accounts.by_id(node.db, account_id)
     assert account is not None
     return account
@@ -362,8 +365,10 @@ def set_disabled(node: Node, username: str, disabled: bool, *, by: Row | None = 
         raise Conflict("error.member_deleted")
     with node.db.transaction():
         accounts.set_disabled(node.db, account["id"], disabled)
-        if disabled:
+        if disabled:  # and links mailed before do not work once they are enabled again
             sessions.delete_for_account(node.db, account["id"])
+            for purpose in ("confirm", "reset"):
+                mail_store.retire_tokens(node.db, account["id"], purpose, node.now())
         audit.record(node, by, "account_disable" if disabled else "account_enable", account["username"], "",
                      address)
 

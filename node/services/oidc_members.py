@@ -179,6 +179,7 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
         if link is None and legacy is not None:
             link = links.link(node.db, name, legacy)
             if link is not None:  # keyed by the oid alone before: from now on by tid:oid
+                _check_legacy_link(node, result.provider, link, profile)
                 links.set_subject(node.db, link["id"], subject)
         if link is None:
             _domain_gate(node, result.provider, result.claims)
@@ -206,6 +207,18 @@ def sign_in(node: Node, result: oidc.Result, address: str = "") -> Row:
         if account["suspended_at"]:
             raise Forbidden("error.account_suspended", reason=account["suspended_reason"] or "")
     return account
+
+
+def _check_legacy_link(node: Node, provider: oidc.Provider, link: Row, profile: dict[str, str]) -> None:
+    """An old link stored no tenant: with several allowed tenants, an `oid` alone could be another
+    tenant's person, so the member's vouched e-mail address must match too."""
+    if len(provider.allowed_tenants) <= 1:  # one tenant only: _check_claims holds tid to it
+        return
+    member = accounts.by_id(node.db, link["account_id"])
+    known = (member["email"] or "").lower() if member is not None else ""
+    if not known or profile.get("email", "").lower() != known:
+        log.warning("oidc link %s: keyed by oid alone and the e-mail does not match; refused", link["id"])
+        raise Forbidden("error.oidc_legacy_link")
 
 
 # -- re-validation --------------------------------------------------------------------------------
