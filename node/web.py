@@ -15,6 +15,8 @@ from urllib.parse import quote, urlencode, urlsplit
 import jinja2
 from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
@@ -216,6 +218,8 @@ async def read_upload_form(request: Request) -> FormData:
     anonymous temporary files (nothing named is left on disk if it breaks off), the whole body
     within upload_limit (body_limit.py counts it), then the CSRF check. The caller closes the form."""
     node = node_of(request)
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await read_form(request)  # no files can be in it: the form limit holds
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > upload_limit(node.config):
         raise FormTooLarge()
@@ -224,6 +228,10 @@ async def read_upload_form(request: Request) -> FormData:
                                   max_part_size=node.config["limits.form_max_bytes"])
     except FormTooLarge:
         raise
+    except (MultiPartException, HTTPException) as error:  # Starlette turns the first into the second
+        if "maximum size" in str(getattr(error, "detail", error)):  # a text field over the form limit
+            raise FormTooLarge() from error
+        raise BadForm() from error
     except Exception as error:  # multipart raises several unrelated types for a broken body
         raise BadForm() from error
     expected = request.session.get("csrf")

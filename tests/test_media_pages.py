@@ -113,3 +113,12 @@ def test_an_upload_over_the_limit_is_refused_while_streaming(tmp_path: Path) -> 
     assert answer.status_code == 413
     assert small.node.db.scalar("SELECT count(*) FROM media") == 0
     assert not small.node.config.media_path.exists() or not any(small.node.config.media_path.rglob("*"))
+
+
+def test_a_text_field_over_the_form_limit_is_too_large_with_files_or_without(site: Site) -> None:
+    for files in ({}, {"file_1": ("a.pdf", media_samples.PDF, "application/pdf")}):
+        answer = site.client.post("/groups/open-overheid/topics", data={
+            "csrf": site.csrf("/groups/open-overheid/new"), "title": "Lang", "body": "x" * 300_000},
+            files=files, follow_redirects=False)
+        assert answer.status_code == 413 and "Het formulier is te groot." in answer.text
+    assert site.node.db.scalar("SELECT count(*) FROM posts") == 0
