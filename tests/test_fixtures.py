@@ -425,3 +425,17 @@ def test_actor_images_of_the_fixtures_are_stored_as_urls(env: Env) -> None:
             assert (row["avatar_url"], row["header_url"]) == (icon, image), uri
         for url in (icon, image):
             assert url is None or env.db.one("SELECT 1 FROM remote_media WHERE url = ?", (url,)) is not None
+
+
+def test_a_remote_update_replaces_the_attachments(env: Env) -> None:
+    page = load("lemmy/objects/page_image_and_link.json")
+    stored = env.ingest(page)
+    changed = {**page, "image": None, "attachment": [
+        {"type": "Image", "mediaType": "image/webp", "url": "https://enterprise.lemmy.ml/pictrs/image/nieuw.webp",
+         "name": "Een nieuwe foto"}]}
+    author = first_actor(page["attributedTo"])
+    env.process({"@context": "https://www.w3.org/ns/activitystreams",
+                 "id": f"{page['id']}/update/1", "type": "Update", "actor": author, "object": changed})
+    rows = env.db.all("SELECT remote_url, description FROM media WHERE post_id = ?", (stored["id"],))
+    assert [(r["remote_url"], r["description"]) for r in rows] == [
+        ("https://enterprise.lemmy.ml/pictrs/image/nieuw.webp", "Een nieuwe foto")]

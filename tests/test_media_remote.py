@@ -192,3 +192,40 @@ def test_after_the_back_off_it_is_tried_again(tmp_path: Path) -> None:
     row = media_rows.remote(site.node.db, url_hash)
     assert row is not None and row["state"] == "cached" and row["attempts"] == 0 and row["file_hash"] == file_hash
     assert media_remote.RETRY.step(1).total_seconds() == 300 and media_remote.RETRY.step(20).days == 1
+
+
+# What we send: attachments in our posts, images on our actors, an Update when an image changes
+
+AS = {"Accept": "application/activity+json"}
+
+
+def test_our_posts_and_actors_carry_their_media_and_a_new_image_is_sent_as_update(tmp_path: Path) -> None:
+    from node.services import posts as post_service
+    from storage import accounts, groups
+
+    site = make_site(tmp_path)
+    site.member("anna")
+    site.group()
+    node = site.node
+    anna = accounts.by_username(node.db, "anna")
+    upload = asyncio.run(media_service.upload(node, anna, media_samples.png(), "vlak.png", "Een groen vlak"))
+    group = groups.local_by_slug(node.db, "open-overheid")
+    topic = post_service.start_topic(node, anna, group, "Met foto", "Kijk", media_ids=[upload["id"]])
+    article = site.client.get(f"/posts/{topic['id']}", headers=AS).json()
+    assert article["attachment"] == [{
+        "type": "Image", "mediaType": "image/png", "url": f"{node.config.base_url}/media/{upload['file_hash']}",
+        "name": "Een groen vlak", "width": 300, "height": 200, "blurhash": upload["blurhash"],
+        "focalPoint": [0.0, 0.0]}]
+
+    avatar = asyncio.run(media_service.upload_image(node, media_samples.png(), "a.png", "avatar"))
+    media_service.set_account_image(node, anna, "avatar", avatar)
+    banner = asyncio.run(media_service.upload_image(node, media_samples.png(1600, 600), "b.png", "banner"))
+    media_service.set_group_image(node, group, "banner", banner)
+    person = site.client.get("/users/anna", headers=AS).json()
+    base = node.config.base_url
+    assert person["icon"] == {"type": "Image", "mediaType": "image/png", "url": f"{base}/media/{avatar}"}
+    assert "image" not in person
+    assert site.client.get("/groups/open-overheid", headers=AS).json()["image"]["url"].endswith(banner)
+    updates = node.db.all("SELECT * FROM activities WHERE type = 'Update' ORDER BY created_at")
+    assert [row["actor"] for row in updates] == [person["id"], f"{node.config.base_url}/groups/open-overheid"]
+    assert '"icon"' in updates[0]["body"]
