@@ -129,9 +129,9 @@ def remote(db: Database, url_hash: str) -> Row | None:
     return db.one("SELECT * FROM remote_media WHERE url_hash = ?", (url_hash,))
 
 
-def remote_is_document(db: Database, url: str) -> bool:
-    """A remote post names this URL as a document (not only as an image)."""
-    return db.scalar("SELECT 1 FROM media WHERE remote_url = ? AND kind = 'document' LIMIT 1", (url,)) is not None
+def remote_kinds(db: Database, url: str) -> set[str]:
+    """What remote posts name this URL as (image, document); empty for an actor's image only."""
+    return {row["kind"] for row in db.all("SELECT DISTINCT kind FROM media WHERE remote_url = ?", (url,))}
 
 
 def remote_fetched(db: Database, url_hash: str, file_hash: str, now: str) -> None:

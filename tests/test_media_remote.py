@@ -89,6 +89,7 @@ async def serving(site: Site) -> AsyncIterator[tuple[Server, media_remote.Remote
     app.router.add_get("/ok.png", server.handler(media_samples.png(), "image/png", delay=0.2))
     app.router.add_get("/big.png", server.handler(media_samples.png(900, 900) + b"\0" * 300_000, "image/png"))
     app.router.add_get("/page.png", server.handler(media_samples.HTML_AS_PNG, "image/png"))
+    app.router.add_get("/bucket", server.handler(media_samples.png(), "application/octet-stream"))
 
     async def moved(_: web.Request) -> web.Response:
         raise web.HTTPFound("/ok.png")
@@ -177,6 +178,26 @@ def test_an_oversized_remote_image_is_refused_without_storing(tmp_path: Path) ->
 def test_html_served_as_png_is_refused(tmp_path: Path) -> None:
     error, _, hits = _refused(_site(tmp_path), "/page.png")
     assert "not an image" in error and hits == 1
+
+
+def test_an_avatar_must_say_it_is_an_image(tmp_path: Path) -> None:
+    error, _, hits = _refused(_site(tmp_path), "/bucket")
+    assert "not a type we take" in error and hits == 1
+
+
+def test_an_attachment_from_a_bucket_that_says_octet_stream_is_sniffed(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+
+    async def scenario() -> str:
+        async with serving(site) as (server, remote):
+            url = server.url + "/bucket"
+            media_rows.add(site.node.db, account_id=None, kind="image", media_type="image/png", file_hash=None,
+                           preview_hash=None, name="", description="Groen", width=None, height=None, blurhash=None,
+                           size=None, now=site.node.now(), remote_url=url)
+            return await media_remote.copy_of(site.node, remote, media_service.remember_remote(site.node, url))
+
+    file_hash = asyncio.run(scenario())
+    assert media_rows.file(site.node.db, file_hash)["media_type"] == "image/png"
 
 
 def test_after_the_back_off_it_is_tried_again(tmp_path: Path) -> None:

@@ -80,13 +80,15 @@ def store_attachments(node: Node, post_id: int, found: list[reading.RemoteAttach
         media.remember_remote(node, item.url)
 
 
-def remote_images(node: Node, actor: Row) -> tuple[str | None, str | None]:
-    """A remote actor's (icon, image) URLs from its cached document, each remembered for our cache."""
-    found = _images_of(actor["raw"] or "{}")
-    for url in found:
+def remote_images(actor: Row) -> tuple[str | None, str | None]:
+    """A remote actor's (icon, image) URLs from its cached document."""
+    return _images_of(actor["raw"] or "{}")
+
+
+def _remember(node: Node, urls: tuple[str | None, str | None]) -> None:
+    for url in urls:
         if url:
             media.remember_remote(node, url)
-    return found
 
 
 @lru_cache(maxsize=512)
@@ -147,9 +149,11 @@ class Ingest:
                                             now=self.node.now())
         row = accounts.by_id(self.node.db, account_id)
         assert row is not None
-        avatar, header = remote_images(self.node, actor)
+        avatar, header = remote_images(actor)
         if (row["avatar_url"], row["header_url"]) != (avatar, header):  # a commit only for news
-            media_rows.set_remote_account_images(self.node.db, account_id, avatar, header)
+            with self.node.db.transaction():
+                media_rows.set_remote_account_images(self.node.db, account_id, avatar, header)
+                _remember(self.node, (avatar, header))
             row = accounts.by_id(self.node.db, account_id)
             assert row is not None
         return row
@@ -162,9 +166,11 @@ class Ingest:
                                         domain=actor["domain"], name=actor["name"][:100] or actor["username"],
                                         description=actor_summary(actor), now=self.node.now())
         row = groups.by_id(self.node.db, group_id)
-        icon, banner = remote_images(self.node, actor)
+        icon, banner = remote_images(actor)
         if row is not None and (row["icon_url"], row["banner_url"]) != (icon, banner):
-            media_rows.set_remote_group_images(self.node.db, group_id, icon, banner)
+            with self.node.db.transaction():
+                media_rows.set_remote_group_images(self.node.db, group_id, icon, banner)
+                _remember(self.node, (icon, banner))
             row = groups.by_id(self.node.db, group_id)
         return row
 

@@ -98,12 +98,14 @@ async def copy_of(node: Node, remote: RemoteMedia | None, url_hash: str) -> str:
 
 
 async def _fetch(node: Node, remote: RemoteMedia, url_hash: str, url: str) -> str | None:
-    documents = set(allowed_document_types(node)) if media.remote_is_document(node.db, url) else set()
+    kinds = media.remote_kinds(node.db, url)
+    documents = set(allowed_document_types(node)) if "document" in kinds else set()
 
     def accepts(content_type: str) -> bool:
-        # servers often say octet-stream for a document; what it is comes from the bytes anyway
-        return content_type.startswith("image/") or bool(documents) and (
-            content_type in documents or content_type == "application/octet-stream")
+        # An avatar or icon must say it is an image. An attachment may come from a bucket that says
+        # octet-stream: what it is comes from its bytes anyway (sniffed, re-encoded).
+        return content_type.startswith("image/") or content_type in documents or bool(kinds) and (
+            content_type in ("application/octet-stream", "binary/octet-stream"))
 
     try:
         _, data = await fetch_bytes(remote.session, remote.policy, url, max_bytes=node.config["media.remote_max_bytes"],
