@@ -151,6 +151,109 @@ def mention_hrefs(obj: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(hrefs))[:MAX_MENTIONS]
 
 
+MAX_ATTACHMENTS = 8
+MAX_DESCRIPTION = 1500  # Mastodon's description limit
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+@dataclass(frozen=True)
+class RemoteAttachment:
+    """An image or document a remote post carries, as sent (fetched only through our cache)."""
+
+    kind: str  # image | document
+    media_type: str
+    url: str
+    name: str  # the alt text of an image, a document's description or name
+    width: int | None
+    height: int | None
+    blurhash: str | None
+    focus: tuple[float, float]
+
+
+def _size(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000 else None
+
+
+def _focus(value: Any) -> tuple[float, float]:
+    if isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and -1 <= v <= 1 for v in value):
+        return float(value[0]), float(value[1])
+    return 0.0, 0.0
+
+
+def _link_url(value: Any) -> str | None:
+    """The URL of an attachment: a string, a Link ({"href"}), or a list of those (the first web URL)."""
+    for item in bounded(value, 5):
+        found = item.get("href") if isinstance(item, Mapping) else item
+        if isinstance(found, str) and len(found) <= MAX_URL and web_url(found):
+            return found
+    return None
+
+
+def read_attachment(item: Any, document_types: frozenset[str]) -> RemoteAttachment | None:
+    """An Image, or a Document that is an image (Mastodon's form) or one of `document_types`;
+    None for Links, PropertyValues (profile fields) and anything else."""
+    if not isinstance(item, Mapping) or kind(item) not in ("Image", "Document"):
+        return None
+    url = _link_url(item.get("url")) or _link_url(item.get("href"))
+    media_type = item.get("mediaType")
+    media_type = media_type.split(";")[0].strip().lower() if isinstance(media_type, str) else ""
+    if url is None:
+        return None
+    if kind(item) == "Image" and not media_type:
+        media_type = "image/*"  # the type is checked again from the bytes when fetched
+    if media_type in IMAGE_TYPES or media_type == "image/*":
+        found_kind = "image"
+    elif media_type in document_types and kind(item) == "Document":
+        found_kind = "document"
+    else:
+        return None
+    blurhash = item.get("blurhash")
+    return RemoteAttachment(
+        kind=found_kind, media_type=media_type, url=url,
+        name=text_of(item, "name")[:MAX_DESCRIPTION] or (text_of(item, "summary")[:MAX_DESCRIPTION]),
+        width=_size(item.get("width")), height=_size(item.get("height")),
+        blurhash=blurhash if isinstance(blurhash, str) and len(blurhash) <= 100 else None,
+        focus=_focus(item.get("focalPoint")),
+    )
+
+
+def attachments(obj: Mapping[str, Any], document_types: frozenset[str] = frozenset()) -> list[RemoteAttachment]:
+    """The images and documents of a post, each URL once, at most MAX_ATTACHMENTS; a Lemmy or
+    Mbin Page's `image` (the link's thumbnail or the posted image) counts as one image."""
+    found: dict[str, RemoteAttachment] = {}
+    for item in bounded(obj.get("attachment"), 4 * MAX_ATTACHMENTS):
+        read = read_attachment(item, document_types)
+        if read is not None and read.url not in found:
+            found[read.url] = read
+    page_image = obj.get("image")
+    if kind(obj) == "Page" and page_image is not None:
+        image = page_image if isinstance(page_image, Mapping) else {"type": "Image", "url": page_image}
+        read = read_attachment({**image, "type": "Image"}, document_types)
+        if read is not None and read.url not in found:
+            found[read.url] = read
+    return list(found.values())[:MAX_ATTACHMENTS]
+
+
+def actor_image(value: Any) -> str | None:
+    """An actor's icon or image: an Image object, a plain URL or a list of those; the first URL."""
+    for item in bounded(value, 5):
+        if isinstance(item, str):
+            url = item if len(item) <= MAX_URL and web_url(item) else None
+        elif isinstance(item, Mapping) and kind(item) in ("Image", ""):
+            url = _link_url(item.get("url")) or _link_url(item.get("href"))
+        else:
+            url = None
+        if url:
+            return url
+    return None
+
+
+def actor_images(doc: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(avatar or group icon, header or banner) URLs of an actor document."""
+    return actor_image(doc.get("icon")), actor_image(doc.get("image"))
+
+
 @dataclass(frozen=True)
 class RemotePost:
     """A remote Note, Article, Page or Question as we read it, before its HTML is cleaned."""
@@ -165,9 +268,11 @@ class RemotePost:
     context: str | None  # its thread's collection (FEP-7888)
     hashtags: list[str]
     mentions: list[str]
+    attachments: list[RemoteAttachment]
 
 
-def read_post(obj: Mapping[str, Any], now: datetime) -> RemotePost:
+def read_post(obj: Mapping[str, Any], now: datetime, document_types: frozenset[str] = frozenset()) -> RemotePost:
+    """document_types: the media types of documents we take (images are always taken)."""
     content = text_of(obj, "content")[:MAX_CONTENT]
     if kind(obj) == "Page" and not content:
         content = text_of(obj, "summary")[:MAX_CONTENT]
@@ -182,6 +287,7 @@ def read_post(obj: Mapping[str, Any], now: datetime) -> RemotePost:
         source_markdown=markdown, language=str(language)[:10] or "nl",
         published=remote_time(obj.get("published"), now), url=url if web_url(url) else None,
         context=bounded_url(obj.get("context")), hashtags=hashtag_names(obj), mentions=mention_hrefs(obj),
+        attachments=attachments(obj, document_types),
     )
 
 

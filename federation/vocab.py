@@ -16,8 +16,44 @@ AS = "https://www.w3.org/ns/activitystreams"
 CONTEXT: list[Any] = [
     AS,
     "https://w3id.org/security/v1",
-    {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"},
+    {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#",
+     "blurhash": "toot:blurhash", "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}},
 ]
+
+
+def image(url: str | None, media_type: str | None) -> dict[str, Any] | None:
+    """An actor's icon or image: {"type": "Image", "mediaType", "url"}; None without a URL."""
+    if not url:
+        return None
+    found: dict[str, Any] = {"type": "Image", "url": url}
+    if media_type:
+        found["mediaType"] = media_type
+    return found
+
+
+def with_images(actor: dict[str, Any], icon: Mapping[str, Any] | None,
+                banner: Mapping[str, Any] | None) -> dict[str, Any]:
+    """An actor with its avatar or group icon (`icon`) and header or banner (`image`), when it has them."""
+    if icon:
+        actor["icon"] = dict(icon)
+    if banner:
+        actor["image"] = dict(banner)
+    return actor
+
+
+def attachment(row: Record, url: str) -> dict[str, Any]:
+    """One of our attachments (a media row) as Mastodon reads it: an Image with its description as
+    `name`, blurhash and focal point; a Document with its description, else its file name."""
+    if row["kind"] == "image":
+        found: dict[str, Any] = {"type": "Image", "mediaType": row["media_type"], "url": url,
+                                 "name": row["description"] or None}
+        for key in ("width", "height", "blurhash"):
+            if row[key] is not None:
+                found[key] = row[key]
+        found["focalPoint"] = [row["focus_x"] or 0.0, row["focus_y"] or 0.0]
+        return found
+    return {"type": "Document", "mediaType": row["media_type"], "url": url,
+            "name": row["description"] or row["name"] or None}
 
 
 class Record(Protocol):
@@ -49,6 +85,7 @@ def _actor(
 
 
 def person(base: str, account: Record, public_pem: str, about_html: str) -> dict[str, Any]:
+    """A member as a Person (with_images adds the avatar and header)."""
     uri = ids.member(base, account["username"])
     actor = _actor(base, uri, "Person", account["username"], account["display_name"], about_html,
                    f"{base}/users/{account['username']}", public_pem)
@@ -113,8 +150,10 @@ def thread_context(base: str, post: Record) -> str:
 
 def post_object(
     base: str, post: Record, html_url: str, tags: Sequence[str], mentions: Sequence[tuple[str, str]] = (),
+    attachments: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """A post as an Article (topic, blog post), Note (reply) or Tombstone (deleted)."""
+    """A post as an Article (topic, blog post), Note (reply) or Tombstone (deleted); `attachments`
+    as made by attachment()."""
     uri = post_uri(base, post)
     if post["deleted_at"] or post["removed_at"]:  # removed by a moderator: gone for other servers too
         gone = post["deleted_at"] or post["removed_at"]
@@ -148,6 +187,8 @@ def post_object(
         obj["audience"] = group
     if post["edited_at"]:
         obj["updated"] = post["edited_at"]
+    if attachments:
+        obj["attachment"] = list(attachments)
     return obj
 
 

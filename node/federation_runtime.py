@@ -1,6 +1,7 @@
 """Federation at run time, built once at start-up and reached through the node (`node.federation`):
-three outbound HTTP sessions with budgets of their own, the fetchers, the remote-actor cache, the
-inbox, the two workers (inbox processing, delivery) and the pruning of finished queue rows."""
+four outbound HTTP sessions with budgets of their own (keys, objects, deliveries, remote media), the
+fetchers, the remote-actor cache, the inbox, the two workers (inbox processing, delivery), the
+pruning of finished queue rows and of media nothing uses."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from federation.inbox_worker import InboxWorker
 from federation.keys import load_private
 from federation.policy import FederationPolicy
 from node import __version__
-from node.services import block_lists, blocks
+from node.services import block_lists, blocks, media, media_remote
 from node.services.context import Node
 from node.services.federated import Federated
 from storage import blocks as block_store
@@ -41,6 +42,10 @@ LISTS_POLL_SECONDS = 60.0
 KEY_BUDGET = (32, 2, 5.0)
 OBJECT_BUDGET = (32, 4, 10.0)
 DELIVERY_BUDGET = (96, 4, 20.0)
+# Other servers' images for our cache (node/services/media_remote.py): a page full of new avatars
+# must not take the connections federation needs.
+MEDIA_BUDGET = (16, 2, 15.0)
+MEDIA_PRUNE_SECONDS = 600.0
 
 
 def actor_of_owner(base: str, owner: str) -> str:
@@ -91,13 +96,15 @@ class FederationRuntime:
         self.delivery = DeliveryWorker(self.node.db, self._session(DELIVERY_BUDGET), self.signer,
                                        first_delay=first_retry, allows=self.policy.allows)
         self.node.wake_delivery = self.delivery.wake
+        self.remote_media = media_remote.RemoteMedia(self._session(MEDIA_BUDGET), self.policy, MEDIA_BUDGET[2])
         self.node.federation = self
         self.tasks = [asyncio.create_task(self.inbox_worker.run(self.stop_event)),
                       asyncio.create_task(self.delivery.run(self.stop_event)),
                       asyncio.create_task(self._prune_now_and_then()),
                       asyncio.create_task(self._every(RULES_POLL_SECONDS, self._rules_changed, "reloading blocks")),
                       asyncio.create_task(self._every(LISTS_POLL_SECONDS, self._refresh_lists,
-                                                      "refreshing the shared block lists"))]
+                                                      "refreshing the shared block lists")),
+                      asyncio.create_task(self._every(MEDIA_PRUNE_SECONDS, self._prune_media, "pruning media"))]
 
     def reload_rules(self) -> None:
         """Give the policy the blocks, limits and list entries in the database now."""
@@ -115,6 +122,9 @@ class FederationRuntime:
 
     async def _refresh_lists(self) -> None:
         await block_lists.refresh_due(self.node)
+
+    async def _prune_media(self) -> None:
+        media.prune(self.node)
 
     async def _every(self, seconds: float, work: Callable[[], Awaitable[None]], what: str) -> None:
         while not self.stop_event.is_set():

@@ -105,6 +105,11 @@ def delete_for_post(db: Database, post_id: int) -> None:
     db.execute("DELETE FROM media WHERE post_id = ?", (post_id,))
 
 
+def delete_remote_for_post(db: Database, post_id: int) -> None:
+    """A remote post's attachments (they name URLs, no files of ours)."""
+    db.execute("DELETE FROM media WHERE post_id = ? AND remote_url IS NOT NULL AND file_hash IS NULL", (post_id,))
+
+
 def prune_orphans(db: Database, created_before: str) -> int:
     """Uploads never attached to a post, older than the grace."""
     cur = db.execute("DELETE FROM media WHERE post_id IS NULL AND remote_url IS NULL AND created_at < ?",
@@ -122,6 +127,11 @@ def register_remote(db: Database, url_hash: str, url: str, now: str) -> None:
 
 def remote(db: Database, url_hash: str) -> Row | None:
     return db.one("SELECT * FROM remote_media WHERE url_hash = ?", (url_hash,))
+
+
+def remote_kinds(db: Database, url: str) -> set[str]:
+    """What remote posts name this URL as (image, document); empty for an actor's image only."""
+    return {row["kind"] for row in db.all("SELECT DISTINCT kind FROM media WHERE remote_url = ?", (url,))}
 
 
 def remote_fetched(db: Database, url_hash: str, file_hash: str, now: str) -> None:

@@ -362,3 +362,80 @@ def test_lemmy_direct_message_is_not_published(env: Env) -> None:
     env.cache_actor("http://enterprise.lemmy.ml/u/lemmy_beta")
     env.process(load("lemmy/activities/create_or_update/create_private_message.json"))
     assert env.stored_uris() == set()
+
+
+# Media (issue 11): the attachments and actor images of the fixtures, stored as URLs for our cache.
+DOCUMENT_TYPES = frozenset({"application/pdf"})
+WITH_MEDIA = [path for path in OBJECTS if should_show(load(path)) and reading.attachments(load(path), DOCUMENT_TYPES)]
+
+
+def test_fixtures_with_attachments_are_there() -> None:
+    assert {name_of(path) for path in WITH_MEDIA} >= {"lemmy/objects/page_image_and_link"}
+
+
+@pytest.mark.parametrize("path", params(WITH_MEDIA))
+def test_attachments_are_stored_with_their_description(env: Env, path: Path) -> None:
+    obj = load(path)
+    stored = env.ingest(obj)
+    assert stored is not None
+    rows = env.db.all("SELECT * FROM media WHERE post_id = ? ORDER BY position", (stored["id"],))
+    expected = reading.attachments(obj, DOCUMENT_TYPES)
+    assert [(r["remote_url"], r["kind"]) for r in rows] == [(a.url, a.kind) for a in expected]
+    assert all(r["file_hash"] is None and r["account_id"] is None for r in rows)
+    assert [r["description"] for r in rows] == [a.name.strip() for a in expected]
+    for row in rows:  # every URL known to the cache, and only those
+        assert env.db.one("SELECT * FROM remote_media WHERE url = ?", (row["remote_url"],)) is not None
+    page = env.site.client.get(urls.post(stored)).text
+    assert all(urls.remote_media(r["remote_url"]) in page for r in rows if r["kind"] == "image")
+    assert not any(r["remote_url"] in page for r in rows if r["kind"] == "image")  # never the other server's URL
+
+
+def test_a_mastodon_image_keeps_its_alt_text_blurhash_and_size(env: Env) -> None:
+    note = load("mastodon/objects/note_2.json")  # a reply: taken here as a post of its own (no parent offline)
+    del note["inReplyTo"]
+    if note["attributedTo"] not in ACTOR_DOCS:
+        env.cache_actor(note["attributedTo"])
+    stored = env.ingest(note)
+    assert stored is not None
+    row = env.db.one("SELECT * FROM media WHERE post_id = ?", (stored["id"],))
+    assert row is not None and row["description"].startswith("The KDE dragons Katie and Konqi")
+    assert (row["kind"], row["media_type"], row["width"], row["height"]) == ("image", "image/jpeg", 1500, 1095)
+    assert row["blurhash"] == "USQv:h-W-qI-^,W;RPs=^-R%NZxbo#sDobSc"
+
+
+def test_a_lemmy_link_is_not_an_attachment(env: Env) -> None:
+    stored = env.ingest(load("lemmy/objects/page_image_and_link.json"))
+    rows = env.db.all("SELECT remote_url FROM media WHERE post_id = ?", (stored["id"],))
+    assert [r["remote_url"] for r in rows] == ["https://enterprise.lemmy.ml/pictrs/image/eOtYb9iEiB.png"]
+
+
+WITH_IMAGES = sorted(uri for uri, doc in ACTOR_DOCS.items() if any(reading.actor_images(doc)))
+
+
+def test_actor_images_of_the_fixtures_are_stored_as_urls(env: Env) -> None:
+    assert len(WITH_IMAGES) >= 8
+    for uri in WITH_IMAGES:
+        doc = ACTOR_DOCS[uri]
+        icon, image = reading.actor_images(doc)
+        if doc.get("type") == "Group":
+            row = env.site.client.portal.call(env.runtime.federated.ingest.remote_group, uri)
+            assert row is not None and (row["icon_url"], row["banner_url"]) == (icon, image), uri
+        else:
+            row = env.site.client.portal.call(env.runtime.federated.ingest.remote_account, uri)
+            assert (row["avatar_url"], row["header_url"]) == (icon, image), uri
+        for url in (icon, image):
+            assert url is None or env.db.one("SELECT 1 FROM remote_media WHERE url = ?", (url,)) is not None
+
+
+def test_a_remote_update_replaces_the_attachments(env: Env) -> None:
+    page = load("lemmy/objects/page_image_and_link.json")
+    stored = env.ingest(page)
+    changed = {**page, "image": None, "attachment": [
+        {"type": "Image", "mediaType": "image/webp", "url": "https://enterprise.lemmy.ml/pictrs/image/nieuw.webp",
+         "name": "Een nieuwe foto"}]}
+    author = first_actor(page["attributedTo"])
+    env.process({"@context": "https://www.w3.org/ns/activitystreams",
+                 "id": f"{page['id']}/update/1", "type": "Update", "actor": author, "object": changed})
+    rows = env.db.all("SELECT remote_url, description FROM media WHERE post_id = ?", (stored["id"],))
+    assert [(r["remote_url"], r["description"]) for r in rows] == [
+        ("https://enterprise.lemmy.ml/pictrs/image/nieuw.webp", "Een nieuwe foto")]

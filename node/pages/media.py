@@ -10,7 +10,7 @@ import re
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from node.services import media_store, sniff
+from node.services import media_remote, media_store, sniff
 from node.services.errors import NotFound
 from node.web import node_of
 from storage import media
@@ -42,3 +42,12 @@ def file_response(request: Request, file_hash: str, name: str = "") -> Response:
 
 async def serve(request: Request) -> Response:
     return file_response(request, request.path_params["hash"], request.path_params.get("name", ""))
+
+
+async def serve_remote(request: Request) -> Response:
+    """Our copy of another server's file, fetched now when we hold none (only URLs a stored object
+    named: any other hash is a 404, so this is no open proxy)."""
+    node = node_of(request)
+    remote = node.federation.remote_media if node.federation is not None else None
+    file_hash = await media_remote.copy_of(node, remote, request.path_params["url_hash"])
+    return file_response(request, file_hash)

@@ -194,6 +194,7 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/theme.css", assets.theme_tokens),
         Route("/assets/nlds.css", assets.nlds_components),
         Route("/assets/tokens.css", assets.nlds_tokens),
+        Route("/media/remote/{url_hash}", media.serve_remote, methods=["GET", "HEAD"]),
         Route("/media/{hash}", media.serve, methods=["GET", "HEAD"]),
         Route("/media/{hash}/{name}", media.serve, methods=["GET", "HEAD"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

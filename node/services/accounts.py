@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from federation.keys import generate_pem_pair
 from node.markup import clean_text
-from node.services import audit, lookalike, mail
+from node.services import audit, lookalike, mail, outbound
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from node.services.second_factor_policy import needs_second_factor
@@ -333,6 +333,7 @@ def update_profile(node: Node, account: Row, fields: dict[str, str]) -> None:
     if not cleaned["display_name"]:
         cleaned["display_name"] = account["username"]
     accounts.update_profile(node.db, account["id"], cleaned)
+    outbound.actor_updated(node, "person", account["id"])  # followers elsewhere see the new name and text
 
 
 def get(node: Node, username: str) -> Row:

@@ -14,7 +14,7 @@ from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
 from node.services import media, outbound, reports
 from node.services.context import Node
-from node.services.ingest import Ingest, post_fields
+from node.services.ingest import Ingest, document_types, post_fields, store_attachments
 from node.services.remote_moderation import RemoteModeration
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
@@ -173,13 +173,18 @@ class Federated:
         actor = reading.id_of(activity.get("actor")) or ""
         if obj.get("id") == actor:
             await self.actors.get(actor, refresh=True)
+            # a new name, profile text, avatar or header (a group's icon, banner) shown here too
+            if accounts.by_actor_uri(self.node.db, actor) is not None:
+                await self.ingest.remote_account(actor)
+            elif groups.by_actor_uri(self.node.db, actor) is not None:
+                await self.ingest.remote_group(actor)
             return
         post = posts.by_uri(self.node.db, str(obj.get("id")))
         if post is None or post["deleted_at"] or post["author_uri"] != actor:
             return
         if reading.kind(obj) not in reading.POST_TYPES:
             return
-        fields = post_fields(obj)
+        fields = post_fields(obj, document_types(self.node))
         changes = {"content": fields["content"], "summary": fields["summary"], "source": fields["source"],
                    "edited_at": self.node.now()}
         if post["kind"] != "reply" and fields["title"]:
@@ -187,6 +192,7 @@ class Federated:
         with self.node.db.transaction():
             posts.update(self.node.db, post["id"], changes)
             posts.set_tags(self.node.db, post["id"], fields["tags"])
+            store_attachments(self.node, post["id"], fields["attachments"], replace=True)
             search.index(self.node.db, post["id"], changes.get("title", post["title"]), fields["content"],
                          fields["tags"])
         self._group_announce(posts.by_id(self.node.db, post["id"]), activity)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -20,9 +21,11 @@ from federation.actors import ActorUnavailable, RemoteActors, iso
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final, Job, NeedsFetch, Outcome
 from node import markup
-from node.services import mail_notify, subscriptions
+from node.markup import clean_text
+from node.services import mail_notify, media, subscriptions
 from node.services.context import Node
 from storage import accounts, follows, groups, notifications, posts, search
+from storage import media as media_rows
 from storage.db import Row
 
 MAX_DEPTH = 5  # how far up an inReplyTo chain we fetch to complete a thread (FEP-f228)
@@ -32,10 +35,10 @@ TITLE_MAX = 200
 JobQueue = Callable[[Job], str]
 
 
-def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+def post_fields(obj: Mapping[str, Any], document_types: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The parts of a remote post we keep (federation/reading.py reads them), cleaned here: HTML
     sanitised, the title as plain text, tags normalised."""
-    read = reading.read_post(obj, datetime.now(UTC))
+    read = reading.read_post(obj, datetime.now(UTC), document_types)
     html = markup.sanitise(read.content_html)
     tags = {markup.normalise_tag(name) for name in read.hashtags}
     return {
@@ -49,7 +52,52 @@ def post_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
         "context": read.context,
         "tags": sorted(tag for tag in tags if markup.HASHTAG.fullmatch("#" + tag))[:reading.MAX_TAGS],
         "mentions": read.mentions,
+        "attachments": read.attachments,
     }
+
+
+def document_types(node: Node) -> frozenset[str]:
+    return frozenset(media.allowed_document_types(node))
+
+
+def store_attachments(node: Node, post_id: int, found: list[reading.RemoteAttachment], replace: bool = False) -> None:
+    """A remote post's images and documents as media rows naming their URL (in the post's
+    transaction); the files are fetched through our cache when first shown. replace: a remote
+    Update, whose attachments take the place of the ones before."""
+    db = node.db
+    if replace:
+        media_rows.delete_remote_for_post(db, post_id)
+    now = node.now()
+    for position, item in enumerate(found):
+        description = clean_text(item.name).strip()[:media.DESCRIPTION_MAX]
+        name = media.clean_name(urlsplit(item.url).path) if item.kind == "document" else ""
+        media_id = media_rows.add(db, account_id=None, kind=item.kind, media_type=item.media_type, file_hash=None,
+                                   preview_hash=None, name=name, description=description, width=item.width,
+                                   height=item.height, blurhash=item.blurhash, size=None, now=now, post_id=post_id,
+                                   position=position, remote_url=item.url)
+        if item.focus != (0.0, 0.0):
+            media_rows.describe(db, media_id, description, *item.focus)
+        media.remember_remote(node, item.url)
+
+
+def remote_images(actor: Row) -> tuple[str | None, str | None]:
+    """A remote actor's (icon, image) URLs from its cached document."""
+    return _images_of(actor["raw"] or "{}")
+
+
+def _remember(node: Node, urls: tuple[str | None, str | None]) -> None:
+    for url in urls:
+        if url:
+            media.remember_remote(node, url)
+
+
+@lru_cache(maxsize=512)
+def _images_of(raw: str) -> tuple[str | None, str | None]:
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, None
+    return reading.actor_images(doc) if isinstance(doc, Mapping) else (None, None)
 
 
 def actor_summary(actor: Row) -> str:
@@ -101,6 +149,13 @@ class Ingest:
                                             now=self.node.now())
         row = accounts.by_id(self.node.db, account_id)
         assert row is not None
+        avatar, header = remote_images(actor)
+        if (row["avatar_url"], row["header_url"]) != (avatar, header):  # a commit only for news
+            with self.node.db.transaction():
+                media_rows.set_remote_account_images(self.node.db, account_id, avatar, header)
+                _remember(self.node, (avatar, header))
+            row = accounts.by_id(self.node.db, account_id)
+            assert row is not None
         return row
 
     async def remote_group(self, uri: str) -> Row | None:
@@ -110,7 +165,14 @@ class Ingest:
         group_id = groups.upsert_remote(self.node.db, uri=uri, handle=f"{actor['username']}@{actor['domain']}",
                                         domain=actor["domain"], name=actor["name"][:100] or actor["username"],
                                         description=actor_summary(actor), now=self.node.now())
-        return groups.by_id(self.node.db, group_id)
+        row = groups.by_id(self.node.db, group_id)
+        icon, banner = remote_images(actor)
+        if row is not None and (row["icon_url"], row["banner_url"]) != (icon, banner):
+            with self.node.db.transaction():
+                media_rows.set_remote_group_images(self.node.db, group_id, icon, banner)
+                _remember(self.node, (icon, banner))
+            row = groups.by_id(self.node.db, group_id)
+        return row
 
     async def find_or_fetch(self, uri: str, depth: int = 0) -> Row | None:
         """A post asked for by a person (search, the Netwerk page): fetched now, with the parents it
@@ -272,8 +334,8 @@ class Ingest:
         place = self._place(obj, group, depth, solicited)  # before the author: a missing parent is queued at once
         author = await self.remote_account(author_uri)  # ActorUnavailable: temporary or final
         self._check_may_post(place, author)
-        fields = post_fields(obj)
-        if not fields["content"] and not fields["title"]:
+        fields = post_fields(obj, document_types(self.node))
+        if not fields["content"] and not fields["title"] and not fields["attachments"]:
             raise Final("empty: no content and no title")
         return self._store(uri, author, place, fields)
 
@@ -309,6 +371,7 @@ class Ingest:
                 "created_at": now, "published_at": fields["published"] or now, "last_activity_at": now,
             })
             posts.set_tags(db, post_id, fields["tags"])
+            store_attachments(self.node, post_id, fields["attachments"])
             mentioned = self._mentioned_members(fields["mentions"])
             posts.set_mentions(db, post_id, mentioned)
             search.index(db, post_id, title, markup.plain_text(fields["content"]), fields["tags"])

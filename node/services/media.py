@@ -21,7 +21,7 @@ import anyio
 import anyio.to_thread
 
 from node.markup import clean_text
-from node.services import audit, images, media_store, sniff
+from node.services import audit, images, media_store, outbound, sniff
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound, TooLarge, Unsupported
 from storage import media, settings
@@ -246,6 +246,7 @@ def set_account_image(node: Node, account: Row, which: str, file_hash: str | Non
     with node.db.transaction():
         media.set_account_image(node.db, account["id"], which, file_hash)
         _old_and_new(node, account[f"{which}_hash"], file_hash)
+        outbound.actor_updated(node, "person", account["id"])  # followers elsewhere show the new image
 
 
 def set_group_image(node: Node, group: Row, which: str, file_hash: str | None) -> None:
@@ -254,6 +255,7 @@ def set_group_image(node: Node, group: Row, which: str, file_hash: str | None) -
     with node.db.transaction():
         media.set_group_image(node.db, group["id"], which, file_hash)
         _old_and_new(node, group[f"{which}_hash"], file_hash)
+        outbound.actor_updated(node, "group", group["id"])
 
 
 LOGO = "media.logo"
@@ -271,6 +273,7 @@ def set_logo(node: Node, file_hash: str | None, *, by: Row, address: str = "") -
         settings.put(node.db, LOGO, file_hash or "")
         audit.record(node, by, "logo_change", "organisation", "set" if file_hash else "removed", address)
         _old_and_new(node, old, file_hash)
+        outbound.actor_updated(node, "organisation")
 
 
 # URLs (the node serves every file itself: a visitor's browser never asks another server)

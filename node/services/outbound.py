@@ -17,10 +17,10 @@ from typing import Any
 import orjson
 
 from federation import audience, ids, reading, vocab
-from node.services import blocks
+from node.services import actor_objects, blocks
 from node.services.context import Node
 from node.services.post_objects import object_of
-from storage import accounts, activities, deliveries, follows, posts
+from storage import accounts, activities, deliveries, follows, groups, posts
 from storage import actors as actor_cache
 from storage.db import Row
 
@@ -287,3 +287,25 @@ def actor_deleted(node: Node, username: str, post_uris: Iterable[str]) -> None:
         inboxes += activities.delivered_inboxes(node.db, uri)
     activity = vocab.activity("Delete", new_activity_id(node), actor, actor, [PUBLIC], [], node.now())
     publish(node, activity, inboxes)
+
+
+def actor_updated(node: Node, kind: str, record_id: int | None = None) -> None:
+    """An Update of one of our actors (a new avatar, header, group icon, banner or logo, read anew
+    here) to the servers that follow it, so they show the new image. kind: person, group or
+    organisation (record_id: the account's or group's id)."""
+    doc: dict[str, Any] | None = None
+    if kind == "person" and record_id is not None:
+        account = accounts.by_id(node.db, record_id)
+        if account is not None and not account["domain"] and not account["deleted_at"]:
+            doc = actor_objects.person(node, account)
+    elif kind == "group" and record_id is not None:
+        record = groups.by_id(node.db, record_id)
+        doc = actor_objects.group(node, record) if record is not None and not record["domain"] else None
+    elif kind == "organisation":
+        doc = actor_objects.organisation(node)
+    if doc is None:
+        return
+    actor = doc["id"]
+    inner = vocab.strip_context(doc)
+    publish(node, vocab.activity("Update", new_activity_id(node), actor, inner, [PUBLIC], [ids.followers(actor)],
+                                 node.now()), follower_inboxes(node, actor))

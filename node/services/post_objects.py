@@ -9,7 +9,7 @@ from typing import Any
 from federation import ids, vocab
 from node import urls
 from node.services.context import Node
-from storage import accounts, posts
+from storage import accounts, media, posts
 from storage.db import Row
 
 
@@ -34,7 +34,16 @@ def mentions_of(node: Node, post: Row) -> list[tuple[str, str]]:
     return found
 
 
+def attachments_of(node: Node, post_id: int) -> list[dict[str, Any]]:
+    """A post's files as ActivityStreams attachments: ours at our /media/ address (the whole file,
+    a document under its own name), a remote post's at the address its server gave."""
+    base_url = node.config.base_url
+    return [vocab.attachment(row, base_url + urls.attachment_href(row) if row["file_hash"] else row["remote_url"])
+            for row in media.of_post(node.db, post_id) if row["file_hash"] or row["remote_url"]]
+
+
 def object_of(node: Node, post: Row) -> dict[str, Any]:
     base_url = node.config.base_url
     tags = posts.tags_of(node.db, [post["id"]])[post["id"]]
-    return vocab.post_object(base_url, post, base_url + urls.post(post), tags, mentions_of(node, post))
+    return vocab.post_object(base_url, post, base_url + urls.post(post), tags, mentions_of(node, post),
+                             attachments_of(node, post["id"]))
