@@ -8,15 +8,20 @@ process, the bad input one by one: each a JSON error with a fitting status, and 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx2 as httpx
 import pytest
 from PIL import Image
 
+from node.api import entities
+from node.services import groups, media
+from storage import groups as storage_groups
 from tests import media_samples
 from tests.helpers import PASSWORD, LiveNode, Site, make_site, meent
 
@@ -253,3 +258,40 @@ def test_avatar_and_header_through_update_credentials_and_their_removal(api: Api
     assert gone["avatar"].endswith("/avatars/default.png") and gone["header"] == done["header"]
     gone = api.client.delete("/api/v1/profile/header", headers=api.anne).json()
     assert gone["header"].endswith("/headers/default.png")
+
+
+def test_a_group_shows_its_icon_and_banner(api: Api) -> None:
+    node = api.site.node
+    groups.create(node, None, "beeld", "Beeld", "Over beeld")
+    group = storage_groups.local_by_slug(node.db, "beeld")
+    assert group is not None
+    icon = anyio.run(media.upload_image, node, media_samples.png(), "icoon.png", "icon")
+    media.set_group_image(node, group, "icon", icon)
+    found = api.client.get("/api/v1/accounts/lookup", params={"acct": "beeld"}, headers=api.anne).json()
+    assert found["group"] is True and found["avatar"] == f"{node.config.base_url}/media/{icon}"
+    assert api.client.get(found["avatar"]).status_code == 200
+    assert found["header"].endswith("/headers/default.png")
+
+
+BASE = "https://meent.example"
+REMOTE = "https://elders.example/files/kat.jpg"
+
+
+def test_another_servers_attachment_and_avatar_are_our_copies() -> None:
+    """Pure: a remote attachment (no file of ours yet) and a remote account's avatar point at /media/remote/."""
+    row = {"id": 7, "kind": "image", "media_type": "image/jpeg", "file_hash": None, "preview_hash": None,
+           "remote_url": REMOTE, "name": "kat.jpg", "description": "Een kat", "focus_x": 0.0, "focus_y": 0.0,
+           "width": 800, "height": 600, "blurhash": "LEHV6nWB2yk8", "size": None}
+    ours = f"{BASE}/media/remote/{hashlib.sha256(REMOTE.encode()).hexdigest()}"
+    attachment = entities.media_attachment(BASE, row)
+    assert attachment["url"] == attachment["preview_url"] == ours and attachment["remote_url"] == REMOTE
+    assert attachment["meta"]["original"]["size"] == "800x600" and "small" not in attachment["meta"]
+    document = entities.media_attachment(BASE, row | {"kind": "document", "description": "", "width": None})
+    assert document["type"] == "unknown" and document["description"] is None and document["meta"] == {}
+
+    person = {"id": 3, "domain": "elders.example", "username": "kees@elders.example", "display_name": "Kees",
+              "created_at": "2026-01-01T00:00:00.000Z", "about": "", "actor_uri": "https://elders.example/u/kees",
+              "job_title": "", "avatar_hash": None, "header_hash": None, "avatar_url": REMOTE, "header_url": None}
+    account = entities.account(BASE, "meent.example", person, {})
+    assert account["avatar"] == account["avatar_static"] == ours
+    assert account["header"] == f"{BASE}/headers/default.png"
