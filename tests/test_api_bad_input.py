@@ -1,6 +1,6 @@
 """Bad input for the client API: tokens that are unknown, revoked, too narrow or an app's own; ids that are not;
-statuses too long, empty, private or with media; OAuth grants gone wrong; bodies that are not objects; paths we
-do not serve. Every answer is a JSON error with a fitting status, and nothing is stored."""
+statuses too long, empty, private, with a poll or unknown media; OAuth grants gone wrong; bodies that are not
+objects; paths we do not serve. Every answer is a JSON error with a fitting status, and nothing is stored."""
 
 from __future__ import annotations
 
@@ -254,13 +254,16 @@ def test_a_status_that_is_not_public_is_422(api: Api, visibility: str) -> None:
         error(api.send("POST", "/api/v1/statuses", {"status": "Onder ons @bram", "visibility": visibility}), 422)
 
 
-def test_media_and_polls_are_422(api: Api) -> None:
+def test_unknown_media_is_404_and_polls_are_422(api: Api) -> None:
     poll = {"status": "Peiling", "poll": {"options": ["ja", "nee"], "expires_in": 3600}}
     with nothing_stored(api):
-        error(api.send("POST", "/api/v1/statuses", {"status": "Met foto", "media_ids": ["1"]}), 422)
-        error(api.client.post("/api/v1/statuses", data={"status": "Met foto", "media_ids[]": "1"},
-                              headers=api.headers), 422)
+        error(api.send("POST", "/api/v1/statuses", {"status": "Met foto", "media_ids": ["999"]}), 404)
+        error(api.send("POST", "/api/v1/statuses", {"status": "Met foto", "media_ids": ["een"]}), 404)
+        error(api.client.post("/api/v1/statuses", data={"status": "Met foto", "media_ids[]": "999"},
+                              headers=api.headers), 404)
         error(api.send("POST", "/api/v1/statuses", poll), 422)
+        error(api.client.post("/api/v1/statuses", data={"status": "Peiling", "poll[options][]": "ja",
+                                                        "poll[expires_in]": "3600"}, headers=api.headers), 422)
 
 
 # Bodies

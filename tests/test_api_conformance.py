@@ -9,6 +9,7 @@ spoiler_text is "" (never null), avatars and headers are URLs, and list answers 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -20,12 +21,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2 as httpx
 import pytest
 from jsonschema import Draft202012Validator
+from PIL import Image
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from node.api.entities import GROUP_OFFSET
 from node.api.routes import TABLE
 from node.services import rules
+from tests import media_samples
 from tests.helpers import PASSWORD, make_site
 
 SPEC_PATH = Path(__file__).resolve().parent / "fixtures" / "mastodon-openapi.json"
@@ -124,7 +127,19 @@ class World:
         headers = self.anne if who == "anne" else self.bram
         return self.client.request(method, path, json=body or {}, headers=headers)
 
-    def status(self, text: str, **extra: str) -> str:
+    def upload(self, method: str, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]],
+               who: str = "anne") -> httpx.Response:
+        """A multipart request, as apps send media and profile images."""
+        headers = self.anne if who == "anne" else self.bram
+        return self.client.request(method, path, data=fields, files=files, headers=headers)
+
+    def media(self, description: str = "Een groen vlak") -> str:
+        answer = self.upload("POST", "/api/v1/media", {"description": description},
+                             {"file": ("vlak.png", media_samples.png(), "image/png")})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["id"])
+
+    def status(self, text: str, **extra: Any) -> str:
         answer = self.send("POST", "/api/v1/statuses", {"status": text, **extra})
         assert answer.status_code == 200, answer.text
         return str(answer.json()["id"])
@@ -156,7 +171,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                        who="bram")
         w.ids["reply"] = reply.json()["id"]
         w.ids["answer"] = w.status("Dank je", in_reply_to_id=w.ids["reply"])
-        w.ids["blog"] = w.status("Blogtitel\nOver #woo en werk.")
+        w.ids["blog"] = w.status("Blogtitel\nOver #woo en werk.", media_ids=[w.media()])
         assert w.send("PUT", f"/api/v1/statuses/{w.ids['blog']}", {"status": "Blogtitel\nBijgewerkt #woo"}).is_success
         assert w.send("POST", f"/api/v1/statuses/{w.ids['topic']}/favourite", who="bram").is_success
         w.ids["anne"] = w.get("/api/v1/accounts/verify_credentials").json()["id"]
@@ -204,6 +219,18 @@ def _revoke(w: World) -> httpx.Response:
                                                 "client_secret": w.app["client_secret"], "token": token})
 
 
+def _avatar_removed(w: World) -> httpx.Response:
+    assert w.upload("PATCH", "/api/v1/accounts/update_credentials", {},
+                    {"avatar": ("ik.png", media_samples.png(), "image/png")}).is_success
+    return w.send("DELETE", "/api/v1/profile/avatar")
+
+
+def _header_removed(w: World) -> httpx.Response:
+    assert w.upload("PATCH", "/api/v1/accounts/update_credentials", {},
+                    {"header": ("kop.jpg", media_samples.jpeg_with_gps(), "image/jpeg")}).is_success
+    return w.send("DELETE", "/api/v1/profile/header")
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/apps"): lambda w: w.client.post("/api/v1/apps", data={
         "client_name": "Nog een app", "redirect_uris": OOB, "scopes": "read write", "website": "https://example.org"}),
@@ -214,6 +241,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/accounts/verify_credentials"): lambda w: w.get("/api/v1/accounts/verify_credentials"),
     ("PATCH", "/api/v1/accounts/update_credentials"): lambda w: w.send(
         "PATCH", "/api/v1/accounts/update_credentials", {"display_name": "Anne de Vries", "note": "Over Woo"}),
+    ("DELETE", "/api/v1/profile/avatar"): _avatar_removed,
+    ("DELETE", "/api/v1/profile/header"): _header_removed,
     ("GET", "/api/v1/accounts/lookup"): lambda w: w.get("/api/v1/accounts/lookup", acct="bram"),
     ("GET", "/api/v1/accounts/relationships"): lambda w: w.get(
         "/api/v1/accounts/relationships", **{"id[]": [w.ids["bram"], w.ids["group"]]}),
@@ -238,6 +267,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/statuses/{id}/reblog"): lambda w: w.send("POST", f"/api/v1/statuses/{w.ids['reply']}/reblog"),
     ("POST", "/api/v1/statuses/{id}/unreblog"): lambda w: w.send(
         "POST", f"/api/v1/statuses/{w.ids['reply']}/unreblog"),
+    ("POST", "/api/v1/media"): lambda w: w.upload("POST", "/api/v1/media", {"description": "Foto", "focus": "0.5,-0.2"},
+                                                  {"file": ("foto.jpg", media_samples.jpeg_with_gps(2000, 1500),
+                                                            "image/jpeg")}),
+    ("POST", "/api/v2/media"): lambda w: w.upload("POST", "/api/v2/media", {},
+                                                  {"file": ("nota.pdf", media_samples.PDF, "application/pdf")}),
+    ("GET", "/api/v1/media/{id}"): lambda w: w.send("GET", f"/api/v1/media/{w.media()}"),
+    ("PUT", "/api/v1/media/{id}"): lambda w: w.send("PUT", f"/api/v1/media/{w.media()}", {
+        "description": "Een vlak in groen", "focus": "0,0.5"}),
     ("POST", "/api/v1/reports"): lambda w: w.send("POST", "/api/v1/reports", {
         "account_id": w.ids["bram"], "status_ids": [w.ids["reply"]], "comment": "Reclame", "category": "spam"}),
     ("GET", "/api/v1/notifications"): lambda w: w.get("/api/v1/notifications"),
@@ -353,3 +390,27 @@ def test_timelines_page_back_and_forth_with_max_id_and_min_id(world: World) -> N
     assert [s["id"] for s in world.client.get(back["prev"], headers=world.anne).json()] == ids[:2]
     newest = world.client.get(links["prev"], headers=world.anne)
     assert newest.status_code == 200 and newest.json() == [] and "link" not in newest.headers
+
+
+def test_a_status_carries_its_attachments_as_files_we_serve(world: World) -> None:
+    blog = world.get(f"/api/v1/statuses/{world.ids['blog']}").json()
+    [attachment] = blog["media_attachments"]
+    assert attachment["type"] == "image" and attachment["description"] == "Een groen vlak"
+    assert attachment["meta"]["original"] == {"width": 300, "height": 200, "size": "300x200", "aspect": 1.5}
+    assert attachment["remote_url"] is None and attachment["blurhash"]
+    for key in ("url", "preview_url"):
+        image = world.client.get(attachment[key])
+        assert image.status_code == 200 and image.headers["content-type"] == "image/png", key
+
+
+def test_a_large_photo_has_a_small_preview_and_a_document_is_unknown(world: World) -> None:
+    photo = CASES["POST", "/api/v1/media"](world).json()  # 2000x1500, turned upright by its EXIF orientation
+    assert photo["meta"]["original"] == {"width": 1500, "height": 2000, "size": "1500x2000", "aspect": 0.75}
+    assert photo["meta"]["focus"] == {"x": 0.5, "y": -0.2} and photo["preview_url"] != photo["url"]
+    preview = Image.open(io.BytesIO(world.client.get(photo["preview_url"]).content))
+    small = photo["meta"]["small"]
+    assert (small["width"], small["height"]) == preview.size == (960, 1280)
+    document = CASES["POST", "/api/v2/media"](world).json()
+    assert document["type"] == "unknown" and document["description"] is None and document["preview_url"] is None
+    served = world.client.get(document["url"])
+    assert served.status_code == 200 and served.content == media_samples.PDF

@@ -19,10 +19,12 @@ from node.api.respond import (
     path_id,
     strings,
     text,
+    upload_params,
 )
 from node.services import accounts as account_service
 from node.services import groups as group_service
-from node.services import network
+from node.services import media, network
+from node.services.context import Node
 from node.web import node_of
 from storage import accounts, follows, groups, notifications, timelines
 from storage.db import Row
@@ -75,15 +77,43 @@ async def verify_credentials(request: Request) -> Response:
 
 @endpoint
 async def update_credentials(request: Request) -> Response:
+    """display_name and note, and (multipart) an avatar and a header: every image is made before
+    anything changes, so a refused one leaves the profile as it was."""
     account = auth.member(request, "write:accounts")
-    values = await params(request)
     node = node_of(request)
+    values, uploads = await upload_params(request, node.config)
     changes = {"display_name": text(values, "display_name", account["display_name"]),
                "about": text(values, "note", account["about"])}
+    images = {which: await media.upload_image(node, uploads[which][1], uploads[which][0], which)
+              for which in ("avatar", "header") if which in uploads}
     account_service.update_profile(node, account, changes)
-    fresh = accounts.by_id(node.db, account["id"])
-    assert fresh is not None
-    return json(present.account(node, fresh, source=True))
+    for which, file_hash in images.items():
+        media.set_account_image(node, _fresh(node, account), which, file_hash)
+    return json(present.account(node, _fresh(node, account), source=True))
+
+
+def _fresh(node: Node, account: Row) -> Row:
+    found = accounts.by_id(node.db, account["id"])
+    assert found is not None
+    return found
+
+
+async def _remove_image(request: Request, which: str) -> Response:
+    account = auth.member(request, "write:accounts")
+    node = node_of(request)
+    media.set_account_image(node, account, which, None)
+    return json(present.account(node, _fresh(node, account), source=True))
+
+
+@endpoint
+async def remove_avatar(request: Request) -> Response:
+    """DELETE /api/v1/profile/avatar (Mastodon 4.2): back to the default image."""
+    return await _remove_image(request, "avatar")
+
+
+@endpoint
+async def remove_header(request: Request) -> Response:
+    return await _remove_image(request, "header")
 
 
 @endpoint

@@ -1,4 +1,5 @@
-"""Pure mapping from our records to the Mastodon API's entities (Account, Status, Notification, Tag).
+"""Pure mapping from our records to the Mastodon API's entities (Account, Status, MediaAttachment,
+Notification, Tag).
 
 Ids are our integer ids as strings: they grow with time, so they sort by length then text in
 creation order, as clients expect of Mastodon's snowflakes. Groups are accounts with group: true;
@@ -31,6 +32,21 @@ def _note(text: str) -> str:
     return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
 
 
+def _image(base: str, file_hash: str | None, remote: str | None, default: str) -> str:
+    """An account's avatar or header: our file, our copy of another server's image, or the default."""
+    if file_hash:
+        return f"{base}{urls.media_file(file_hash)}"
+    if remote:
+        return f"{base}{urls.remote_media(remote)}"
+    return f"{base}{default}"
+
+
+def _images(base: str, avatar: tuple[str | None, str | None], header: tuple[str | None, str | None]) -> dict:
+    avatar_url = _image(base, *avatar, "/avatars/default.png")
+    header_url = _image(base, *header, "/headers/default.png")
+    return {"avatar": avatar_url, "avatar_static": avatar_url, "header": header_url, "header_static": header_url}
+
+
 def account(base: str, domain: str, row: Record, counts: Mapping[str, int], *, source: bool = False) -> dict:
     remote = bool(row["domain"])
     username = row["username"].split("@")[0]
@@ -46,8 +62,7 @@ def account(base: str, domain: str, row: Record, counts: Mapping[str, int], *, s
         "note": row["about"] if remote else _note(row["about"]),  # a remote summary is sanitised HTML
         "url": profile,
         "uri": row["actor_uri"] or ids.member(base, row["username"]),
-        "avatar": f"{base}/avatars/default.png", "avatar_static": f"{base}/avatars/default.png",
-        "header": f"{base}/headers/default.png", "header_static": f"{base}/headers/default.png",
+        **_images(base, (row["avatar_hash"], row["avatar_url"]), (row["header_hash"], row["header_url"])),
         "followers_count": counts.get("followers", 0),
         "following_count": counts.get("following", 0),
         "statuses_count": counts.get("statuses", 0),
@@ -79,11 +94,43 @@ def group_account(base: str, row: Record, counts: Mapping[str, int]) -> dict:
         "note": row["description"] if remote else _note(row["description"]),
         "url": uri if remote else f"{base}{urls.group(row['slug'])}",
         "uri": uri,
-        "avatar": f"{base}/avatars/default.png", "avatar_static": f"{base}/avatars/default.png",
-        "header": f"{base}/headers/default.png", "header_static": f"{base}/headers/default.png",
+        **_images(base, (row["icon_hash"], row["icon_url"]), (row["banner_hash"], row["banner_url"])),
         "followers_count": counts.get("followers", 0), "following_count": 0,
         "statuses_count": counts.get("statuses", 0), "last_status_at": None,
         "emojis": [], "fields": [], "roles": [],
+    }
+
+
+PREVIEW_SIDE = 1280  # node/services/images.py scales a preview to fit this square
+
+
+def _meta(width: int, height: int) -> dict:
+    return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": round(width / height, 6)}
+
+
+def media_attachment(base: str, row: Record) -> dict:
+    """A MediaAttachment: an image (GIFs too, as stills or animations: "image") or a document ("unknown").
+    Every URL is this node's: our own files, or our cached copy of another server's (remote_url says where
+    it came from)."""
+    image = row["kind"] == "image"
+    meta: dict[str, Any] = {}
+    width, height = row["width"], row["height"]
+    if width and height:
+        meta["original"] = _meta(int(width), int(height))
+        if row["preview_hash"]:  # the preview's size follows from the original's (scaled to fit PREVIEW_SIDE)
+            scale = min(1.0, PREVIEW_SIDE / max(int(width), int(height)))
+            meta["small"] = _meta(max(1, round(int(width) * scale)), max(1, round(int(height) * scale)))
+    if image:
+        meta["focus"] = {"x": float(row["focus_x"] or 0), "y": float(row["focus_y"] or 0)}
+    return {
+        "id": str(row["id"]),
+        "type": "image" if image else "unknown",
+        "url": f"{base}{urls.attachment_href(row)}",
+        "preview_url": f"{base}{urls.attachment_src(row)}" if image else None,
+        "remote_url": None if row["file_hash"] else row["remote_url"],
+        "meta": meta,
+        "description": row["description"] or None,
+        "blurhash": row["blurhash"] or None,
     }
 
 
@@ -97,7 +144,7 @@ def status_content(post: Record) -> str:
 
 
 def status(base: str, post: Record, author: dict, *, tags: Sequence[str], mentions: Sequence[dict],
-           favourited: bool, replies: int, group: dict | None = None) -> dict:
+           favourited: bool, replies: int, group: dict | None = None, media: Sequence[dict] = ()) -> dict:
     post_id = str(post["id"])
     return {
         "id": post_id,
@@ -111,7 +158,7 @@ def status(base: str, post: Record, author: dict, *, tags: Sequence[str], mentio
         "visibility": "public",
         "sensitive": False,
         "spoiler_text": "",
-        "media_attachments": [],
+        "media_attachments": list(media),
         "application": None,
         "mentions": list(mentions),
         "tags": [{"name": tag, "url": f"{base}/tags/{tag}"} for tag in tags],

@@ -8,15 +8,28 @@ from starlette.responses import Response
 
 from node import __version__
 from node.api.respond import endpoint, json
-from node.services import rules
+from node.services import media, rules, sniff
 from node.services.accounts import registration_mode
+from node.services.context import Node
 from node.web import node_of
 from storage import accounts, posts
 
 COMPATIBLE = f"4.3.0 (compatible; Meent {__version__})"
 LIMITS = {"max_characters": 50_000, "max_media_attachments": 0, "characters_reserved_per_url": 23}
-MEDIA = {"supported_mime_types": [], "image_size_limit": 0, "image_matrix_limit": 0, "video_size_limit": 0,
-         "video_frame_rate_limit": 0, "video_matrix_limit": 0, "description_limit": 1500}
+
+
+def _statuses(node: Node) -> dict:
+    return LIMITS | {"max_media_attachments": node.config["media.max_files_per_post"]}
+
+
+def _media(node: Node) -> dict:
+    """What uploads take (node/services/media.py): images and the allowed documents; no video or sound."""
+    return {"supported_mime_types": [*sniff.IMAGE_TYPES, *media.allowed_document_types(node)],
+            "image_size_limit": node.config["media.max_file_bytes"],
+            "image_matrix_limit": node.config["media.max_pixels"],
+            "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0,
+            "description_limit": media.DESCRIPTION_MAX}
+
 POLLS = {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 300, "max_expiration": 300}
 
 
@@ -51,8 +64,8 @@ async def v1(request: Request) -> Response:
         "thumbnail": f"{base}/headers/default.png",
         "registrations": registration_mode(node) != "closed", "approval_required": False,
         "invites_enabled": registration_mode(node) == "invite",
-        "configuration": {"accounts": {"max_featured_tags": 0}, "statuses": LIMITS,
-                          "media_attachments": MEDIA, "polls": POLLS},
+        "configuration": {"accounts": {"max_featured_tags": 0}, "statuses": _statuses(node),
+                          "media_attachments": _media(node), "polls": POLLS},
         "contact_account": None,
     })
 
@@ -72,7 +85,7 @@ async def v2(request: Request) -> Response:
                      "privacy_policy": None, "terms_of_service": None},
             "vapid": {"public_key": ""},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
-            "statuses": LIMITS, "media_attachments": MEDIA, "polls": POLLS,
+            "statuses": _statuses(node), "media_attachments": _media(node), "polls": POLLS,
             "translation": {"enabled": False},
             "timelines_access": {"live_feeds": {"local": "public", "remote": "public"},
                                  "hashtag_feeds": {"local": "public", "remote": "public"},

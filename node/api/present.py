@@ -6,6 +6,7 @@ from typing import Any
 
 from federation import ids
 from node.api import entities
+from node.services import media
 from node.services.context import Node
 from storage import accounts, follows, groups, posts
 from storage.db import Row
@@ -56,6 +57,7 @@ def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
     tags = posts.tags_of(node.db, post_ids)
     liked = posts.liked_by(node.db, viewer["id"], post_ids) if viewer else set()
     children = posts.direct_reply_counts(node.db, post_ids)
+    attachments = media.for_posts(node, post_ids)
     authors: dict[int, dict] = {}
     group_entities: dict[int, dict] = {}
     result = []
@@ -77,8 +79,13 @@ def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
         replies = row["reply_count"] if row["id"] == row["topic_id"] else children.get(row["id"], 0)
         result.append(entities.status(base, row, authors[row["author_id"]], tags=tags[row["id"]],
                                       mentions=mentions, favourited=row["id"] in liked, replies=int(replies),
-                                      group=group_entity))
+                                      group=group_entity, media=[entities.media_attachment(base, m)
+                                                                 for m in attachments.get(row["id"], [])]))
     return result
+
+
+def media_attachment(node: Node, row: Row) -> dict:
+    return entities.media_attachment(node.config.base_url, row)
 
 
 def status(node: Node, row: Row, viewer: Row | None) -> dict:

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -63,6 +63,44 @@ async def params(request: Request) -> dict[str, Any]:
                 raise ApiError(400, "Invalid form body") from error
             _merge(values, [(k, v) for k, v in form.multi_items() if isinstance(v, str)])
     return values
+
+
+MAX_UPLOAD_FILES = 4  # file and thumbnail (media), avatar and header (update_credentials)
+
+
+async def upload_params(request: Request, config: Any) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """Like params, but a multipart body may carry files: ({field: value}, {field: (file name, bytes)}).
+
+    The body may be as large as web.upload_limit (body_limit.py holds these paths to it as they
+    stream); each file is read to media.max_file_bytes + 1 bytes, so that one byte over still says
+    "too large" (the media service answers 413). Anything but multipart is read by params."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "multipart/form-data":
+        return await params(request), {}
+    from node.body_limit import BodyTooLarge  # not at the top: body_limit imports this module
+    from node.web import upload_limit
+
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > upload_limit(config):
+        raise ApiError(413, "Request too large")
+    try:
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=200,
+                                  max_part_size=int(config["limits.form_max_bytes"]))
+    except BodyTooLarge:
+        raise
+    except Exception as error:  # the multipart parser raises several unrelated types
+        raise ApiError(400, "Invalid form body") from error
+    values: dict[str, Any] = {}
+    uploads: dict[str, tuple[str, bytes]] = {}
+    try:
+        _merge(values, request.query_params.multi_items())
+        _merge(values, [(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile) and value.filename and key not in uploads:
+                uploads[key] = (value.filename, await value.read(int(config["media.max_file_bytes"]) + 1))
+    finally:
+        await form.close()
+    return values, uploads
 
 
 def _merge(values: dict[str, Any], items: Sequence[tuple[str, str]]) -> None:

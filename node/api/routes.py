@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.api import accounts, images, instance, misc, notifications, oauth, reports, search, statuses, timelines
+from node.api import (
+    accounts,
+    images,
+    instance,
+    media,
+    misc,
+    notifications,
+    oauth,
+    reports,
+    search,
+    statuses,
+    timelines,
+)
 from node.api.respond import Handler, endpoint
 
 GET, POST, PUT, DELETE, PATCH = ["GET"], ["POST"], ["PUT"], ["DELETE"], ["PATCH"]
@@ -18,6 +30,8 @@ TABLE: list[tuple[str, Handler, list[str]]] = [
     ("/api/v1/instance/rules", instance.rules_list, GET),
     ("/api/v1/accounts/verify_credentials", accounts.verify_credentials, GET),
     ("/api/v1/accounts/update_credentials", accounts.update_credentials, PATCH),
+    ("/api/v1/profile/avatar", accounts.remove_avatar, DELETE),
+    ("/api/v1/profile/header", accounts.remove_header, DELETE),
     ("/api/v1/accounts/lookup", accounts.lookup, GET),
     ("/api/v1/accounts/relationships", accounts.relationships, GET),
     ("/api/v1/accounts/{id}", accounts.show, GET),
@@ -39,6 +53,10 @@ TABLE: list[tuple[str, Handler, list[str]]] = [
     ("/api/v1/statuses/{id}/unfavourite", statuses.unfavourite, POST),
     ("/api/v1/statuses/{id}/reblog", statuses.reblog, POST),
     ("/api/v1/statuses/{id}/unreblog", statuses.unreblog, POST),
+    ("/api/v1/media", media.create, POST),
+    ("/api/v2/media", media.create, POST),
+    ("/api/v1/media/{id}", media.show, GET),
+    ("/api/v1/media/{id}", media.update, PUT),
     ("/api/v1/reports", reports.create, POST),
     ("/api/v1/notifications", notifications.index, GET),
     ("/api/v1/notifications/clear", notifications.clear, POST),

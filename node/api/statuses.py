@@ -67,6 +67,19 @@ def _status_text(values: dict[str, object]) -> str:
     return status_text
 
 
+def _media_ids(values: dict[str, object]) -> list[int] | None:
+    """media_ids[] as numbers (clients send them as strings); None when absent (an edit keeps them).
+    An id that is no number is nobody's upload: 404, as for someone else's."""
+    if "media_ids" not in values:
+        return None
+    found = []
+    for raw in strings(values, "media_ids"):
+        if not raw.strip().isdigit() or len(raw.strip()) > 18:
+            raise ApiError(404, "Record not found", "This file does not exist (any more).")
+        found.append(int(raw.strip()))
+    return found
+
+
 @endpoint
 async def create(request: Request) -> Response:
     me = auth.member(request, "write:statuses")
@@ -78,22 +91,23 @@ async def create(request: Request) -> Response:
         if earlier is not None and (found := posts.by_id(node.db, earlier)) is not None:
             return json(present.status(node, found, me))
     status_text = _status_text(values)
-    if strings(values, "media_ids") or values.get("poll"):
-        raise ApiError(422, "Validation failed: Meent posts have no media or polls")
+    if values.get("poll") or any(key.startswith("poll[") for key in values):
+        raise ApiError(422, "Validation failed: Meent posts have no polls")
+    media_ids = _media_ids(values) or []
     if text(values, "visibility", "public") not in ("public", "unlisted", ""):
         raise ApiError(422, "Validation failed: Meent posts are public; private and direct posts are not supported")
     parent_id = text(values, "in_reply_to_id")
     if parent_id:
         if not parent_id.isdigit() or len(parent_id) > 18:
             raise ApiError(404, "Record not found")
-        post = post_service.reply(node, me, int(parent_id), status_text)
+        post = post_service.reply(node, me, int(parent_id), status_text, media_ids)
     elif (mentioned := _group_mentioned(node, status_text)) is not None:
         group, mention = mentioned
         title, body = _title_and_body(status_text.replace(mention, "", 1))
-        post = post_service.start_topic(node, me, group, title, body)
+        post = post_service.start_topic(node, me, group, title, body, media_ids)
     else:
         title, body = _title_and_body(status_text)
-        post = post_service.write_blog_post(node, me, title, "", body, "", publish=True)
+        post = post_service.write_blog_post(node, me, title, "", body, "", publish=True, media_ids=media_ids)
     if key:
         tokens.remember_post(node.db, me["id"], key, post["id"], node.now())
     return json(present.status(node, post, me))
@@ -137,12 +151,14 @@ async def edit(request: Request) -> Response:
     node = node_of(request)
     post = _post(request, me)
     status_text = _status_text(values)
+    media_ids = _media_ids(values)
     if post["kind"] == "reply":
-        updated = post_service.edit(node, me, post["id"], body=status_text)
+        updated = post_service.edit(node, me, post["id"], body=status_text, media_ids=media_ids)
     else:
         title, body = _title_and_body(status_text)
         tags = post_service.tags_for_form(node, post) if post["kind"] == "blog" else None
-        updated = post_service.edit(node, me, post["id"], body=body, title=title, summary=post["summary"], tags=tags)
+        updated = post_service.edit(node, me, post["id"], body=body, title=title, summary=post["summary"], tags=tags,
+                                    media_ids=media_ids)
     return json(present.status(node, updated, me))
 
 
