@@ -135,7 +135,8 @@ def test_a_group_icon_by_its_moderator_not_by_a_plain_member(site: Site) -> None
     assert group["icon_hash"] in MEDIA.findall(shown) and f'src="/media/{group["banner_hash"]}"' in shown
     bad = _send(site, "/groups/open-overheid/images", {"icon": ("x.png", media_samples.HTML_AS_PNG, "image/png")},
                 page=page)
-    assert bad.status_code == 415 and 'id="error-icon"' in bad.text
+    assert bad.status_code == 415 and 'id="error-icon"' in bad.text and 'href="#images-icon"' in bad.text
+    assert 'id="images-icon"' in bad.text
 
 
 def test_the_logo_by_an_admin_is_in_the_header_with_the_organisation_as_its_name(site: Site) -> None:
