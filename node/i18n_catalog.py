@@ -1099,5 +1099,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "images.logo_hint": {"nl": "Bovenaan elke pagina, hoogstens 800 × 240. JPEG, PNG, GIF of WebP.",
                          "en": "At the top of every page, at most 800 × 240. JPEG, PNG, GIF or WebP."},
     "images.remove_logo": {"nl": "Logo verwijderen", "en": "Remove the logo"},
+    "images.save_logo": {"nl": "Logo instellen", "en": "Set the logo"},
     "images.logo_saved": {"nl": "Het logo is opgeslagen.", "en": "The logo was saved."},
 }
