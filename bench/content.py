@@ -9,6 +9,8 @@ which prints what it made as JSON.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import io
 import json
 import random
 import secrets
@@ -16,8 +18,10 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from node.config import load
-from node.services import accounts, groups, posts
+from node.services import accounts, groups, media, posts
 from node.services.context import Node
 from storage.db import Database, Row
 
@@ -149,6 +153,15 @@ def _thread(node: Node, rng: random.Random, topic: Row, authors: list[Row], coun
     return top_level, max((depth for _, depth in placed), default=0)
 
 
+def _avatar_png(rng: random.Random) -> bytes:
+    """A small generated picture: two colours, so each member's differs."""
+    image = Image.new("RGB", (120, 120), tuple(rng.randrange(256) for _ in range(3)))
+    image.paste(tuple(rng.randrange(256) for _ in range(3)), (30, 30, 90, 90))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def seed(config_path: Path, admin_name: str, big_replies: int = 200, other_topics: int = 30) -> Seeded:
     """Fill the node at config_path; closes its database before returning."""
     rng = random.Random(20240611)
@@ -162,6 +175,11 @@ def seed(config_path: Path, admin_name: str, big_replies: int = 200, other_topic
             member = accounts.create(node, username, secrets.token_urlsafe(12), display_name=name)
             accounts.update_profile(node, member, {"job_title": job})
             members.append(accounts.get(node, username))
+        for who in [*members, admin]:  # every post of the big topic shows a picture, not initials
+            file_hash = asyncio.run(media.upload_image(node, _avatar_png(rng), "avatar.png", "avatar"))
+            media.set_account_image(node, who, "avatar", file_hash)
+        members = [accounts.get(node, m["username"]) for m in members]
+        admin = accounts.get(node, admin_name)
         usernames = [m["username"] for m in members]
         made = [groups.create(node, admin, slug, name, description) for slug, name, description in GROUPS]
         replies = 0

@@ -20,8 +20,8 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from node import i18n, threads
-from node.services import blocks, moderation, reports, sessions
+from node import avatars, i18n, threads
+from node.services import blocks, moderation, profile_images, reports, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from node.services.errors import Forbidden
@@ -59,6 +59,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["datetime"] = lambda value: (value or "")[:16].replace("T", " ")
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
     env.filters["filesize"] = file_size
+    env.globals["picture"] = avatars.picture  # the avatar macro's data (tree.html has no render() context)
     return env
 
 
@@ -285,6 +286,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "account": account,
         "csrf": LazyCsrf(request),
         "site_name": node.config["node.name"],
+        "site_logo": profile_images.logo_file(node),
         "theme_class": node.config["theme.class_name"],
         "has_theme_tokens": bool(node.config["theme.tokens_css"]),
         "unread": notifications.unread_count(node.db, account["id"]) if account else 0,

@@ -8,7 +8,8 @@ from storage.db import Database, Row
 
 SELECT = (
     "SELECT posts.*, a.username AS author_username, a.display_name AS author_name,"
-    " a.job_title AS author_job_title, g.slug AS group_slug, g.name AS group_name,"
+    " a.job_title AS author_job_title, a.avatar_hash AS author_avatar_hash, a.avatar_url AS author_avatar_url,"
+    " g.slug AS group_slug, g.name AS group_name,"
     " o.username AS blog_owner_username, o.display_name AS blog_owner_name,"
     " root.title AS topic_title, root.kind AS topic_kind, root.uri AS topic_uri, root.state AS topic_state,"
     " root.deleted_at AS topic_deleted_at, root.context_uri AS topic_context,"

@@ -779,3 +779,55 @@ def test_attaching_an_image_with_its_description_is_accessible(browser: Browser,
         finally:
             chromium.close()
     assert not scanner.problems, scanner.report()
+
+
+def test_avatars_initials_and_the_image_fields_are_accessible(browser: Browser, node: LiveNode,
+                                                              tmp_path: Path) -> None:
+    """A profile with an avatar and a header, a thread with an avatar and initials, and the settings
+    page with its upload fields (also after a refused file), at 1280 and 375 px: axe finds nothing
+    and the page never scrolls sideways."""
+    from tests import media_samples
+
+    picture = tmp_path / "ik.png"
+    picture.write_bytes(media_samples.png(600, 600, (200, 80, 40)))
+    wide = tmp_path / "breed.jpg"
+    wide.write_bytes(media_samples.jpeg_with_gps(1600, 700))
+    fake = tmp_path / "nep.png"
+    fake.write_bytes(media_samples.HTML_AS_PNG)
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            scanner = Scanner(page, browser.axe)
+            log_in(page, "anne")
+            page.goto("/settings")
+            page.get_by_label("Profielfoto", exact=True).set_input_files(str(fake))
+            submit(page, page.get_by_role("button", name="Opslaan"), re.compile(r"/settings$"), 415)
+            assert page.locator("#error-avatar").is_visible()
+            scanner.scan("settings after a refused image")
+            page.get_by_label("Profielfoto", exact=True).set_input_files(str(picture))
+            page.get_by_label("Omslagafbeelding", exact=True).set_input_files(str(wide))
+            submit(page, page.get_by_role("button", name="Opslaan"), re.compile(r"/settings$"))
+            assert page.locator(".meent-current-avatar img.meent-avatar").is_visible()
+            page.goto(f"{GROUP}/new")
+            page.get_by_label("Titel").fill("Foto's bij berichten")
+            body_field(page).fill("Hoe ziet dit eruit?")
+            submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+            topic = path_of(page)
+            log_out(page)
+            log_in(page, "beheerder")
+            page.goto(topic)
+            body_field(page).fill("Zonder foto: mijn initialen.")
+            submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
+            assert page.locator("img.meent-avatar").count() >= 1
+            assert page.locator("span.meent-avatar").count() >= 1
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path, what in ((topic, "a thread with an avatar and initials"), ("/users/anne", "a profile"
+                                   " with an avatar and a header"), ("/settings", "settings with the image fields")):
+                    scanner.visit(path, f"{what} at {width} px")
+                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
+        finally:
+            chromium.close()
+    assert not scanner.problems, scanner.report()

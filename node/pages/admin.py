@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.pages import images
 from node.pages.oidc import sso_context
-from node.services import accounts, lifecycle, moderation, rules, second_factor, sessions
+from node.services import accounts, lifecycle, media, moderation, rules, second_factor, sessions
 from node.services import second_factor_policy as mfa_policy
 from node.services.errors import Forbidden, ServiceError
 from node.web import (
@@ -16,6 +17,7 @@ from node.web import (
     form_errors,
     node_of,
     read_form,
+    read_upload_form,
     redirect,
     render,
     require_admin,
@@ -49,6 +51,23 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
 async def show(request: Request) -> Response:
     require_admin(request)
     return _page(request)
+
+
+async def logo(request: Request) -> Response:
+    """The organisation's logo in the site header (set_logo writes the audit log)."""
+    admin = require_admin(request)
+    node = node_of(request)
+    form = await read_upload_form(request)
+    try:
+        file_hash = await images.chosen(node, form, "logo", "logo")
+        if file_hash is not None or images.removed(form, "logo"):
+            media.set_logo(node, file_hash, by=admin, address=client_address(request))
+    except ServiceError as error:
+        return _page(request, {"errors": form_errors(request, error)}, error.status)
+    finally:
+        await form.close()
+    flash(request, "images.logo_saved")
+    return redirect("/admin#h-logo")
 
 
 async def registration(request: Request) -> Response:

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import urls
-from node.services import groups, moderation, network
+from node.pages import images
+from node.services import groups, media, moderation, network
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound, ServiceError
-from node.web import field, flash, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import field, flash, form_errors, node_of, read_form, read_upload_form, redirect, render, require_account
 from storage import accounts, posts
 from storage import groups as group_store
 from storage.db import Row
@@ -164,6 +165,25 @@ async def _group_act(request: Request, name: str, action: Callable[[Node, Row, R
         return _group_page(request, group, account, name, error,
                            {f"{name}-{key}": value for key, value in form.items() if isinstance(value, str)})
     flash(request, "mod.done")
+    return redirect(f"{urls.group(group['slug'])}/moderation")
+
+
+async def group_images(request: Request) -> Response:
+    """The group's icon and banner (multipart), by its moderators and the node's."""
+    account = require_account(request)
+    node = node_of(request)
+    group = _group(request, account)
+    form = await read_upload_form(request)
+    try:
+        chosen = {which: await images.chosen(node, form, which, which) for which in ("icon", "banner")}
+        for which, file_hash in chosen.items():
+            if file_hash is not None or images.removed(form, which):
+                media.set_group_image(node, group, which, file_hash)
+    except ServiceError as error:
+        return _group_page(request, group, account, "images", error)
+    finally:
+        await form.close()
+    flash(request, "images.saved")
     return redirect(f"{urls.group(group['slug'])}/moderation")
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.services import accounts, mail_notify, sessions
+from node.pages import images
+from node.services import accounts, mail_notify, media, sessions
 from node.services.errors import NotFound, ServiceError
 from node.web import (
     current_session_id,
@@ -17,6 +18,7 @@ from node.web import (
     log_in,
     node_of,
     read_form,
+    read_upload_form,
     redirect,
     render,
     require_account,
@@ -35,7 +37,10 @@ def _page(request: Request, account: Row, extra: dict[str, Any] | None = None, s
               for row in sessions.listing(node_of(request), account["id"])]
     context: dict[str, Any] = {"values": {name: account[name] for name in PROFILE}, "sessions": listed,
                                "mail_enabled": node_of(request).config.mail_enabled,
-                               "mail_prefs": mail_notify.prefs(node_of(request), account["id"])}
+                               "mail_prefs": mail_notify.prefs(node_of(request), account["id"]),
+                               "member": account_store.by_id(node_of(request).db, account["id"]),
+                               "image_accept": images.ACCEPT,
+                               "max_mb": node_of(request).config["media.max_file_bytes"] // 1_000_000}
     context.update(extra or {})
     return render(request, "settings.html", context, status=status)
 
@@ -45,13 +50,22 @@ async def show(request: Request) -> Response:
 
 
 async def save_profile(request: Request) -> Response:
+    """The profile's text fields and its two images (multipart); a refused image keeps what was typed."""
     account = require_account(request)
-    form = await read_form(request)
+    node = node_of(request)
+    form = await read_upload_form(request)
     values = {name: field(form, name) for name in PROFILE}
     try:
-        accounts.update_profile(node_of(request), account, values)
+        # the images first: a refused file then changes nothing
+        chosen = {which: await images.chosen(node, form, which, which) for which in ("avatar", "header")}
+        accounts.update_profile(node, account, values)
+        for which, file_hash in chosen.items():
+            if file_hash is not None or images.removed(form, which):
+                media.set_account_image(node, account, which, file_hash)
     except ServiceError as error:
         return _page(request, account, {"values": values, "errors": form_errors(request, error)}, error.status)
+    finally:
+        await form.close()
     response = redirect("/settings")
     if values["language"]:
         response.set_cookie("lang", values["language"], max_age=365 * 86400, samesite="lax", httponly=True)
