@@ -7,6 +7,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from node import urls
+
 # Every colour has at least 4.5:1 contrast with white text (tests/test_media_images.py checks it).
 PALETTE = ("#1f5f8b", "#8b1f4a", "#2e6b30", "#6b3fa0", "#9a4a00", "#00666b", "#4a4a8b", "#a0213a")
 
@@ -32,12 +34,12 @@ def colour_index(key: str) -> int:
 
 
 def file_path(file_hash: str | None) -> str | None:
-    return f"/media/{file_hash}" if file_hash else None
+    return urls.media_file(file_hash) if file_hash else None
 
 
 def remote_path(url: str | None) -> str | None:
-    """The path media.remote_url gives, without the base: the node fetches and caches the image."""
-    return f"/media/remote/{hashlib.sha256(url.encode()).hexdigest()}" if url else None
+    """Our copy of another server's image (the node fetches and caches it when first shown)."""
+    return urls.remote_media(url) if url else None
 
 
 def picture(row: Any, kind: str = "avatar") -> dict[str, Any]:

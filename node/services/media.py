@@ -276,16 +276,8 @@ def set_logo(node: Node, file_hash: str | None, *, by: Row, address: str = "") -
         outbound.actor_updated(node, "organisation")
 
 
-# URLs (the node serves every file itself: a visitor's browser never asks another server)
-
-
-def file_url(node: Node, file_hash: str | None) -> str | None:
-    return f"{node.config.base_url}/media/{file_hash}" if file_hash else None
-
-
-def remote_url(node: Node, url: str | None) -> str | None:
-    """Our address for another server's image (fetched and cached when first shown)."""
-    return f"{node.config.base_url}/media/remote/{media_store.digest(url.encode())}" if url else None
+# Remote media (the node serves every file itself: a visitor's browser never asks another server;
+# the paths are in node/urls.py)
 
 
 def remember_remote(node: Node, url: str) -> str:
