@@ -10,9 +10,10 @@ from storage.db import Database, Row
 
 def put_file(db: Database, *, hash_: str, media_type: str, size: int, width: int | None, height: int | None,
              blurhash: str | None, now: str) -> None:
-    """Record a stored file; the same bytes again change nothing."""
-    db.execute("INSERT OR IGNORE INTO media_files (hash, media_type, size, width, height, blurhash, created_at)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?)", (hash_, media_type, size, width, height, blurhash, now))
+    """Record a stored file; the same bytes again only renew its grace (unused_files)."""
+    db.execute("INSERT INTO media_files (hash, media_type, size, width, height, blurhash, created_at)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET created_at = excluded.created_at",
+               (hash_, media_type, size, width, height, blurhash, now))  # stored again: the grace starts again
 
 
 def file(db: Database, hash_: str) -> Row | None:
@@ -195,3 +196,15 @@ def set_remote_account_images(db: Database, account_id: int, avatar_url: str | N
 
 def set_remote_group_images(db: Database, group_id: int, icon_url: str | None, banner_url: str | None) -> None:
     db.execute("UPDATE groups SET icon_url = ?, banner_url = ? WHERE id = ?", (icon_url, banner_url, group_id))
+
+
+def forget_account_media(db: Database, account_id: int) -> list[str]:
+    """A deleted member: their uploads not in a post go and their avatar and header are cleared;
+    returns the file hashes they used (released once nothing else uses them)."""
+    rows = db.all("SELECT file_hash, preview_hash FROM media WHERE account_id = ? AND post_id IS NULL", (account_id,))
+    images = db.one("SELECT avatar_hash, header_hash FROM accounts WHERE id = ?", (account_id,))
+    db.execute("DELETE FROM media WHERE account_id = ? AND post_id IS NULL", (account_id,))
+    db.execute("UPDATE accounts SET avatar_hash = NULL, header_hash = NULL WHERE id = ?", (account_id,))
+    named = [h for row in rows for h in (row["file_hash"], row["preview_hash"])]
+    named += [images["avatar_hash"], images["header_hash"]] if images is not None else []
+    return [h for h in named if h]

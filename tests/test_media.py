@@ -194,3 +194,28 @@ def test_someone_elses_upload_cannot_be_attached_or_described(site: Site) -> Non
     assert media_service.describe(site.node, _anna(site), photo["id"], "nieuw", "0.5,-0.25")["focus_y"] == -0.25
     with pytest.raises(Invalid):
         media_service.describe(site.node, _anna(site), photo["id"], None, "2,0")
+
+
+def test_a_deleted_member_takes_their_pictures_and_unattached_uploads_along(site: Site) -> None:
+    from node.services import lifecycle
+
+    avatar = asyncio.run(media_service.upload_image(site.node, media_samples.png(500, 500), "ik.png", "avatar"))
+    media_service.set_account_image(site.node, _anna(site), "avatar", avatar)
+    loose = _upload(site, media_samples.PDF, "concept.pdf")
+    lifecycle.delete_member(site.node, "anna")
+    assert _anna(site)["avatar_hash"] is None and media_rows.by_id(site.node.db, loose["id"]) is None
+    folder = site.node.config.media_path
+    assert not media_store.exists(folder, avatar) and not media_store.exists(folder, loose["file_hash"])
+    assert site.client.get(f"/media/{avatar}").status_code == 404
+
+
+def test_a_moderators_removal_takes_the_files_down(site: Site) -> None:
+    from node.services import moderation, posts
+
+    site.member("mod", "moderator")
+    site.group()
+    group = site.node.db.one("SELECT * FROM groups WHERE slug = 'open-overheid'")
+    photo = _upload(site, media_samples.png(), "foto.png", "Iets verbodens")
+    topic = posts.start_topic(site.node, _anna(site), group, "Titel", "Tekst", [photo["id"]])
+    moderation.remove_post(site.node, accounts.by_username(site.node.db, "mod"), topic["id"], "Onrechtmatige foto")
+    assert site.client.get(f"/media/{photo['file_hash']}").status_code == 404

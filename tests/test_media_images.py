@@ -137,6 +137,8 @@ def test_a_group_icon_by_its_moderator_not_by_a_plain_member(site: Site) -> None
                 page=page)
     assert bad.status_code == 415 and 'id="error-icon"' in bad.text and 'href="#images-icon"' in bad.text
     assert 'id="images-icon"' in bad.text
+    title = re.search(r"<title>(.*?)</title>", site.client.get(page).text, re.S)
+    assert title and "<" not in title.group(1) and "csrf" not in title.group(1)  # a title, not the form
 
 
 def test_the_logo_by_an_admin_is_in_the_header_with_the_organisation_as_its_name(site: Site) -> None:

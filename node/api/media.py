@@ -20,6 +20,8 @@ async def create(request: Request) -> Response:
     if "file" not in uploads:
         raise ApiError(422, "Validation failed: File can't be blank")
     name, data = uploads["file"]
+    if text(values, "focus"):
+        media.check_focus(text(values, "focus"))  # before anything is stored
     row = await media.upload(node, me, data, name, text(values, "description"))
     if text(values, "focus"):
         row = media.describe(node, me, row["id"], None, text(values, "focus"))

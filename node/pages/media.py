@@ -19,7 +19,7 @@ NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 FILE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "public, max-age=31536000, immutable",
-    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "cross-origin",  # apps and servers show our images too
 }
 
 

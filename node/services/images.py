@@ -109,7 +109,7 @@ def _animated(image: Image.Image, media_type: str, max_pixels: int) -> Encoded:
     for frame in ImageSequence.Iterator(image):
         frames.append(frame.convert("RGBA"))
         durations.append(int(frame.info.get("duration", 100)))
-        if len(frames) * image.width * image.height > max_pixels * 4:
+        if len(frames) * image.width * image.height > max_pixels:  # all frames together, decoded
             raise ImageRefused("error.image_too_many_pixels")
     out = io.BytesIO()
     kind = _FORMATS[media_type]

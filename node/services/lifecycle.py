@@ -41,6 +41,7 @@ def delete_member(node: Node, username: str, *, by: Row | None = None, address: 
         sessions.delete_for_account(node.db, account["id"])
         tokens.revoke_for_account(node.db, account["id"], now)
         mail.forget_account(node.db, account["id"], account["email"])
+        media_service.member_deleted(node, account["id"])
         second_factor.mark_deleted(node.db, account["id"], now)
         for link in oidc_links.links_for(node.db, account["id"]):  # kept, so the next SSO log-in is
             oidc_links.disable_link(node.db, link["id"], "member deleted", now)  # refused, not a new member

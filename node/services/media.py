@@ -137,7 +137,7 @@ def _description(text: str) -> str:
     return cleaned
 
 
-def _focus(value: str) -> tuple[float, float]:
+def check_focus(value: str) -> tuple[float, float]:
     """Mastodon's focus: "x,y", each from -1 to 1."""
     try:
         x, y = (float(part) for part in value.split(","))
@@ -159,7 +159,7 @@ def own(node: Node, account: Row, media_id: int) -> Row:
 def describe(node: Node, account: Row, media_id: int, description: str | None, focus: str | None = None) -> Row:
     row = own(node, account, media_id)
     text = row["description"] if description is None else _description(description)
-    x, y = (row["focus_x"], row["focus_y"]) if not focus else _focus(focus)
+    x, y = (row["focus_x"], row["focus_y"]) if not focus else check_focus(focus)
     with node.db.transaction():
         media.describe(node.db, media_id, text, x, y)
     found = media.by_id(node.db, media_id)
@@ -209,6 +209,14 @@ def for_post(node: Node, post_id: int) -> list[Row]:
 
 def for_posts(node: Node, post_ids: list[int]) -> dict[int, list[Row]]:
     return media.of_posts(node.db, post_ids)
+
+
+def member_deleted(node: Node, account_id: int) -> None:
+    """In the deletion's transaction: their avatar, header and unattached uploads go (their posts'
+    attachments go with the posts)."""
+    hashes = media.forget_account_media(node.db, account_id)
+    if hashes:
+        node.db.after_commit(lambda: release(node, hashes))
 
 
 def post_deleted(node: Node, post_id: int) -> None:

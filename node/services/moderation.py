@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from federation import ids
 from node import markup, urls
-from node.services import audit, outbound_moderation, sessions
+from node.services import audit, media, outbound_moderation, sessions
 from node.services.accounts import can_moderate, is_admin
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -111,6 +111,7 @@ def remove_post(node: Node, actor: Row | None, post_id: int, reason: str, *, rep
     with node.db.transaction():
         if not posts.remove(node.db, post["id"], reason, node.now()):
             raise Conflict("error.already_removed")  # the command line or another moderator was first
+        media.post_deleted(node, post["id"])  # its files stop being served at once (a restore cannot bring them back)
         activity = outbound_moderation.removed(node, actor, post, reason)
         audit.publish(node, actor, action="remove", target_url=post_url(node, post), target_label=_label(post),
                       reason=reason, group_id=post["group_id"], report_id=report_id, activity_uri=activity)
