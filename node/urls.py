@@ -71,9 +71,14 @@ def media_file(file_hash: str, name: str = "") -> str:
     return f"/media/{file_hash}/{name}" if name else f"/media/{file_hash}"
 
 
+def remote_key(url: str) -> str:
+    """The key of another server's file in our cache (remote_media.url_hash) and in its path."""
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
 def remote_media(url: str) -> str:
     """Our copy of another server's image (fetched and cached by this node when first shown)."""
-    return f"/media/remote/{hashlib.sha256(url.encode()).hexdigest()}"
+    return f"/media/remote/{remote_key(url)}"
 
 
 def attachment_src(row: Any) -> str:

@@ -20,6 +20,8 @@ def file(db: Database, hash_: str) -> Row | None:
     return db.one("SELECT * FROM media_files WHERE hash = ?", (hash_,))
 
 
+LOGO = "media.logo"  # the settings key of the organisation's logo (a file hash)
+
 # Every place a file can be used; a file none of them names may go (prune_files).
 _FILE_USES = (
     "SELECT file_hash FROM media WHERE file_hash IS NOT NULL",

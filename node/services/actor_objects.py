@@ -8,11 +8,10 @@ import html
 from typing import Any
 
 from federation import vocab
+from node import urls
 from node.services.context import Node
 from storage import keys, media, settings
 from storage.db import Row
-
-LOGO = "media.logo"  # the settings key node/services/media.py keeps the organisation's logo in
 
 
 def paragraphs(text: str) -> str:
@@ -23,7 +22,7 @@ def _image(node: Node, file_hash: str | None) -> dict[str, Any] | None:
     row = media.file(node.db, file_hash) if file_hash else None
     if row is None:
         return None
-    return vocab.image(f"{node.config.base_url}/media/{file_hash}", row["media_type"])
+    return vocab.image(node.config.base_url + urls.media_file(row["hash"]), row["media_type"])
 
 
 def person(node: Node, account: Row) -> dict[str, Any] | None:
@@ -49,4 +48,4 @@ def organisation(node: Node) -> dict[str, Any] | None:
         return None
     config = node.config
     actor = vocab.organisation(config.base_url, config.organisation_handle, config["node.name"], key["public_pem"])
-    return vocab.with_images(actor, _image(node, settings.get(node.db, LOGO) or None), None)
+    return vocab.with_images(actor, _image(node, settings.get(node.db, media.LOGO) or None), None)

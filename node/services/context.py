@@ -17,9 +17,13 @@ if TYPE_CHECKING:  # the runtime is wired by the app; services only reach it thr
     from node.federation_runtime import FederationRuntime
 
 
-def utc_now() -> str:
+def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds: sortable as text."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def utc_now() -> str:
+    return iso(datetime.now(UTC))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from node.i18n import translate
-from node.services.context import Node
+from node.services.context import Node, iso
 from node.services.errors import Forbidden, Invalid
 from storage import accounts, mail
 from storage.db import Row
@@ -28,9 +28,6 @@ class Mail:
     text: str
     html: str
 
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def language_of(node: Node, account: Row) -> str:
@@ -79,7 +76,7 @@ def new_link(node: Node, account: Row, purpose: str) -> str:
     now = datetime.now(UTC)
     mail.retire_tokens(node.db, account["id"], purpose, node.now())
     mail.add_token(node.db, token_hash=token_hash(token), purpose=purpose, account_id=account["id"],
-                   now=node.now(), expires_at=_iso(now + timedelta(hours=LINK_HOURS[purpose])))
+                   now=node.now(), expires_at=iso(now + timedelta(hours=LINK_HOURS[purpose])))
     path = {"confirm": "/register/confirm", "reset": "/password/reset"}[purpose]
     return f"{node.config.base_url}{path}?token={token}"
 
@@ -107,7 +104,7 @@ def use_link(node: Node, token: str, purpose: str) -> int:
 def recently_sent(node: Node, account: Row, purpose: str) -> bool:
     """An open link of this kind was made in the last few minutes: asking again sends nothing (no
     mail bombing through the forgot-password form); the earlier mail is still good."""
-    since = _iso(datetime.now(UTC) - timedelta(minutes=RESEND_MINUTES))
+    since = iso(datetime.now(UTC) - timedelta(minutes=RESEND_MINUTES))
     return mail.open_token_since(node.db, account["id"], purpose, since, node.now())
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 
+from node import urls
 from node.markup import clean_text
 from node.services import audit, images, media_store, outbound, sniff
-from node.services.context import Node
+from node.services.context import Node, iso
 from node.services.errors import Forbidden, Invalid, NotFound, TooLarge, Unsupported
 from storage import media, settings
 from storage.db import Row
@@ -42,9 +43,6 @@ def _image_limiter() -> anyio.CapacityLimiter:
         _limiter = anyio.CapacityLimiter(2)
     return _limiter
 
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def root(node: Node) -> Path:
@@ -232,7 +230,7 @@ def release(node: Node, hashes: list[str]) -> int:
     """Remove these files now if nothing uses them any more (no grace: they were in use a moment ago
     and nothing takes a file back without uploading it again)."""
     with node.db.transaction(counts=False):
-        unused = set(media.unused_files(node.db, _iso(datetime.now(UTC) + timedelta(days=1))))
+        unused = set(media.unused_files(node.db, iso(datetime.now(UTC) + timedelta(days=1))))
         gone = [h for h in hashes if h in unused]
         media.forget_files(node.db, gone)
     for hash_ in gone:
@@ -266,7 +264,7 @@ def set_group_image(node: Node, group: Row, which: str, file_hash: str | None) -
         outbound.actor_updated(node, "group", group["id"])
 
 
-LOGO = "media.logo"
+LOGO = media.LOGO
 
 
 def logo(node: Node) -> str | None:
@@ -290,7 +288,7 @@ def set_logo(node: Node, file_hash: str | None, *, by: Row, address: str = "") -
 
 def remember_remote(node: Node, url: str) -> str:
     """Note a URL a stored object named (only those are ever fetched); returns its hash."""
-    url_hash = media_store.digest(url.encode())
+    url_hash = urls.remote_key(url)
     media.register_remote(node.db, url_hash, url, node.now())
     return url_hash
 
@@ -303,10 +301,10 @@ def prune(node: Node) -> dict[str, int]:
     media.remote_keep_days or past media.remote_cache_bytes, then every file nothing uses."""
     now = datetime.now(UTC)
     with node.db.transaction(counts=False):
-        orphans = media.prune_orphans(node.db, _iso(now - timedelta(hours=node.config["media.orphan_hours"])))
-        copies = media.drop_remote_copies(node.db, unused_before=_iso(now - timedelta(
+        orphans = media.prune_orphans(node.db, iso(now - timedelta(hours=node.config["media.orphan_hours"])))
+        copies = media.drop_remote_copies(node.db, unused_before=iso(now - timedelta(
             days=node.config["media.remote_keep_days"])), over_bytes=node.config["media.remote_cache_bytes"])
-        unused = media.unused_files(node.db, _iso(now - UNUSED_GRACE))
+        unused = media.unused_files(node.db, iso(now - UNUSED_GRACE))
         media.forget_files(node.db, unused)
     for hash_ in unused:
         media_store.remove(root(node), hash_)

@@ -27,7 +27,7 @@ from federation.backoff import Backoff
 from federation.media_fetch import MediaFetchError, fetch_bytes
 from federation.policy import FederationPolicy
 from node.services import images, media_store, sniff
-from node.services.context import Node
+from node.services.context import Node, iso
 from node.services.errors import NotFound
 from node.services.media import allowed_document_types, root
 from storage import media
@@ -51,9 +51,6 @@ class RemoteMedia:
     timeout: float
     fetching: dict[str, asyncio.Future[str | None]] = field(default_factory=dict)
 
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _decoder() -> anyio.CapacityLimiter:
@@ -80,11 +77,11 @@ async def copy_of(node: Node, remote: RemoteMedia | None, url_hash: str) -> str:
     held = _held(node, row)
     if held is not None:
         now = datetime.now(UTC)
-        if not row["last_used_at"] or row["last_used_at"] < _iso(now - USED_EVERY):
+        if not row["last_used_at"] or row["last_used_at"] < iso(now - USED_EVERY):
             with node.db.transaction(counts=False):
-                media.remote_used(node.db, url_hash, _iso(now))
+                media.remote_used(node.db, url_hash, iso(now))
         return held
-    if remote is None or row["next_try_at"] and row["next_try_at"] > _iso(datetime.now(UTC)):
+    if remote is None or row["next_try_at"] and row["next_try_at"] > iso(datetime.now(UTC)):
         raise NotFound("error.media_not_found")
     running = remote.fetching.get(url_hash)
     if running is None:
@@ -156,5 +153,5 @@ def _failed(node: Node, url_hash: str, reason: str) -> None:
     attempts = int(row["attempts"]) + 1 if row is not None else 1
     next_try = datetime.now(UTC) + RETRY.step(attempts)
     with node.db.transaction():
-        media.remote_failed(node.db, url_hash, reason, _iso(next_try))
-    log.info("remote media not fetched (attempt %d, again after %s): %s", attempts, _iso(next_try), reason[:200])
+        media.remote_failed(node.db, url_hash, reason, iso(next_try))
+    log.info("remote media not fetched (attempt %d, again after %s): %s", attempts, iso(next_try), reason[:200])
