@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from federation.actors import iso
 from node.config import Config
 from node.services.throttle import LoginThrottle
 from storage import posts
@@ -17,12 +18,8 @@ if TYPE_CHECKING:  # the runtime is wired by the app; services only reach it thr
     from node.federation_runtime import FederationRuntime
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds: sortable as text."""
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def utc_now() -> str:
+    """ISO 8601 in UTC with milliseconds: sortable as text (federation/actors.iso's format)."""
     return iso(datetime.now(UTC))
 
 

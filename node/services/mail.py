@@ -11,8 +11,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from federation.actors import iso
 from node.i18n import translate
-from node.services.context import Node, iso
+from node.services.context import Node
 from node.services.errors import Forbidden, Invalid
 from storage import accounts, mail
 from storage.db import Row

@@ -20,10 +20,11 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 
+from federation.actors import iso
 from node import urls
 from node.markup import clean_text
 from node.services import audit, images, media_store, outbound, sniff
-from node.services.context import Node, iso
+from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound, TooLarge, Unsupported
 from storage import media, settings
 from storage.db import Row

@@ -23,11 +23,12 @@ import aiohttp
 import anyio
 import anyio.to_thread
 
+from federation.actors import iso
 from federation.backoff import Backoff
 from federation.media_fetch import MediaFetchError, fetch_bytes
 from federation.policy import FederationPolicy
 from node.services import images, media_store, sniff
-from node.services.context import Node, iso
+from node.services.context import Node
 from node.services.errors import NotFound
 from node.services.media import allowed_document_types, root
 from storage import media
