@@ -1125,4 +1125,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "images.remove_logo": {"nl": "Logo verwijderen", "en": "Remove the logo"},
     "images.save_logo": {"nl": "Logo instellen", "en": "Set the logo"},
     "images.logo_saved": {"nl": "Het logo is opgeslagen.", "en": "The logo was saved."},
+    # daily use: threads (helper threads adds its keys below this line)
+    # daily use: subscriptions (helper subscriptions adds its keys below this line)
+    # daily use: writing (helper writing adds its keys below this line)
+    # daily use: finding (helper finding adds its keys below this line)
+    # daily use: face (helper face adds its keys below this line)
+    # daily use: polish (helper polish adds its keys below this line)
+    # daily use: bench (helper bench adds its keys below this line)
 }
