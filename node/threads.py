@@ -1,14 +1,17 @@
-"""A thread (topic or blog post with its replies) as a tree for the page."""
+"""A thread (topic or blog post with its replies) as a tree for the page, one page at a time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from node import urls
 from node.services import blocks, media
 from node.services.context import Node
 from storage import posts
 from storage.db import Row
+
+PAGE_SIZE = 50  # replies per page, in display order (depth first)
 
 
 @dataclass
@@ -17,6 +20,9 @@ class Branch:
     children: list[Branch] = field(default_factory=list)
     hidden: bool = False  # by a limited account or server the viewer does not follow
     attachments: list[Row] = field(default_factory=list)
+    depth: int = 1  # in the whole thread: 1 answers the opening post
+    parent_elsewhere: Row | None = None  # the parent, when it is on an earlier page
+    unread: bool = False  # new to the member viewing (never for visitors)
 
 
 def build_tree(rows: list[Row]) -> tuple[Row, list[Branch]]:
@@ -30,32 +36,111 @@ def build_tree(rows: list[Row]) -> tuple[Row, list[Branch]]:
     return root, top
 
 
-def _attach(branches: list[Branch], attached: dict[int, list[Row]]) -> None:
+def display_order(top: list[Branch]) -> list[Branch]:
+    """Every reply depth first, as the whole tree would show them; sets each one's depth."""
+    order: list[Branch] = []
+    stack = [(branch, 1) for branch in reversed(top)]
+    while stack:  # no recursion: a deep chain of replies must not hit Python's limit
+        branch, depth = stack.pop()
+        branch.depth = depth
+        order.append(branch)
+        stack.extend((child, depth + 1) for child in reversed(branch.children))
+    return order
+
+
+def page_count(reply_total: int) -> int:
+    return max(1, -(-reply_total // PAGE_SIZE))
+
+
+def page_of(order: list[Branch], post_id: int) -> int:
+    """The page a reply is on (1 for the opening post or a post not in the thread)."""
+    for index, branch in enumerate(order):
+        if branch.post["id"] == post_id:
+            return index // PAGE_SIZE + 1
+    return 1
+
+
+def page_tree(order: list[Branch], page: int, root_id: int) -> list[Branch]:
+    """The replies of one page, nested as far as their parents are on it too. A reply whose parent
+    is on an earlier page starts a branch of its own that names that parent."""
+    chosen = order[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    copies: dict[int, Branch] = {}
+    by_id = {branch.post["id"]: branch for branch in order}
+    top: list[Branch] = []
+    for branch in chosen:
+        copy = Branch(branch.post, depth=branch.depth)
+        copies[branch.post["id"]] = copy
+        parent_id = branch.post["parent_id"]
+        if parent_id in copies:
+            copies[parent_id].children.append(copy)
+        else:
+            if parent_id != root_id and parent_id in by_id:
+                copy.parent_elsewhere = by_id[parent_id].post
+            top.append(copy)
+    return top
+
+
+def _walk(branches: list[Branch]) -> list[Branch]:
+    found: list[Branch] = []
     for branch in branches:
-        branch.attachments = attached.get(branch.post["id"], [])
-        _attach(branch.children, attached)
+        found.append(branch)
+        found.extend(_walk(branch.children))
+    return found
 
 
-def _mark_hidden(branches: list[Branch], hidden: set[int]) -> None:
-    for branch in branches:
-        branch.hidden = branch.post["id"] in hidden
-        _mark_hidden(branch.children, hidden)
+def _is_new(post: Row, mark: int | None, viewer: Row) -> bool:
+    return (post["id"] > (mark or 0) and post["author_id"] != viewer["id"]
+            and not post["deleted_at"] and not post["removed_at"])
 
 
-def page_context(node: Node, root: Row, viewer: Row | None) -> dict[str, Any]:
+def page_context(node: Node, root: Row, viewer: Row | None, page: int | str = 1,
+                 mark: int | None = None) -> dict[str, Any]:
+    """One page of a thread. page is a number from 1 or "last"; a page beyond the last is None in
+    the answer's "page" (the door says so). mark: the member's read mark, for what is new."""
     rows = posts.thread(node.db, root["id"])
     root, tree = build_tree(rows)
-    hidden = blocks.hidden_ids(node, rows[1:], viewer)
-    if hidden:
-        _mark_hidden(tree, hidden)
-    ids = [row["id"] for row in rows]
-    attached = media.for_posts(node, ids)  # one query for the whole thread
-    _attach(tree, attached)
+    order = display_order(tree)
+    pages = page_count(len(order))
+    number = pages if page == "last" else int(page)
+    if not 1 <= number <= pages:
+        return {"page": None, "pages": pages, "root": root}
+    shown = page_tree(order, number, root["id"])
+    on_page = _walk(shown)
+    hidden = blocks.hidden_ids(node, [branch.post for branch in on_page], viewer)
+    ids = [root["id"]] + [branch.post["id"] for branch in on_page]
+    attached = media.for_posts(node, ids)  # one query for the page
+    for branch in on_page:
+        branch.hidden = branch.post["id"] in hidden
+        branch.attachments = attached.get(branch.post["id"], [])
+        branch.unread = viewer is not None and _is_new(branch.post, mark, viewer)
+    first_unread = next((branch for branch in order if viewer is not None and _is_new(branch.post, mark, viewer)),
+                        None)
+    latest = max(order, key=lambda branch: branch.post["id"]) if order else None
     return {
         "root_attachments": attached.get(root["id"], []),
         "root": root,
-        "tree": tree,
-        "reply_total": len(rows) - 1,
+        "root_unread": number == 1 and viewer is not None and _is_new(root, mark, viewer),
+        "tree": shown,
+        "reply_total": len(order),
+        "page": number,
+        "pages": pages,
+        "highest_shown": max(ids) if number == 1 else max(ids[1:], default=root["id"]),
+        "first_unread": (first_unread.post["id"], page_of(order, first_unread.post["id"])) if first_unread else None,
+        "latest": (latest.post["id"], page_of(order, latest.post["id"])) if latest else None,
         "tags": posts.tags_of(node.db, [root["id"]])[root["id"]],
         "liked": posts.liked_by(node.db, viewer["id"], ids) if viewer else set(),
     }
+
+
+def reply_page(node: Node, post: Row) -> int:
+    """The page of its thread a reply is on."""
+    rows = posts.thread(node.db, post["topic_id"])
+    _, tree = build_tree(rows)
+    return page_of(display_order(tree), post["id"])
+
+
+def place(node: Node, post: Row) -> str:
+    """Where a post is shown: a root its thread's page, a reply its anchor on the page it is on."""
+    if post["id"] == post["topic_id"]:
+        return urls.thread(post)
+    return urls.in_thread(post, reply_page(node, post))

@@ -32,11 +32,27 @@ def thread(post: Any) -> str:
     return blog_post(post["blog_owner_username"], post["topic_id"])
 
 
+def thread_page(post: Any, page: int) -> str:
+    """One page of a post's thread; page 1 is the thread's own address."""
+    return thread(post) if page <= 1 else f"{thread(post)}?page={page}"
+
+
+def in_thread(post: Any, page: int) -> str:
+    """A reply's anchor on the page of its thread it is on (node/threads.py knows the page)."""
+    return reply_at(post, post["id"], page)
+
+
+def reply_at(thread_post: Any, post_id: int, page: int) -> str:
+    """The anchor of post post_id on a page of thread_post's thread."""
+    return f"{thread_page(thread_post, page)}#post-{post_id}"
+
+
 def post(post: Any) -> str:
-    """A post's place: a root is its page, a reply an anchor in its thread."""
+    """A post's place: a root is its page; a reply its permalink, which leads to the page of the
+    thread it is on now (pages fill as replies come, so the page is not part of the address)."""
     if post["id"] == post["topic_id"]:
         return thread(post)
-    return f"{thread(post)}#post-{post['id']}"
+    return f"/posts/{post['id']}"
 
 
 def member(username: str) -> str:

@@ -21,10 +21,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import avatars, i18n, threads
-from node.services import blocks, moderation, profile_images, reports, sessions
+from node.services import blocks, moderation, profile_images, reads, reports, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
-from node.services.errors import Forbidden
+from node.services.errors import Forbidden, NotFound
 from storage import notifications
 from storage.db import Row
 
@@ -306,36 +306,54 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 TREE_CACHE_SIZE = 256
 
 
-def thread_context(request: Request, root: Row) -> dict[str, Any]:
-    """What a thread page shows below its opening post, with the replies rendered as HTML.
+def thread_page_number(request: Request) -> int | str:
+    """?page=N (from 1) or ?page=last; anything else is a page that does not exist."""
+    value = request.query_params.get("page", "1")
+    if value == "last":
+        return value
+    if not value.isascii() or not value.isdigit() or len(value) > 6 or int(value) < 1:
+        raise NotFound("thread.no_page")
+    return int(value)
 
-    Rendering 200 replies costs milliseconds and a visitor's view of them is the same for
-    everyone, so for visitors the whole part is cached per (thread, language, database
-    version): any commit, ours or another process's, makes a new version.
+
+def thread_context(request: Request, root: Row) -> dict[str, Any]:
+    """What a thread page shows below its opening post: one page of replies, rendered as HTML.
+
+    Rendering 50 replies costs milliseconds and a visitor's view of them is the same for
+    everyone, so for visitors that part is cached per (thread, page, language, database
+    version): any commit, ours or another process's, makes a new version. A member's view has
+    their read marks, so it is made afresh, and seeing it moves their mark (reads.seen).
     """
     node = node_of(request)
     account = current_account(request)
     if blocks.hidden_ids(node, [root], account):
         raise Forbidden("blocks.limited_post")
     lang = language(request)
+    page = thread_page_number(request)
     moderator = account is not None and moderation.may_moderate_post(node, account, root)
     cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = request.app.state.tree_cache
-    key = (root["id"], lang, node.db.version())
+    key = (root["id"], page, lang, node.db.version())
     parts = cache.get(key) if account is None else None
     if parts is None:
-        context = threads.page_context(node, root, account)
+        mark = reads.mark(node, account, root["id"])
+        context = threads.page_context(node, root, account, page, mark)
+        if context["page"] is None:
+            raise NotFound("thread.page_beyond", pages=context["pages"])
         env: jinja2.Environment = request.app.state.templates
         tree_html = Markup(env.get_template("tree.html").render({
             "tree": context["tree"], "account": account, "liked": context["liked"], "csrf": LazyCsrf(request),
             "moderator": moderator,
             "t": lambda key, **params: i18n.translate(lang, key, **params),
         }))
-        parts = {"root": context["root"], "reply_total": context["reply_total"], "tags": context["tags"],
-                 "liked": context["liked"], "tree_html": tree_html, "root_attachments": context["root_attachments"]}
+        parts = {name: context[name] for name in (
+            "root", "reply_total", "tags", "liked", "root_attachments", "page", "pages", "latest",
+            "first_unread", "root_unread")} | {"tree_html": tree_html, "had_read": mark is not None}
         if account is None:
             cache[key] = parts
             if len(cache) > TREE_CACHE_SIZE:
                 cache.popitem(last=False)
+        else:
+            reads.seen(node, account, root["id"], context["highest_shown"])
     else:
         cache.move_to_end(key)
     return parts | {"views": int(root["views"]) + node.views.get(root["id"], 0), "moderator": moderator}

@@ -59,7 +59,7 @@ def test_topic_is_an_article_with_summary_and_audience(filled: Site) -> None:
 def test_reply_is_a_note_in_the_thread(filled: Site) -> None:
     note = filled.client.get("/posts/3", headers=AS).json()
     assert note["type"] == "Note" and note["inReplyTo"] == f"{BASE}/posts/2" and "name" not in note
-    assert note["url"] == f"{BASE}/groups/open-overheid/topics/1#post-3"
+    assert note["url"] == f"{BASE}/posts/3"  # the permalink, which leads to the page of the thread it is on
     context = filled.client.get("/posts/1/context")
     assert context.json()["totalItems"] == 3 and context.json()["first"] == f"{BASE}/posts/1/context?page=1"
     page = filled.client.get("/posts/1/context?page=1")

@@ -142,7 +142,7 @@ def test_who_may_remove_a_post_through_the_pages(site: Site, who: str, slug: str
     public, audit = _logged(site, "remove")
     group = groups.by_slug(site.node.db, slug)
     assert public["group_id"] == group["id"] and public["reason"] == "Persoonsgegevens" and public["role"] == role
-    assert public["target_url"] == f"{BASE}/groups/{slug}/topics/{topic}#post-{reply}"
+    assert public["target_url"] == f"{BASE}/posts/{reply}"  # the reply's permalink (leads to its page)
     assert public["activity_uri"].startswith(f"{BASE}/activities/")
     assert audit["actor_id"] == _id(site, who) and audit["target"] == public["target_url"]
 

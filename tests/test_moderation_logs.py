@@ -152,7 +152,7 @@ def test_a_moderator_deleting_someone_elses_post_is_logged(site: Site) -> None:
     assert response.status_code == 303
     site.logout()
     items = site.client.get(GROUP + "/moderation-log?page=1", headers=AS).json()["orderedItems"]
-    where = f"{BASE}{GROUP}/topics/{topic['id']}#post-{reply['id']}"  # the reply's place in its thread
+    where = f"{BASE}/posts/{reply['id']}"  # the reply's permalink, which leads to its place in its thread
     assert [(item["type"], item["object"]) for item in items] == [("Delete", where)]
     assert "moderator" in site.client.get(GROUP + "/moderation-log").text
     audited = site.node.db.all("SELECT actor_name, action, target FROM audit_log WHERE action = 'remove'")

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, urls
-from node.services import accounts, blocks, groups, moderation, rules
+from node.services import accounts, blocks, groups, moderation, reads, rules
 from node.services.errors import ServiceError
 from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
 from storage import groups as group_store
@@ -14,7 +14,9 @@ from storage import posts
 
 
 async def index(request: Request) -> Response:
-    return render(request, "groups.html", {"groups": group_store.listing(node_of(request).db)})
+    node = node_of(request)
+    return render(request, "groups.html", {"groups": group_store.listing(node.db),
+                                           "unread_groups": reads.unread_per_group(node, current_account(request))})
 
 
 async def create(request: Request) -> Response:
@@ -39,7 +41,8 @@ async def show(request: Request) -> Response:
     account = current_account(request)
     return render(request, "group.html", {
         "group": group,
-        "topics": blocks.visible(node, posts.topics_in_group(node.db, group["id"]), account),
+        "topics": reads.with_unread(node, blocks.visible(node, posts.topics_in_group(node.db, group["id"]), account),
+                                    account),
         "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
         "ban": group_store.active_ban(node.db, group["id"], account["id"], node.now()) if account else None,
         "rules": rules.of_group(node, group),

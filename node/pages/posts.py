@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node import urls
+from node import threads, urls
 from node.pages import attachments
 from node.services import media, posts
 from node.services.errors import NotFound, ServiceError
@@ -29,7 +29,7 @@ def _post(request: Request, viewer: Row | None) -> Row:
 
 async def show(request: Request) -> Response:
     """/posts/{id} leads to the post's place in its thread."""
-    return redirect(urls.post(_post(request, current_account(request))))
+    return redirect(threads.place(node_of(request), _post(request, current_account(request))))
 
 
 async def reply_form(request: Request) -> Response:
@@ -58,7 +58,7 @@ async def reply(request: Request) -> Response:
         return render(request, "reply.html", {
             "parent": parent, "values": values, "errors": form_errors(request, error),
             **attachments.context(request, chosen.rows, chosen.slot_values)}, status=error.status)
-    return redirect(urls.post(post))
+    return redirect(threads.place(node_of(request), post))
 
 
 async def edit_form(request: Request) -> Response:
@@ -99,7 +99,7 @@ async def edit(request: Request) -> Response:
         return render(request, "post_edit.html", {
             "post": post, "values": values, "errors": form_errors(request, error), **files,
         }, status=error.status)
-    return redirect(urls.post(post))
+    return redirect(threads.place(node_of(request), post))
 
 
 async def delete(request: Request) -> Response:
@@ -109,18 +109,18 @@ async def delete(request: Request) -> Response:
     post = posts.delete(node_of(request), account, request.path_params["post_id"], field(form, "reason"))
     if post["kind"] == "blog" and post["state"] == "draft":
         return redirect(urls.blog(post["blog_owner_username"]))
-    return redirect(urls.post(post))
+    return redirect(threads.place(node_of(request), post))
 
 
 async def like(request: Request) -> Response:
     account = require_account(request)
     await read_form(request)
     posts.like(node_of(request), account, request.path_params["post_id"])
-    return redirect(urls.post(_post(request, account)))
+    return redirect(threads.place(node_of(request), _post(request, account)))
 
 
 async def unlike(request: Request) -> Response:
     account = require_account(request)
     await read_form(request)
     posts.unlike(node_of(request), account, request.path_params["post_id"])
-    return redirect(urls.post(_post(request, account)))
+    return redirect(threads.place(node_of(request), _post(request, account)))

@@ -1,0 +1,48 @@
+"""What's new to a member: read marks per thread, and the markers lists and groups show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from node.services.context import Node
+from storage import reads
+from storage.db import Row
+
+
+def mark(node: Node, account: Row | None, topic_id: int) -> int | None:
+    return reads.mark(node.db, account["id"], topic_id) if account else None
+
+
+def seen(node: Node, account: Row | None, topic_id: int, post_id: int) -> None:
+    """The member saw the thread up to post_id (a mark never moves back)."""
+    if account is not None:
+        reads.advance(node.db, account["id"], topic_id, post_id, node.now())
+
+
+def with_unread(node: Node, rows: Iterable[Row], account: Row | None) -> list[Any]:
+    """List rows with what is new to the member: never_read (a thread they never opened that has
+    something of someone else's), unread_count (new replies in a thread they did open) and, for a
+    reply row, unread (that reply is new). One query for the whole list. Visitors: rows unchanged."""
+    rows = list(rows)
+    if account is None or not rows:
+        return rows
+    state = reads.of_threads(node.db, account["id"], sorted({int(row["topic_id"] or row["id"]) for row in rows}))
+    annotated: list[Any] = []
+    for row in rows:
+        values = dict(row)
+        thread = state.get(int(row["topic_id"] or row["id"]))
+        mark = thread["mark"] if thread else None
+        new_replies = int(thread["new_replies"]) if thread else 0
+        root_new = bool(thread["root_new"]) if thread else False
+        values["never_read"] = thread is not None and mark is None and (new_replies > 0 or root_new)
+        values["unread_count"] = 0 if mark is None else new_replies
+        values["unread"] = (row["id"] != row["topic_id"] and row["author_id"] != account["id"]
+                            and row["id"] > (mark or 0))
+        annotated.append(values)
+    return annotated
+
+
+def unread_per_group(node: Node, account: Row | None) -> dict[int, int]:
+    """Per group: how many topics have something new to the member (empty for visitors)."""
+    return reads.unread_topics_per_group(node.db, account["id"]) if account else {}

@@ -1,0 +1,62 @@
+"""Read marks (what's new): per member and thread the highest post id seen. All SQL of it here.
+
+A post is new to a member when its id is above their mark for its thread, it is not theirs, and it
+is neither deleted nor removed. With no mark, every such post of the thread is new."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storage.db import Database, Row
+
+# p is a post of thread t; r the member's mark on t (LEFT JOINed, so NULL when never read).
+_NEW = ("p.id > coalesce(r.last_read_post_id, 0) AND p.author_id != :account"
+        " AND p.deleted_at IS NULL AND p.removed_at IS NULL")
+
+
+def mark(db: Database, account_id: int, topic_id: int) -> int | None:
+    value = db.scalar("SELECT last_read_post_id FROM topic_reads WHERE account_id = ? AND topic_id = ?",
+                      (account_id, topic_id))
+    return None if value is None else int(value)
+
+
+def advance(db: Database, account_id: int, topic_id: int, post_id: int, now: str) -> None:
+    """Move the mark up to post_id; never back. Bookkeeping: cached pages stay valid."""
+    with db.transaction(counts=False) as conn:
+        conn.execute(
+            "INSERT INTO topic_reads (account_id, topic_id, last_read_post_id, read_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (account_id, topic_id) DO UPDATE SET"
+            " last_read_post_id = max(last_read_post_id, excluded.last_read_post_id), read_at = excluded.read_at",
+            (account_id, topic_id, post_id, now),
+        )
+
+
+def of_threads(db: Database, account_id: int, topic_ids: Sequence[int]) -> dict[int, Row]:
+    """Per thread: mark (NULL if never read), new_replies (count), root_new (1 if the opening post is)."""
+    if not topic_ids:
+        return {}
+    params: dict[str, object] = {"account": account_id}
+    params.update({f"t{i}": topic_id for i, topic_id in enumerate(topic_ids)})
+    placeholders = ",".join(f":t{i}" for i in range(len(topic_ids)))
+    rows = db.all(
+        "SELECT t.id AS topic_id, r.last_read_post_id AS mark,"
+        f" (SELECT count(*) FROM posts p WHERE p.topic_id = t.id AND p.id != t.id AND {_NEW}) AS new_replies,"
+        " (r.account_id IS NULL AND t.author_id != :account) AS root_new"
+        " FROM posts t LEFT JOIN topic_reads r ON r.account_id = :account AND r.topic_id = t.id"
+        f" WHERE t.id IN ({placeholders})",
+        params,
+    )
+    return {int(row["topic_id"]): row for row in rows}
+
+
+def unread_topics_per_group(db: Database, account_id: int) -> dict[int, int]:
+    """Per local group: how many of its visible topics have a post new to the member."""
+    rows = db.all(
+        "SELECT t.group_id AS group_id, count(*) AS unread FROM posts t"
+        " LEFT JOIN topic_reads r ON r.account_id = :account AND r.topic_id = t.id"
+        " WHERE t.kind = 'topic' AND t.group_id IS NOT NULL AND t.deleted_at IS NULL AND t.removed_at IS NULL"
+        f" AND EXISTS (SELECT 1 FROM posts p WHERE p.topic_id = t.id AND {_NEW})"
+        " GROUP BY t.group_id",
+        {"account": account_id},
+    )
+    return {int(row["group_id"]): int(row["unread"]) for row in rows}
