@@ -21,8 +21,8 @@ def seen(node: Node, account: Row | None, topic_id: int, post_id: int) -> None:
 
 
 def with_unread(node: Node, rows: Iterable[Row], account: Row | None) -> list[Any]:
-    """List rows with what is new to the member: never_read (a thread they never opened that has
-    something of someone else's), unread_count (new replies in a thread they did open) and, for a
+    """List rows with what is new to the member: never_read (someone else's thread they never
+    opened), unread_count (new replies in a thread they opened or started) and, for a
     reply row, unread (that reply is new). One query for the whole list. Visitors: rows unchanged."""
     rows = list(rows)
     if account is None or not rows:
@@ -35,8 +35,9 @@ def with_unread(node: Node, rows: Iterable[Row], account: Row | None) -> list[An
         mark = thread["mark"] if thread else None
         new_replies = int(thread["new_replies"]) if thread else 0
         root_new = bool(thread["root_new"]) if thread else False
-        values["never_read"] = thread is not None and mark is None and (new_replies > 0 or root_new)
-        values["unread_count"] = 0 if mark is None else new_replies
+        # someone else's thread never opened is new as a whole; one's own counts as read from its start
+        values["never_read"] = mark is None and root_new
+        values["unread_count"] = 0 if values["never_read"] else new_replies
         values["unread"] = (row["id"] != row["topic_id"] and row["author_id"] != account["id"]
                             and row["id"] > (mark or 0))
         annotated.append(values)
