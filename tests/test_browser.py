@@ -831,3 +831,105 @@ def test_avatars_initials_and_the_image_fields_are_accessible(browser: Browser, 
         finally:
             chromium.close()
     assert not scanner.problems, scanner.report()
+
+
+def _seed_long_thread(node: LiveNode) -> tuple[int, list[int]]:
+    """A topic by anne with 300 replies (anne and the administrator taking turns) and a reader, dirk,
+    written through the service layer beside the running node."""
+    from node.config import load
+    from node.services import accounts, groups, posts
+    from node.services.context import Node
+    from storage.db import Database
+
+    config = load(node.config_path)
+    db = Database(config.database_path)
+    try:
+        service = Node(config=config, db=db)
+        accounts.create(service, "dirk", PASSWORD, display_name="Dirk")
+        anne, admin = accounts.get(service, "anne"), accounts.get(service, "beheerder")
+        topic = posts.start_topic(service, anne, groups.get(service, "open-overheid"), "Een lang gesprek",
+                                  "Drie honderd reacties, verdeeld over pagina's.")
+        ids = [posts.reply(service, (admin, anne)[n % 2], topic["id"], f"Reactie nummer {n + 1}.")["id"]
+               for n in range(300)]
+        return topic["id"], ids
+    finally:
+        db.close()
+
+
+def test_a_long_thread_in_pages_with_what_is_new(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
+    """A 300-reply topic over six pages at 1280 and 375 px (no sideways scroll, axe finds nothing of
+    any impact), a permalink to a reply on page 3, and the new markers a reader sees go once read."""
+    topic, ids = _seed_long_thread(node)
+    path = f"{GROUP}/topics/{topic}"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            problems: list[str] = []
+
+            def check(what: str) -> None:
+                """axe on the current page: no violation of any impact; and no sideways scroll."""
+                page.wait_for_load_state("load")
+                for violation in browser.axe.run(page).response["violations"]:
+                    problems.append(f"{what}: {violation['id']} [{violation['impact']}] {violation['help']}")
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), what
+                page.screenshot(path=shots / f"{re.sub(r'[^a-z0-9]+', '-', what)}.png", full_page=False)
+
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(path)
+                pager = page.get_by_role("navigation", name="Pagina's van dit gesprek (boven)")
+                assert pager.locator("[aria-current=page]").inner_text().endswith("1")
+                check(f"thread page 1 at {width}")
+                pager.get_by_role("link", name="Volgende").click()
+                page.wait_for_url(re.compile(rf"{path}\?page=2$"))
+                assert page.locator(f"#post-{ids[50]}").is_visible()
+                check(f"thread page 2 at {width}")
+                page.get_by_role("navigation", name="Pagina's van dit gesprek (onder)").get_by_role(
+                    "link", name=re.compile("Laatste")).click()
+                page.wait_for_url(re.compile(rf"{path}\?page=6$"))
+                assert page.locator(f"#post-{ids[-1]}").is_visible()
+                assert page.get_by_role("link", name="Naar het begin van het gesprek").is_visible()
+                check(f"thread last page at {width}")
+
+            page.goto(f"/posts/{ids[120]}")  # the permalink of the 121st reply
+            page.wait_for_url(re.compile(rf"{path}\?page=3#post-{ids[120]}$"))
+            assert page.evaluate("document.querySelector(':target').id") == f"post-{ids[120]}"
+            assert page.locator(f"#post-{ids[120]}").is_visible()
+            top = page.get_by_role("navigation", name="Pagina's van dit gesprek (boven)")
+            current = top.locator("[aria-current=page]")
+            assert current.inner_text().endswith("3")
+            check("permalink to a reply on page 3")
+
+            log_in(page, "dirk")
+            page.goto(GROUP)
+            entry = page.locator("li.meent-entry").filter(has_text="Een lang gesprek")
+            assert entry.locator(".meent-badge--new").inner_text() == "Nieuw"
+            check("group page with a new topic")
+            page.goto("/groups")
+            assert page.get_by_text("1 onderwerp met nieuwe berichten").is_visible()
+            check("groups list with a count of new topics")
+            page.goto(path)
+            assert page.locator(f"#post-{ids[0]} .meent-badge--new").inner_text() == "Nieuw"
+            check("thread page 1 with new markers")
+            page.goto(path)  # seen now: the markers are gone, the first new post is on page 2
+            assert page.locator(".meent-badge--new").count() == 0
+            page.get_by_role("link", name="Naar het eerste nieuwe bericht").click()
+            page.wait_for_url(re.compile(rf"{path}\?page=2#post-{ids[50]}$"))
+            assert page.locator(f"#post-{ids[50]} .meent-badge--new").is_visible()
+            check("thread page 2 reached by first new post")
+            for number in range(3, 7):
+                page.goto(f"{path}?page={number}")
+            page.goto(GROUP)
+            assert page.locator("li.meent-entry").filter(has_text="Een lang gesprek").locator(
+                ".meent-badge--new").count() == 0
+            check("group page after reading")
+            page.goto("/groups")
+            assert page.get_by_text("onderwerp met nieuwe berichten").count() == 0
+            check("groups list after reading")
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)
