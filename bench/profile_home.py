@@ -83,10 +83,11 @@ async def profile(config_path: Path, count: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Profile the home page in-process.")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--replies", type=int, default=200, help="replies of the big topic (bench/pages.py: 200)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="meent-profile-"))
     try:
-        config_path, _ = seed(workdir)
+        config_path, _ = seed(workdir, args.replies)
         asyncio.run(profile(config_path, args.requests))
     except subprocess.CalledProcessError as error:
         print(f"profile: seeding failed: {error.stderr}", file=sys.stderr)

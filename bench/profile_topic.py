@@ -186,12 +186,13 @@ def print_profile(profiler: cProfile.Profile, count: int) -> None:
         print("\n".join(line for line in out.getvalue().splitlines()[4:] if line.strip()))
 
 
-def seed(workdir: Path) -> tuple[Path, str]:
+def seed(workdir: Path, replies: int = 200) -> tuple[Path, str]:
     data_dir = workdir / "node"
     for args in (
         ["-m", "node", "init", "--data-dir", str(data_dir), "--domain", "127.0.0.1:8000", "--admin", ADMIN,
          "--password", PASSWORD, "--name", "Gemeente Bench"],
-        [str(BENCH / "content.py"), "--config", str(data_dir / "config.toml"), "--admin", ADMIN],
+        [str(BENCH / "content.py"), "--config", str(data_dir / "config.toml"), "--admin", ADMIN,
+         "--replies", str(replies)],
     ):
         result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True)
     seeded = json.loads(result.stdout)
@@ -223,7 +224,7 @@ async def profile(config_path: Path, path: str, count: int) -> None:
     values = visitor_values()
     print(f"Topic page {path}: {len(context['tree'])} top-level replies, {context['reply_total']} in all")
     print(f"Wall-clock split, {count} sequential calls each, one process, no concurrency:")
-    print(describe("posts.thread(): the SQL query (201 rows, 4 joins)",
+    print(describe(f"posts.thread(): the SQL query ({context['reply_total'] + 1} rows, 4 joins)",
                    timed(lambda: posts.thread(node.db, topic_id), count)))
     print(describe("threads.page_context(): query + tree + tags", timed(
         lambda: threads.page_context(node, root, None), count)))
@@ -259,10 +260,11 @@ async def profile(config_path: Path, path: str, count: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Profile the topic page in-process.")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--replies", type=int, default=200, help="replies of the topic (bench/pages.py: 200)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="meent-profile-"))
     try:
-        config_path, path = seed(workdir)
+        config_path, path = seed(workdir, args.replies)
         asyncio.run(profile(config_path, path, args.requests))
     except subprocess.CalledProcessError as error:
         print(f"profile: seeding failed: {error.stderr}", file=sys.stderr)

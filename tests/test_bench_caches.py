@@ -44,8 +44,8 @@ def test_visitor_home_shows_a_new_topic_at_once(site: Site) -> None:
 
 def test_member_home_is_never_the_visitors_page_nor_the_other_way(site: Site) -> None:
     visitor = fresh_client(site)
+    site.login("anne")  # a commit (the session): so first the visitor, then the member, at one version
     assert 'action="/logout"' not in visitor.get("/").text  # the visitors' page is now cached
-    site.login("anne")
     mine = site.client.get("/").text
     assert 'action="/logout"' in mine and "/users/anne" in mine
     again = visitor.get("/").text
