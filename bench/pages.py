@@ -318,6 +318,7 @@ class PageRun:
     server_cpu_percent: float  # of one core, over warm-up + measured time
     server_wait_percent: float  # time the event loop was runnable but had no core (a busy machine)
     load_cpu_percent: float  # the load generator's, likewise
+    server_cpu_ms: float  # server CPU time per answered request (warm-up included): robust on a busy machine
     rss_end_kb: int
     rss_sampled_max_kb: int
 
@@ -356,6 +357,7 @@ def run_load(server: Server, name: str, path: str, cookie: str = "") -> PageRun:
     return PageRun(
         name=name, path=path, result=result, server_cpu_percent=100 * cpu / wall,
         server_wait_percent=100 * waited / wall, load_cpu_percent=100 * result["loadgen_cpu_s"] / wall,
+        server_cpu_ms=1000 * cpu / max(1, result["requests"] + result["warmup_requests"]),
         rss_end_kb=status["VmRSS"], rss_sampled_max_kb=max(sampled, status["VmRSS"]),
     )
 
@@ -386,7 +388,7 @@ def render(report: Report) -> str:
     lines = ["Meent page benchmark", "", "Machine", *pairs(report.machine), "", "Set-up", *pairs(report.setup)]
     lines += ["", "Start-up and memory (server process)", *pairs(report.memory)]
     header = ("page", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "server CPU",
-              "waited for CPU", "load CPU")
+              "waited for CPU", "load CPU", "CPU ms/req")
     table = [header]
     for page in report.pages:
         r = page.result
@@ -394,11 +396,13 @@ def render(report: Report) -> str:
             f"{page.name} {page.path}", str(r["requests"]), str(r["errors"]), f"{r['requests_per_s']:.1f}",
             f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['p99_ms']:.1f}", f"{r['max_ms']:.1f}",
             f"{page.server_cpu_percent:.0f} %", f"{page.server_wait_percent:.0f} %", f"{page.load_cpu_percent:.0f} %",
+            f"{page.server_cpu_ms:.2f}",
         ))
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines += ["", f"Load: {CLIENTS} concurrent keep-alive clients per page, {WARMUP_S:g} s warm-up, then "
                   f"{DURATION_S:g} s or {MAX_REQUESTS} requests measured (bench/load.py, its own process);",
-              "      CPU figures are % of one core over warm-up + measurement"]
+              "      CPU figures are % of one core over warm-up + measurement; CPU ms/req: the server's CPU time per "
+              "answer (warm-up included), which a busy machine disturbs least"]
     for row in table:
         cells = [row[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(row) if i > 0]
         lines.append("  " + "  ".join(cells))
