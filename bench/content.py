@@ -112,6 +112,9 @@ class Seeded:
     big_replies: int
     big_top_level: int
     big_max_depth: int
+    long_topic_id: int  # 0 when no long topic was asked for
+    long_replies: int
+    small_topic_id: int  # the first of the other topics (bench/pages.py sends remote replies to it)
 
 
 def markdown_body(rng: random.Random, usernames: list[str], sentences: tuple[int, int] = (2, 5)) -> str:
@@ -162,7 +165,8 @@ def _avatar_png(rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def seed(config_path: Path, admin_name: str, big_replies: int = 200, other_topics: int = 30) -> Seeded:
+def seed(config_path: Path, admin_name: str, big_replies: int = 200, other_topics: int = 30,
+         long_replies: int = 0) -> Seeded:
     """Fill the node at config_path; closes its database before returning."""
     rng = random.Random(20240611)
     config = load(config_path)
@@ -183,10 +187,12 @@ def seed(config_path: Path, admin_name: str, big_replies: int = 200, other_topic
         usernames = [m["username"] for m in members]
         made = [groups.create(node, admin, slug, name, description) for slug, name, description in GROUPS]
         replies = 0
+        small_topic_id = 0
         for number in range(other_topics):
             title = TITLES[number % len(TITLES)]
             topic = posts.start_topic(node, rng.choice(members), made[number % len(made)], title,
                                       markdown_body(rng, usernames, (3, 6)))
+            small_topic_id = small_topic_id or topic["id"]
             extra = rng.randint(0, 3)
             _thread(node, rng, topic, members, extra)
             replies += extra
@@ -195,6 +201,12 @@ def seed(config_path: Path, admin_name: str, big_replies: int = 200, other_topic
             markdown_body(rng, usernames, (4, 6)) + "\n\nGraag jullie ervaringen. #woo #openbaarheid",
         )
         top_level, max_depth = _thread(node, rng, big, members + [admin], big_replies)
+        long_topic_id = 0
+        if long_replies:  # a paged thread's first and last page (issue 12)
+            long = posts.start_topic(node, members[1], made[0], "Een lange draad: alle vragen over de Woo",
+                                     markdown_body(rng, usernames, (3, 5)))
+            _thread(node, rng, long, members + [admin], long_replies)
+            long_topic_id = long["id"]
         blog_posts = 3
         for number in range(blog_posts):
             posts.write_blog_post(
@@ -206,7 +218,8 @@ def seed(config_path: Path, admin_name: str, big_replies: int = 200, other_topic
     return Seeded(
         group_slug=made[0]["slug"], topic_id=big["id"], members=len(members) + 1, groups=len(made),
         topics=other_topics + 1, replies=replies + big_replies, blog_posts=blog_posts, big_replies=big_replies,
-        big_top_level=top_level, big_max_depth=max_depth,
+        big_top_level=top_level, big_max_depth=max_depth, long_topic_id=long_topic_id, long_replies=long_replies,
+        small_topic_id=small_topic_id,
     )
 
 
@@ -216,8 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--admin", required=True)
     parser.add_argument("--replies", type=int, default=200)
     parser.add_argument("--topics", type=int, default=30)
+    parser.add_argument("--long-replies", type=int, default=0, help="replies of one more, long topic (0: none)")
     args = parser.parse_args(argv)
-    print(json.dumps(asdict(seed(args.config, args.admin, args.replies, args.topics))))
+    print(json.dumps(asdict(seed(args.config, args.admin, args.replies, args.topics, args.long_replies))))
     return 0
 
 

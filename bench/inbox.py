@@ -45,7 +45,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import resource
 import select
 import shutil
@@ -55,7 +54,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -71,6 +69,7 @@ from bench.pages import (  # noqa: E402
     START_TIMEOUT_S,
     BenchError,
     Server,
+    allow_private_addresses,
     command_line,
     cpu_model,
     cpu_seconds,
@@ -280,14 +279,7 @@ def make_node(data_dir: Path, port: int, password: str) -> Path:
     run_python(["-m", "node", "init", "--data-dir", str(data_dir), "--domain", f"{HOST}:{port}", "--admin", ADMIN,
                 "--password", password, "--name", "Gemeente Bench"], "meent init")
     config = data_dir / "config.toml"
-    text = config.read_text()
-    if not tomllib.loads(text).get("federation", {}).get("allow_private_addresses"):
-        text, found = re.subn(r"(?m)^allow_private_addresses\s*=.*$", "allow_private_addresses = true", text)
-        if not found:
-            text = text.replace("[federation]\n", "[federation]\nallow_private_addresses = true\n", 1)
-        config.write_text(text)
-    if not tomllib.loads(config.read_text())["federation"]["allow_private_addresses"]:
-        raise BenchError("could not set federation.allow_private_addresses = true")
+    allow_private_addresses(config)
     run_python(["-m", "node", "user", "add", MEMBER, "--password", password, "--config", str(config)],
                "meent user add")
     return config

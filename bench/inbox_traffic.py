@@ -73,8 +73,10 @@ def make_senders(origin: str, count: int) -> list[Sender]:
     return senders
 
 
-def activity(actor: str, number: int, member: str, member_handle: str, published: str) -> bytes:
-    """A Create(Note) as Mastodon sends a direct message: to the member, with a Mention of them (about 1 kB)."""
+def activity(actor: str, number: int, member: str, member_handle: str, published: str,
+             in_reply_to: str | None = None) -> bytes:
+    """A Create(Note) as Mastodon sends a direct message: to the member, with a Mention of them (about 1 kB);
+    with in_reply_to, a reply to that post (bench/pages.py: replies landing in a topic)."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(actor))
     note = {
         "id": f"{origin}/notes/{number}", "type": "Note", "attributedTo": actor, "published": published,
@@ -83,6 +85,8 @@ def activity(actor: str, number: int, member: str, member_handle: str, published
                    f"{NOTE_TEXT} ({number})</p>",
         "tag": [{"type": "Mention", "href": member, "name": f"@{member_handle}"}],
     }
+    if in_reply_to:
+        note["inReplyTo"] = in_reply_to
     return orjson.dumps({
         "@context": "https://www.w3.org/ns/activitystreams", "id": f"{origin}/activities/{number}",
         "type": "Create", "actor": actor, "published": published, "to": [PUBLIC], "cc": [member], "object": note,
@@ -97,14 +101,14 @@ def http_request(inbox_url: str, headers: dict[str, str], body: bytes) -> bytes:
     return "\r\n".join(lines).encode("latin-1") + body
 
 
-def _sign_batch(job: tuple[str, list[tuple[str, str, str]], list[int], str, str, datetime]) -> list[bytes]:
-    """One worker's share: job = (inbox, [(actor, key id, private PEM)], numbers, member, handle, now)."""
-    inbox_url, senders, numbers, member, handle, now = job
+def _sign_batch(job: tuple[str, list[tuple[str, str, str]], list[int], str, str, datetime, str | None]) -> list[bytes]:
+    """One worker's share: job = (inbox, [(actor, key id, private PEM)], numbers, member, handle, now, in reply to)."""
+    inbox_url, senders, numbers, member, handle, now, in_reply_to = job
     published = now.isoformat(timespec="seconds").replace("+00:00", "Z")
     requests = []
     for number in numbers:
         actor, key_id, private_pem = senders[number % len(senders)]
-        body = activity(actor, number, member, handle, published)
+        body = activity(actor, number, member, handle, published, in_reply_to)
         headers = sign("POST", inbox_url, {"content-type": CONTENT_TYPE}, body, key_id, load_private(private_pem),
                        now)
         requests.append(http_request(inbox_url, headers, body))
@@ -112,12 +116,13 @@ def _sign_batch(job: tuple[str, list[tuple[str, str, str]], list[int], str, str,
 
 
 def presign(inbox_url: str, senders: list[Sender], member: str, member_handle: str, count: int,
-            workers: int) -> list[bytes]:
+            workers: int, in_reply_to: str | None = None) -> list[bytes]:
     """`count` signed requests, the senders taking turns; signed in `workers` processes (fork: nothing to import)."""
     now = datetime.now(UTC)
     keys = [(s.uri, s.key_id, s.private_pem) for s in senders]
     chunk = 2_000
-    jobs = [(inbox_url, keys, list(range(start, min(start + chunk, count))), member, member_handle, now)
+    jobs = [(inbox_url, keys, list(range(start, min(start + chunk, count))), member, member_handle, now,
+             in_reply_to)
             for start in range(0, count, chunk)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return [request for batch in pool.map(_sign_batch, jobs) for request in batch]

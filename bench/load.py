@@ -7,7 +7,7 @@ cores, not for one event loop. Plain asyncio and raw sockets: no dependencies.
 
 Every answer must be a complete `200` HTML page; anything else (another status, a cut-off body,
 a reset connection, a time-out) counts as an error. Each client keeps its connection open and
-sends back the session cookie it was given, as a browser would.
+sends back the session cookie it was given (or --cookie, to start signed in), as a browser would.
 """
 
 from __future__ import annotations
@@ -102,8 +102,7 @@ async def _exchange(
     return int(parts[1]), headers, cookies, body
 
 
-async def _client(host: str, port: int, path: str, timeout: float, tally: Tally) -> None:
-    cookie = ""
+async def _client(host: str, port: int, path: str, timeout: float, tally: Tally, cookie: str = "") -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
     try:
@@ -183,9 +182,9 @@ def summarise(tally: Tally, clients: int, path: str) -> dict[str, Any]:
 
 
 async def run(host: str, port: int, path: str, clients: int, warmup: float, duration: float,
-              max_requests: int, timeout: float) -> dict[str, Any]:
+              max_requests: int, timeout: float, cookie: str = "") -> dict[str, Any]:
     tally = Tally(max_requests=max_requests)
-    tasks = [asyncio.create_task(_client(host, port, path, timeout, tally)) for _ in range(clients)]
+    tasks = [asyncio.create_task(_client(host, port, path, timeout, tally, cookie)) for _ in range(clients)]
     try:
         await asyncio.sleep(warmup)
         tally.recording = True
@@ -215,6 +214,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured at most")
     parser.add_argument("--max-requests", type=int, default=50_000, help="requests measured at most")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds one request may take")
+    parser.add_argument("--cookie", default="", help="a Cookie header to start with (a signed-in member's session)")
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("only a loopback host is allowed")
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         result = asyncio.run(run(args.host, args.port, args.path, args.clients, args.warmup, args.duration,
-                                 args.max_requests, args.timeout))
+                                 args.max_requests, args.timeout, args.cookie))
     except KeyboardInterrupt:
         return 130
     print(json.dumps(result), flush=True)

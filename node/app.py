@@ -23,6 +23,7 @@ from node.config import Config
 from node.federation_runtime import FederationRuntime
 from node.headers import SecurityHeaders
 from node.mail_runtime import MailRuntime
+from node.page_cache import VersionedCache
 from node.pages.routes import routes
 from node.services import oidc_members, organisation
 from node.services.context import Node
@@ -32,6 +33,7 @@ from storage.db import Database
 
 log = logging.getLogger("meent")
 SESSION_DAYS = 14
+MEMBER_CACHE_SIZE = 1024  # members' unread counts per database version
 
 
 def _login_required(request: Request, exc: Exception) -> Response:
@@ -143,5 +145,8 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
     env.globals["urls"] = urls
     app.state.templates = env
     app.state.tree_cache = OrderedDict()
+    app.state.tree_html_cache = OrderedDict()  # visitors' reply trees by content (web.thread_context)
+    app.state.page_cache = VersionedCache(web.PAGE_CACHE_SIZE)
+    app.state.member_cache = VersionedCache(MEMBER_CACHE_SIZE)
     return app
 

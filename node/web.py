@@ -6,8 +6,11 @@ check or the size limit.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -21,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import avatars, i18n, threads
+from node.page_cache import VersionedCache
 from node.services import blocks, moderation, profile_images, reads, reports, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
@@ -158,8 +162,10 @@ class LazyCsrf:
 
     def __init__(self, request: Request) -> None:
         self.request = request
+        self.used = False  # shown in the page: the page belongs to this session
 
     def __str__(self) -> str:
+        self.used = True
         return csrf_token(self.request)
 
     def __html__(self) -> str:
@@ -272,35 +278,112 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+def _node_values(request: Request) -> tuple[str, Row | None]:
+    """What base.html shows of the node's settings (registration mode, logo): two queries, the same
+    for every page until something is committed, so kept per database version."""
+    node = node_of(request)
+    cache: VersionedCache = request.app.state.page_cache
+    version = node.db.version()
+    found: tuple[str, Row | None] | None = cache.get(version, "node")
+    if found is None:
+        found = (registration_mode(node), profile_images.logo_file(node))
+        cache.put(version, "node", found)
+    return found
+
+
+def _member_values(request: Request, account: Row) -> tuple[int, bool]:
+    """The member's unread count and whether they moderate anything, per (member, database version):
+    a new notification, a read one or a new moderator is a commit, so none of them is shown stale."""
+    node = node_of(request)
+    cache: VersionedCache = request.app.state.member_cache
+    version = node.db.version()
+    found: tuple[int, bool] | None = cache.get(version, account["id"])
+    if found is None:
+        found = (notifications.unread_count(node.db, account["id"]), reports.may_moderate_any(node, account))
+        cache.put(version, account["id"], found)
+    return found
+
+
+def page_values(request: Request, context: dict[str, Any] | None = None,
+                csrf: LazyCsrf | None = None) -> dict[str, Any]:
+    """Everything a page template is rendered with: what base.html needs, then the page's own context.
+
+    Pops the session's flash message (it is shown once)."""
     node = node_of(request)
     account = current_account(request)
     lang = language(request)
-    env: jinja2.Environment = request.app.state.templates
+    mode, logo = _node_values(request)
+    unread, moderates = _member_values(request, account) if account else (0, False)
     values = {
         "request": request,
         "lang_url": lambda code: _with_query(request, lang=code),
-        "registration_open": account is None and registration_mode(node) != "closed",
+        "registration_open": account is None and mode != "closed",
         "lang": lang,
         "t": lambda key, **params: i18n.translate(lang, key, **params),
         "account": account,
-        "csrf": LazyCsrf(request),
+        "csrf": csrf or LazyCsrf(request),
         "site_name": node.config["node.name"],
-        "site_logo": profile_images.logo_file(node),
+        "site_logo": logo,
         "theme_class": node.config["theme.class_name"],
         "has_theme_tokens": bool(node.config["theme.tokens_css"]),
-        "unread": notifications.unread_count(node.db, account["id"]) if account else 0,
-        "moderates": reports.may_moderate_any(node, account),  # the queue's link
+        "unread": unread,
+        "moderates": moderates,  # the queue's link
         "path": request.url.path,
         "errors": {},
         "values": {},
         "flash": request.session.pop("flash", None),
     }
     values.update(context or {})
-    response = HTMLResponse(env.get_template(template).render(values), status_code=status)
+    return values
+
+
+def _respond(request: Request, html: str, status: int) -> HTMLResponse:
+    response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in i18n.LANGUAGES:
-        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        response.set_cookie("lang", language(request), max_age=365 * 86400, samesite="lax", httponly=True)
     return response
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+    env: jinja2.Environment = request.app.state.templates
+    return _respond(request, env.get_template(template).render(page_values(request, context)), status)
+
+
+PAGE_CACHE_SIZE = 64
+
+
+def shared(request: Request, key: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """What a page shows the same to everyone (a list of recent posts, say), built once per
+    database version. Only for values that do not depend on who asks."""
+    cache: VersionedCache = request.app.state.page_cache
+    version = node_of(request).db.version()
+    found: dict[str, Any] | None = cache.get(version, ("shared", key))
+    if found is None:
+        found = build()
+        cache.put(version, ("shared", key), found)
+    return found
+
+
+def render_for_visitors(request: Request, template: str, build: Callable[[], dict[str, Any]]) -> HTMLResponse:
+    """render(), but a visitor's page is kept as HTML per (template, path, query, language,
+    database version): such a page is the same for every visitor until something is committed.
+
+    Never for a signed-in member, never with a flash message to show, and never kept when the page
+    showed a form's CSRF token (that token belongs to one browser's session)."""
+    if current_account(request) is not None or "flash" in request.session:
+        return render(request, template, build())
+    node = node_of(request)
+    cache: VersionedCache = request.app.state.page_cache
+    version = node.db.version()  # before building: a commit meanwhile must not be stored as current
+    key = ("page", template, request.url.path, request.url.query, language(request))
+    html: str | None = cache.get(version, key)
+    if html is None:
+        csrf = LazyCsrf(request)
+        env: jinja2.Environment = request.app.state.templates
+        html = env.get_template(template).render(page_values(request, build(), csrf))
+        if not csrf.used:
+            cache.put(version, key, html)
+    return _respond(request, html, 200)
 
 
 TREE_CACHE_SIZE = 256
@@ -316,13 +399,37 @@ def thread_page_number(request: Request) -> int | str:
     return int(value)
 
 
+def _fingerprint(value: Any, out: Any) -> None:
+    """Feed everything a template reads from value into the hash `out` (rows, tree branches, lists)."""
+    if isinstance(value, Row):
+        out.update(repr(tuple(value)).encode())
+    elif isinstance(value, threads.Branch):  # every field: what the tree template may read
+        out.update(b"(")
+        for item in dataclasses.fields(value):
+            _fingerprint(getattr(value, item.name), out)
+        out.update(b")")
+    elif isinstance(value, list | tuple):
+        out.update(b"[")
+        for item in value:
+            _fingerprint(item, out)
+        out.update(b"]")
+    elif isinstance(value, set | frozenset):
+        _fingerprint(sorted(value, key=repr), out)
+    elif isinstance(value, dict):
+        _fingerprint(sorted(value.items(), key=lambda item: repr(item[0])), out)
+    else:
+        out.update(repr(value).encode())
+
+
 def thread_context(request: Request, root: Row) -> dict[str, Any]:
     """What a thread page shows below its opening post: one page of replies, rendered as HTML.
 
-    Rendering 50 replies costs milliseconds and a visitor's view of them is the same for
-    everyone, so for visitors that part is cached per (thread, page, language, database
-    version): any commit, ours or another process's, makes a new version. A member's view has
-    their read marks, so it is made afresh, and seeing it moves their mark (reads.seen).
+    A visitor's view of a page is the same for everyone, so for visitors that part is cached per
+    (thread, page, language, database version): any commit, ours or another process's, makes a new
+    version. A new version (a reply elsewhere, say) costs the thread's queries, but the replies' HTML
+    is rendered again only when what it is made from changed: it is also kept per (thread, page,
+    language, fingerprint of everything tree.html is given). A member's view has their read marks,
+    so it is made afresh, and seeing it moves their mark (reads.seen).
     """
     node = node_of(request)
     account = current_account(request)
@@ -340,14 +447,27 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
         if context["page"] is None:
             raise NotFound("thread.page_beyond", pages=context["pages"])
         env: jinja2.Environment = request.app.state.templates
-        tree_html = Markup(env.get_template("tree.html").render({
-            "tree": context["tree"], "account": account, "liked": context["liked"], "csrf": LazyCsrf(request),
-            "moderator": moderator,
-            "t": lambda key, **params: i18n.translate(lang, key, **params),
-        }))
+        given = {"tree": context["tree"], "account": account, "liked": context["liked"], "moderator": moderator}
+        html: Markup | None = None
+        if account is None:
+            digest = hashlib.blake2b(digest_size=20)
+            _fingerprint(given, digest)
+            by_content: OrderedDict[tuple[Any, ...], Markup] = request.app.state.tree_html_cache
+            content_key = (root["id"], page, lang, digest.digest())
+            html = by_content.get(content_key)
+        if html is None:
+            html = Markup(env.get_template("tree.html").render({
+                **given, "csrf": LazyCsrf(request), "t": lambda key, **params: i18n.translate(lang, key, **params),
+            }))
+            if account is None:
+                by_content[content_key] = html
+                if len(by_content) > TREE_CACHE_SIZE:
+                    by_content.popitem(last=False)
+        elif account is None:
+            by_content.move_to_end(content_key)
         parts = {name: context[name] for name in (
             "root", "reply_total", "tags", "liked", "root_attachments", "page", "pages", "latest",
-            "first_unread", "root_unread")} | {"tree_html": tree_html, "had_read": mark is not None}
+            "first_unread", "root_unread")} | {"tree_html": html, "had_read": mark is not None}
         if account is None:
             cache[key] = parts
             if len(cache) > TREE_CACHE_SIZE:
