@@ -139,7 +139,7 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
     )
     app.state.node = Node(config=config, db=db)
     organisation.ensure_key(app.state.node)
-    env = web.make_environment()
+    env = web.make_environment(config["node.timezone"])
     env.globals["urls"] = urls
     app.state.templates = env
     app.state.tree_cache = OrderedDict()

@@ -208,7 +208,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Are you sure you want to delete this post?",
     },
     "post.deleted": {"nl": "Dit bericht is verwijderd.", "en": "This post was deleted."},
-    "post.edited": {"nl": "bewerkt op {when}", "en": "edited {when}"},
+    "post.edited": {"nl": "bewerkt {when}", "en": "edited {when}"},
     "post.like": {"nl": "Waardeer", "en": "Like"},
     "post.unlike": {"nl": "Niet meer waarderen", "en": "Unlike"},
     "post.likes": {"nl": "{count} waarderingen", "en": "{count} likes"},

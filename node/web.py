@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -20,7 +21,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from node import avatars, i18n, threads
+from node import avatars, i18n, localtime, threads
 from node.services import blocks, moderation, profile_images, reports, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
@@ -48,7 +49,23 @@ class LoginRequired(Exception):
     """A page for members was asked for by a visitor."""
 
 
-def make_environment() -> jinja2.Environment:
+@jinja2.pass_context
+def show_time(context: jinja2.runtime.Context, value: str | None) -> str:
+    """The `datetime` filter: a stored UTC time as local time in the page's language, relative
+    ("3 uur geleden (1 december 2026, 16:35)") when under a day old. The page's `now` is used when
+    given (the tree cache renders as of its minute); a render that passes a `time_marks` list
+    learns whether it showed a relative text, which goes stale."""
+    lang = context.get("lang") or "nl"
+    now = context.get("now") or datetime.now(UTC)
+    zone: str = context.environment.globals["timezone"]
+    text = localtime.shown(value, lang, zone, now)
+    marks = context.get("time_marks")
+    if isinstance(marks, list) and localtime.is_recent(value, now):
+        marks.append(value)
+    return text
+
+
+def make_environment(timezone: str = localtime.DEFAULT_ZONE) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -56,7 +73,8 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["datetime"] = lambda value: (value or "")[:16].replace("T", " ")
+    env.filters["datetime"] = show_time
+    env.globals["timezone"] = timezone
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
     env.filters["filesize"] = file_size
     env.globals["picture"] = avatars.picture  # the avatar macro's data (tree.html has no render() context)
@@ -311,7 +329,10 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
 
     Rendering 200 replies costs milliseconds and a visitor's view of them is the same for
     everyone, so for visitors the whole part is cached per (thread, language, database
-    version): any commit, ours or another process's, makes a new version.
+    version): any commit, ours or another process's, makes a new version. Times under a day
+    old read "3 minuten geleden", true only for the minute it was rendered in (as of that
+    minute's start): such a part is used within that minute only; a thread whose times are
+    all older is cached until the next commit.
     """
     node = node_of(request)
     account = current_account(request)
@@ -321,17 +342,23 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     moderator = account is not None and moderation.may_moderate_post(node, account, root)
     cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = request.app.state.tree_cache
     key = (root["id"], lang, node.db.version())
+    now = datetime.now(UTC)
+    minute = localtime.bucket(now)
     parts = cache.get(key) if account is None else None
+    if parts is not None and parts["stale_after"] is not None and parts["stale_after"] != minute:
+        parts = None  # it shows "3 minuten geleden": rendered in an earlier minute, so no longer true
     if parts is None:
         context = threads.page_context(node, root, account)
         env: jinja2.Environment = request.app.state.templates
+        marks: list[str] = []
         tree_html = Markup(env.get_template("tree.html").render({
             "tree": context["tree"], "account": account, "liked": context["liked"], "csrf": LazyCsrf(request),
-            "moderator": moderator,
+            "moderator": moderator, "lang": lang, "now": localtime.bucket_start(now), "time_marks": marks,
             "t": lambda key, **params: i18n.translate(lang, key, **params),
         }))
         parts = {"root": context["root"], "reply_total": context["reply_total"], "tags": context["tags"],
-                 "liked": context["liked"], "tree_html": tree_html, "root_attachments": context["root_attachments"]}
+                 "liked": context["liked"], "tree_html": tree_html, "root_attachments": context["root_attachments"],
+                 "stale_after": minute if marks else None}
         if account is None:
             cache[key] = parts
             if len(cache) > TREE_CACHE_SIZE:
