@@ -6,8 +6,10 @@ check or the size limit.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections import OrderedDict
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,20 +51,38 @@ class LoginRequired(Exception):
     """A page for members was asked for by a visitor."""
 
 
-@jinja2.pass_context
-def show_time(context: jinja2.runtime.Context, value: str | None) -> str:
+@dataclasses.dataclass
+class TimeView:
+    """How one render shows times: in which language, as of when (None: the clock), and the
+    relative times it showed (they go stale, so the tree cache must know)."""
+
+    lang: str = "nl"
+    now: datetime | None = None
+    marks: list[str] = dataclasses.field(default_factory=list)
+
+
+# Set around each render: macros imported without context (thread.html's) cannot see the
+# page's variables, so the filter reads the language here.
+TIME_VIEW: ContextVar[TimeView | None] = ContextVar("time_view", default=None)
+
+
+@jinja2.pass_environment
+def show_time(env: jinja2.Environment, value: str | None) -> str:
     """The `datetime` filter: a stored UTC time as local time in the page's language, relative
-    ("3 uur geleden (1 december 2026, 16:35)") when under a day old. The page's `now` is used when
-    given (the tree cache renders as of its minute); a render that passes a `time_marks` list
-    learns whether it showed a relative text, which goes stale."""
-    lang = context.get("lang") or "nl"
-    now = context.get("now") or datetime.now(UTC)
-    zone: str = context.environment.globals["timezone"]
-    text = localtime.shown(value, lang, zone, now)
-    marks = context.get("time_marks")
-    if isinstance(marks, list) and localtime.is_recent(value, now):
-        marks.append(value)
-    return text
+    ("3 uur geleden (1 december 2026, 16:35)") when under a day old."""
+    view = TIME_VIEW.get() or TimeView()
+    now = view.now or datetime.now(UTC)
+    if localtime.is_recent(value, now) and value:
+        view.marks.append(value)
+    return localtime.shown(value, view.lang, str(env.globals["timezone"]), now)
+
+
+def render_with_times(template: jinja2.Template, values: dict[str, Any], view: TimeView) -> str:
+    token = TIME_VIEW.set(view)
+    try:
+        return template.render(values)
+    finally:
+        TIME_VIEW.reset(token)
 
 
 def make_environment(timezone: str = localtime.DEFAULT_ZONE) -> jinja2.Environment:
@@ -315,7 +335,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "flash": request.session.pop("flash", None),
     }
     values.update(context or {})
-    response = HTMLResponse(env.get_template(template).render(values), status_code=status)
+    html = render_with_times(env.get_template(template), values, TimeView(lang))
+    response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
@@ -350,15 +371,14 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     if parts is None:
         context = threads.page_context(node, root, account)
         env: jinja2.Environment = request.app.state.templates
-        marks: list[str] = []
-        tree_html = Markup(env.get_template("tree.html").render({
+        view = TimeView(lang, localtime.bucket_start(now))
+        tree_html = Markup(render_with_times(env.get_template("tree.html"), {
             "tree": context["tree"], "account": account, "liked": context["liked"], "csrf": LazyCsrf(request),
-            "moderator": moderator, "lang": lang, "now": localtime.bucket_start(now), "time_marks": marks,
-            "t": lambda key, **params: i18n.translate(lang, key, **params),
-        }))
+            "moderator": moderator, "t": lambda key, **params: i18n.translate(lang, key, **params),
+        }, view))
         parts = {"root": context["root"], "reply_total": context["reply_total"], "tags": context["tags"],
                  "liked": context["liked"], "tree_html": tree_html, "root_attachments": context["root_attachments"],
-                 "stale_after": minute if marks else None}
+                 "stale_after": minute if view.marks else None}
         if account is None:
             cache[key] = parts
             if len(cache) > TREE_CACHE_SIZE:

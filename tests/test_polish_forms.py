@@ -110,7 +110,8 @@ def filled(site: Site) -> Site:
 
 
 VISITOR_PAGES = ["/login", "/register", "/password/forgot", "/register/resend", "/search", "/search?q=samen",
-                 "/groups/open-overheid/topics/1", "/posts/2/report", "/users/anne/report", "/groups/open-overheid/report"]
+                 "/groups/open-overheid/topics/1", "/posts/2/report", "/users/anne/report",
+                 "/groups/open-overheid/report"]
 MEMBER_PAGES = ["/", "/groups", "/groups/open-overheid", "/groups/open-overheid/topics/1", "/groups/open-overheid/new",
                 "/posts/2/reply", "/posts/2/edit", "/posts/2/report", "/blog/new", "/settings",
                 "/settings/second-factor", "/users/anne", "/users/anne/blog/3", "/notifications"]
@@ -126,7 +127,8 @@ def check(site: Site, path: str, expected: tuple[int, ...] = (200,)) -> None:
 
 
 def test_the_checker_finds_glued_attributes_and_loose_ids() -> None:
-    glued = '<label for="field-body">x</label><textarea id="field-body" name="body" requiredaria-describedby="hint-body">'
+    glued = ('<label for="field-body">x</label>'
+             '<textarea id="field-body" name="body" requiredaria-describedby="hint-body">')
     assert any("requiredaria-describedby" in p for p in problems(glued))
     loose = '<label for="f">x</label><input id="f" name="f" aria-describedby="nowhere">'
     assert any("nowhere" in p for p in problems(loose))
