@@ -85,7 +85,7 @@ def render_with_times(template: jinja2.Template, values: dict[str, Any], view: T
         TIME_VIEW.reset(token)
 
 
-def make_environment(timezone: str = localtime.DEFAULT_ZONE) -> jinja2.Environment:
+def make_environment(timezone: str = localtime.DEFAULT_ZONE, body_max: int | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -95,6 +95,7 @@ def make_environment(timezone: str = localtime.DEFAULT_ZONE) -> jinja2.Environme
     )
     env.filters["datetime"] = show_time
     env.globals["timezone"] = timezone
+    env.globals["body_max"] = body_max  # message text areas' maxlength (macros.html area_field)
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
     env.filters["filesize"] = file_size
     env.globals["picture"] = avatars.picture  # the avatar macro's data (tree.html has no render() context)
@@ -314,11 +315,15 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     node = node_of(request)
     account = current_account(request)
     lang = language(request)
+    mode = registration_mode(node)
     env: jinja2.Environment = request.app.state.templates
     values = {
         "request": request,
         "lang_url": lambda code: _with_query(request, lang=code),
-        "registration_open": account is None and registration_mode(node) != "closed",
+        # Sign-up links only where anyone may sign up (by e-mail domain); by invitation, a visitor
+        # without one would reach a dead end, so the pages say how to get one instead.
+        "registration_open": account is None and mode == "domains",
+        "registration_by_invite": account is None and mode == "invite",
         "lang": lang,
         "t": lambda key, **params: i18n.translate(lang, key, **params),
         "account": account,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node import urls
+from node import markup, urls
 from node.pages import attachments
 from node.services import media, posts
 from node.services.errors import NotFound, ServiceError
@@ -100,6 +100,16 @@ async def edit(request: Request) -> Response:
             "post": post, "values": values, "errors": form_errors(request, error), **files,
         }, status=error.status)
     return redirect(urls.post(post))
+
+
+async def delete_form(request: Request) -> Response:
+    """The confirmation step before a delete: what will go, and the button that does it."""
+    account = require_account(request)
+    post = _post(request, account)
+    posts.check_may_change(post, account)
+    text = markup.plain_text(post["content"] or "")
+    excerpt = text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " …"
+    return render(request, "post_delete.html", {"post": post, "excerpt": excerpt})
 
 
 async def delete(request: Request) -> Response:
