@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlsplit
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
