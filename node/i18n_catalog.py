@@ -1151,6 +1151,7 @@ CATALOG: dict[str, dict[str, str]] = {
               "organisatie.",
         "en": "You can only sign up with an invitation link: ask an administrator of this organisation for one.",
     },
+    "polish.members_table": {"nl": "Tabel van de leden", "en": "Table of members"},
     "polish.skip_reply": {"nl": "Naar reageren", "en": "Skip to reply"},
     # daily use: bench (helper bench adds its keys below this line)
 }
