@@ -50,9 +50,9 @@ def _too_large(request: Request, exc: Exception) -> Response:
     referer = urlsplit(request.headers.get("referer", ""))
     same_site = referer.netloc in ("", request.url.netloc)
     back = web.safe_next(referer.path + (f"?{referer.query}" if referer.query else ""), "") if same_site else ""
-    return web.render(request, "error.html", {
-        "title_key": "polish.too_large_title", "message": web.t(request, "error.too_large") + " " + web.t(request, "polish.too_large"), "back": back,
-    }, 413)
+    message = web.t(request, "error.too_large") + " " + web.t(request, "polish.too_large")
+    return web.render(request, "error.html", {"title_key": "polish.too_large_title", "message": message,
+                                              "back": back}, 413)
 
 
 def _bad_form(request: Request, exc: Exception) -> Response:
