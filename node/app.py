@@ -7,6 +7,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,6 +29,7 @@ from node.pages.routes import routes
 from node.services import oidc_members, organisation
 from node.services.context import Node
 from node.services.errors import Forbidden, NotFound, ServiceError
+from node.services.throttle import WINDOW_SECONDS
 from node.web import upload_limit
 from storage.db import Database
 
@@ -45,7 +47,14 @@ def _csrf_failed(request: Request, exc: Exception) -> Response:
 
 
 def _too_large(request: Request, exc: Exception) -> Response:
-    return _error_page(request, 413, "error.title", "error.too_large")
+    """The body was over the limit and was not read, so its text cannot be shown again: say so,
+    and lead back to the form (the browser's Back usually still holds what was typed)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc in ("", request.url.netloc)
+    back = web.safe_next(referer.path + (f"?{referer.query}" if referer.query else ""), "") if same_site else ""
+    message = web.t(request, "error.too_large") + " " + web.t(request, "polish.too_large")
+    return web.render(request, "error.html", {"title_key": "polish.too_large_title", "message": message,
+                                              "back": back}, 413)
 
 
 def _bad_form(request: Request, exc: Exception) -> Response:
@@ -54,8 +63,12 @@ def _bad_form(request: Request, exc: Exception) -> Response:
 
 def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    title = {404: "error.not_found_title", 403: "error.forbidden_title"}.get(exc.status, "error.title")
-    return _error_page(request, exc.status, title, exc.message_key, **exc.params)
+    title = {404: "error.not_found_title", 403: "error.forbidden_title",
+             429: "polish.wait_title"}.get(exc.status, "error.title")
+    response = _error_page(request, exc.status, title, exc.message_key, **exc.params)
+    if exc.status == 429:  # a wait, not a fault: say how long (the log-in throttle's window)
+        response.headers["Retry-After"] = str(WINDOW_SECONDS)
+    return response
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
@@ -141,7 +154,7 @@ def create_app(config: Config, database: Database | None = None) -> Starlette:
     )
     app.state.node = Node(config=config, db=db)
     organisation.ensure_key(app.state.node)
-    env = web.make_environment()
+    env = web.make_environment(config["node.timezone"], config["limits.body_max"])
     env.globals["urls"] = urls
     app.state.templates = env
     app.state.tree_cache = OrderedDict()

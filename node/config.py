@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from node.localtime import zone_problem
+
 
 class ConfigError(Exception):
     """A configuration key is missing, unknown or has a wrong value."""
@@ -88,6 +90,8 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "node.secret_key": (str, REQUIRED, _secret),
     "node.https": (bool, True, None),
     "node.default_language": (str, "nl", _one_of("nl", "en")),
+    # Times on pages are shown in this zone's local time (node/localtime.py).
+    "node.timezone": (str, "Europe/Amsterdam", zone_problem),
     "node.contact_email": (str, "", None),
     "node.handle": (str, "", lambda v: None if v == "" or re.match(r"^[a-z0-9_]{2,30}$", v)
                     else "must be 2 to 30 lower-case letters, digits or _"),

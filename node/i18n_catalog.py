@@ -208,7 +208,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Are you sure you want to delete this post?",
     },
     "post.deleted": {"nl": "Dit bericht is verwijderd.", "en": "This post was deleted."},
-    "post.edited": {"nl": "bewerkt op {when}", "en": "edited {when}"},
+    "post.edited": {"nl": "bewerkt {when}", "en": "edited {when}"},
     "post.like": {"nl": "Waardeer", "en": "Like"},
     "post.unlike": {"nl": "Niet meer waarderen", "en": "Unlike"},
     "post.likes": {"nl": "{count} waarderingen", "en": "{count} likes"},
@@ -1154,5 +1154,27 @@ CATALOG: dict[str, dict[str, str]] = {
     # daily use: finding (helper finding adds its keys below this line)
     # daily use: face (helper face adds its keys below this line)
     # daily use: polish (helper polish adds its keys below this line)
+    "polish.liked": {"nl": "Gewaardeerd ✓", "en": "Liked ✓"},
+    "polish.delete_title": {"nl": "Bericht verwijderen", "en": "Delete post"},
+    "polish.delete_link": {"nl": "Dit bericht verwijderen…", "en": "Delete this post…"},
+    "polish.delete_yes": {"nl": "Ja, verwijderen", "en": "Yes, delete"},
+    "polish.wait_title": {"nl": "Even geduld", "en": "Too many attempts"},
+    "polish.too_large_title": {"nl": "Te veel tekst", "en": "Too much text"},
+    "polish.too_large": {
+        "nl": "Wat u verstuurde is groter dan deze server aanneemt, en is niet opgeslagen. Ga terug met de "
+              "knop Vorige van uw browser: uw tekst staat daar meestal nog. Maak de tekst of de bijlagen kleiner "
+              "en verstuur opnieuw.",
+        "en": "What you sent is larger than this server accepts, and was not saved. Go back with your browser's "
+              "Back button: your text is usually still there. Make the text or the attachments smaller and send "
+              "again.",
+    },
+    "polish.back_to_form": {"nl": "Terug naar het formulier", "en": "Back to the form"},
+    "polish.invite_only": {
+        "nl": "Een account aanmaken kan alleen met een uitnodigingslink: vraag er een aan een beheerder van deze "
+              "organisatie.",
+        "en": "You can only sign up with an invitation link: ask an administrator of this organisation for one.",
+    },
+    "polish.members_table": {"nl": "Tabel van de leden", "en": "Table of members"},
+    "polish.skip_reply": {"nl": "Naar reageren", "en": "Skip to reply"},
     # daily use: bench (helper bench adds its keys below this line)
 }

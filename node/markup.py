@@ -78,7 +78,7 @@ def sanitise(fragment: str) -> str:
         allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
-    )
+    ).replace("<pre>", '<pre tabindex="0">')  # a code block scrolls inside itself: keyboards must reach it
 
 
 def normalise_tag(tag: str) -> str:

@@ -11,6 +11,8 @@ import hashlib
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -23,7 +25,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from node import avatars, i18n, threads
+from node import avatars, i18n, localtime, threads
 from node.page_cache import VersionedCache
 from node.services import blocks, moderation, profile_images, reads, reports, sessions
 from node.services.accounts import registration_mode
@@ -52,7 +54,41 @@ class LoginRequired(Exception):
     """A page for members was asked for by a visitor."""
 
 
-def make_environment() -> jinja2.Environment:
+@dataclasses.dataclass
+class TimeView:
+    """How one render shows times: in which language, as of when (None: the clock), and the
+    relative times it showed (they go stale, so the tree cache must know)."""
+
+    lang: str = "nl"
+    now: datetime | None = None
+    marks: list[str] = dataclasses.field(default_factory=list)
+
+
+# Set around each render: macros imported without context (thread.html's) cannot see the
+# page's variables, so the filter reads the language here.
+TIME_VIEW: ContextVar[TimeView | None] = ContextVar("time_view", default=None)
+
+
+@jinja2.pass_environment
+def show_time(env: jinja2.Environment, value: str | None) -> str:
+    """The `datetime` filter: a stored UTC time as local time in the page's language, relative
+    ("3 uur geleden (1 december 2026, 16:35)") when under a day old."""
+    view = TIME_VIEW.get() or TimeView()
+    now = view.now or datetime.now(UTC)
+    if localtime.is_recent(value, now) and value:
+        view.marks.append(value)
+    return localtime.shown(value, view.lang, str(env.globals["timezone"]), now)
+
+
+def render_with_times(template: jinja2.Template, values: dict[str, Any], view: TimeView) -> str:
+    token = TIME_VIEW.set(view)
+    try:
+        return template.render(values)
+    finally:
+        TIME_VIEW.reset(token)
+
+
+def make_environment(timezone: str = localtime.DEFAULT_ZONE, body_max: int | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -60,7 +96,9 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["datetime"] = lambda value: (value or "")[:16].replace("T", " ")
+    env.filters["datetime"] = show_time
+    env.globals["timezone"] = timezone
+    env.globals["body_max"] = body_max  # message text areas' maxlength (macros.html area_field)
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
     env.filters["filesize"] = file_size
     env.globals["picture"] = avatars.picture  # the avatar macro's data (tree.html has no render() context)
@@ -317,7 +355,10 @@ def page_values(request: Request, context: dict[str, Any] | None = None,
     values = {
         "request": request,
         "lang_url": lambda code: _with_query(request, lang=code),
-        "registration_open": account is None and mode != "closed",
+        # Sign-up links only where anyone may sign up (by e-mail domain); by invitation, a visitor
+        # without one would reach a dead end, so the pages say how to get one instead.
+        "registration_open": account is None and mode == "domains",
+        "registration_by_invite": account is None and mode == "invite",
         "lang": lang,
         "t": lambda key, **params: i18n.translate(lang, key, **params),
         "account": account,
@@ -346,7 +387,8 @@ def _respond(request: Request, html: str, status: int) -> HTMLResponse:
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
     env: jinja2.Environment = request.app.state.templates
-    return _respond(request, env.get_template(template).render(page_values(request, context)), status)
+    values = page_values(request, context)
+    return _respond(request, render_with_times(env.get_template(template), values, TimeView(values["lang"])), status)
 
 
 PAGE_CACHE_SIZE = 64
@@ -376,14 +418,20 @@ def render_for_visitors(request: Request, template: str, build: Callable[[], dic
     cache: VersionedCache = request.app.state.page_cache
     version = node.db.version()  # before building: a commit meanwhile must not be stored as current
     key = ("page", template, request.url.path, request.url.query, language(request))
-    html: str | None = cache.get(version, key)
-    if html is None:
+    now = datetime.now(UTC)
+    minute = localtime.bucket(now)
+    found: tuple[str, int | None] | None = cache.get(version, key)
+    if found is not None and found[1] is not None and found[1] != minute:
+        found = None  # it shows "3 minuten geleden" as of an earlier minute
+    if found is None:
         csrf = LazyCsrf(request)
         env: jinja2.Environment = request.app.state.templates
-        html = env.get_template(template).render(page_values(request, build(), csrf))
+        view = TimeView(language(request), localtime.bucket_start(now))
+        found = (render_with_times(env.get_template(template), page_values(request, build(), csrf), view),
+                 minute if view.marks else None)
         if not csrf.used:
-            cache.put(version, key, html)
-    return _respond(request, html, 200)
+            cache.put(version, key, found)
+    return _respond(request, found[0], 200)
 
 
 TREE_CACHE_SIZE = 256
@@ -429,7 +477,9 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     version. A new version (a reply elsewhere, say) costs the thread's queries, but the replies' HTML
     is rendered again only when what it is made from changed: it is also kept per (thread, page,
     language, fingerprint of everything tree.html is given). A member's view has their read marks,
-    so it is made afresh, and seeing it moves their mark (reads.seen).
+    so it is made afresh, and seeing it moves their mark (reads.seen). Times under a day old read
+    "3 minuten geleden", true only for the minute they were rendered in (as of that minute's start):
+    HTML that shows one is used within that minute only.
     """
     node = node_of(request)
     account = current_account(request)
@@ -440,7 +490,11 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     moderator = account is not None and moderation.may_moderate_post(node, account, root)
     cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = request.app.state.tree_cache
     key = (root["id"], page, lang, node.db.version())
+    now = datetime.now(UTC)
+    minute = localtime.bucket(now)
     parts = cache.get(key) if account is None else None
+    if parts is not None and parts["stale_after"] is not None and parts["stale_after"] != minute:
+        parts = None  # it shows "3 minuten geleden": rendered in an earlier minute, so no longer true
     if parts is None:
         mark = reads.mark(node, account, root["id"])
         context = threads.page_context(node, root, account, page, mark)
@@ -448,26 +502,31 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
             raise NotFound("thread.page_beyond", pages=context["pages"])
         env: jinja2.Environment = request.app.state.templates
         given = {"tree": context["tree"], "account": account, "liked": context["liked"], "moderator": moderator}
-        html: Markup | None = None
+        found: tuple[Markup, int | None] | None = None
         if account is None:
             digest = hashlib.blake2b(digest_size=20)
             _fingerprint(given, digest)
-            by_content: OrderedDict[tuple[Any, ...], Markup] = request.app.state.tree_html_cache
+            by_content: OrderedDict[tuple[Any, ...], tuple[Markup, int | None]] = request.app.state.tree_html_cache
             content_key = (root["id"], page, lang, digest.digest())
-            html = by_content.get(content_key)
-        if html is None:
-            html = Markup(env.get_template("tree.html").render({
+            found = by_content.get(content_key)
+            if found is not None and found[1] is not None and found[1] != minute:
+                found = None  # relative times from an earlier minute
+        if found is None:
+            view = TimeView(lang, localtime.bucket_start(now))
+            html = Markup(render_with_times(env.get_template("tree.html"), {
                 **given, "csrf": LazyCsrf(request), "t": lambda key, **params: i18n.translate(lang, key, **params),
-            }))
+            }, view))
+            found = (html, minute if view.marks else None)
             if account is None:
-                by_content[content_key] = html
+                by_content[content_key] = found
                 if len(by_content) > TREE_CACHE_SIZE:
                     by_content.popitem(last=False)
         elif account is None:
             by_content.move_to_end(content_key)
         parts = {name: context[name] for name in (
             "root", "reply_total", "tags", "liked", "root_attachments", "page", "pages", "latest",
-            "first_unread", "root_unread")} | {"tree_html": html, "had_read": mark is not None}
+            "first_unread", "root_unread")} | {"tree_html": found[0], "stale_after": found[1],
+                                                "had_read": mark is not None}
         if account is None:
             cache[key] = parts
             if len(cache) > TREE_CACHE_SIZE:

@@ -933,3 +933,60 @@ def test_a_long_thread_in_pages_with_what_is_new(browser: Browser, node: LiveNod
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
+
+
+def test_long_words_local_time_likes_and_delete_confirmation_fit_every_width(browser: Browser, node: LiveNode,
+                                                                              tmp_path: Path) -> None:
+    """Issue 12's polish: a post with a 300-character URL, a long word and a wide code block, /admin,
+    a profile, a topic with a liked post and the delete confirmation, at 1280 and 375 px: no sideways
+    scroll, no axe violation of any impact, local time shown; a screenshot of each into tmp_path."""
+    long_url = "https://example.org/" + "/".join(["woo-verzoek-documenten"] * 13) + "?q=" + "x" * 10
+    assert len(long_url) >= 300
+    long_word = "Rijksoverheidsinformatiehuishoudingsverbeteringsprogramma" * 2
+    body = (f"Zie {long_url} voor alles.\n\n{long_word}\n\n> Een citaat uit het verzoek.\n\n"
+            f"Gebruik `meent user add`:\n\n```\n{'echo ' + 'lange-regel-' * 30}\n```")
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            log_in(page, "anne")
+            page.goto("/settings")
+            page.get_by_label("Over mij").fill("Ik werk aan **open data** en " + long_word)
+            submit(page, page.get_by_role("button", name="Opslaan").first, re.compile(r"/settings$"))
+            page.goto(f"{GROUP}/new")
+            page.get_by_label("Titel").fill("Lange woorden: " + long_word)
+            body_field(page).fill(body)
+            submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+            topic = path_of(page)
+            topic_id = number(TOPIC_URL, topic)
+            log_out(page)
+            log_in(page, "beheerder")
+            page.goto(topic)
+            submit(page, page.locator(f"#post-{topic_id}").get_by_role("button", name="Waardeer"), TOPIC_URL)
+            liked = page.locator(f"#post-{topic_id}").locator("button.meent-like--on")
+            assert liked.get_attribute("aria-pressed") == "true" and "Gewaardeerd ✓" in liked.inner_text()
+            time_text = page.locator(f"#post-{topic_id} time").first.inner_text()
+            assert re.fullmatch(r"(zojuist|\d+ (minuut|minuten|uur) geleden) \(\d{1,2} [a-z]+ \d{4}, \d\d:\d\d\)",
+                                time_text), time_text
+            pages = [(topic, "topic with a liked post and long words"), (f"/posts/{topic_id}/delete",
+                     "delete confirmation"), ("/admin", "admin"), ("/users/anne", "profile with long words")]
+            problems: list[str] = []
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path, what in pages:
+                    response = page.goto(path)
+                    assert response is not None and response.status == 200, path
+                    page.wait_for_load_state("load")
+                    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                    assert wide[0] <= wide[1], f"{what} at {width} px scrolls sideways: {wide}"
+                    for violation in browser.axe.run(page).response["violations"]:  # every impact, not just serious
+                        problems.append(f"{what} at {width} px: {violation['id']} [{violation['impact']}]")
+                    page.screenshot(path=str(tmp_path / f"{re.sub(r'[^a-z]+', '-', what)}-{width}.png"), full_page=True)
+            page.goto(f"/posts/{topic_id}/delete")
+            assert page.get_by_role("heading", name="Bericht verwijderen").is_visible()
+            page.get_by_label("Reden").fill("Proef")  # the administrator removes anne's post: with a reason
+            submit(page, page.get_by_role("button", name="Ja, verwijderen"), TOPIC_URL)
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)

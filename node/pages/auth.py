@@ -79,7 +79,12 @@ async def register(request: Request) -> Response:
         )
     except ServiceError as error:
         context = _register_context(request, invite)
-        context.update(values=values, errors=form_errors(request, error))
+        errors = form_errors(request, error)
+        if error.field:  # a field's problem: show the other fields' problems too, not one at a time
+            for other in accounts.sign_up_problems(node_of(request), values["username"], field(form, "password"),
+                                                   values["email"], values["display_name"]):
+                errors.setdefault(other.field or "_", t(request, other.message_key, **other.params))
+        context.update(values=values, errors=errors)
         return render(request, "register.html", context, status=error.status)
     if account["email_pending"]:  # sign-up by e-mail domain: first the link in the mail
         return render(request, "register_sent.html", {"email": account["email"]})

@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node import threads, urls
+from node import markup, threads, urls
 from node.pages import attachments
 from node.services import media, posts
-from node.services.errors import NotFound, ServiceError
+from node.services.errors import Invalid, NotFound, ServiceError
 from node.web import (
     current_account,
     field,
@@ -102,11 +102,31 @@ async def edit(request: Request) -> Response:
     return redirect(threads.place(node_of(request), post))
 
 
+async def delete_form(request: Request) -> Response:
+    """The confirmation step before a delete: what will go, and the button that does it."""
+    account = require_account(request)
+    post = _post(request, account)
+    posts.check_may_change(post, account)
+    return render(request, "post_delete.html", {"post": post, "excerpt": _excerpt(post)})
+
+
+def _excerpt(post: Row) -> str:
+    """The start of the post's text, for the confirmation."""
+    text = markup.plain_text(post["content"] or "")
+    return text if len(text) <= 300 else text[:300].rsplit(" ", 1)[0] + " …"
+
+
 async def delete(request: Request) -> Response:
     account = require_account(request)
     form = await read_form(request)
     # someone else's post, deleted by a moderator, is removed with a reason (services.moderation)
-    post = posts.delete(node_of(request), account, request.path_params["post_id"], field(form, "reason"))
+    try:
+        post = posts.delete(node_of(request), account, request.path_params["post_id"], field(form, "reason"))
+    except Invalid as error:  # no reason given: the confirmation again, with the message
+        post = _post(request, account)
+        return render(request, "post_delete.html", {"post": post, "excerpt": _excerpt(post),
+                      "values": {"reason": field(form, "reason")}, "errors": form_errors(request, error)},
+                      status=error.status)
     if post["kind"] == "blog" and post["state"] == "draft":
         return redirect(urls.blog(post["blog_owner_username"]))
     return redirect(threads.place(node_of(request), post))

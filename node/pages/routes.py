@@ -116,6 +116,7 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/posts/{post_id:int}/reply", posts.reply, methods=["POST"]),
         Route("/posts/{post_id:int}/edit", posts.edit_form, methods=["GET"]),
         Route("/posts/{post_id:int}/edit", posts.edit, methods=["POST"]),
+        Route("/posts/{post_id:int}/delete", posts.delete_form, methods=["GET"]),
         Route("/posts/{post_id:int}/delete", posts.delete, methods=["POST"]),
         Route("/posts/{post_id:int}/like", posts.like, methods=["POST"]),
         Route("/posts/{post_id:int}/moderate", moderate.post_form, methods=["GET"]),

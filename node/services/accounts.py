@@ -16,7 +16,7 @@ from federation.keys import generate_pem_pair
 from node.markup import clean_text
 from node.services import audit, lookalike, mail, outbound
 from node.services.context import Node
-from node.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
+from node.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooManyAttempts
 from node.services.second_factor_policy import needs_second_factor
 from storage import accounts, groups, keys, second_factor, sessions, settings, tokens
 from storage import mail as mail_store
@@ -140,6 +140,38 @@ def create_invite(node: Node, created_by: int | None, address: str = "") -> str:
 
 def invite_is_valid(node: Node, token: str) -> bool:
     return bool(token) and settings.open_invite(node.db, _invite_hash(token), node.now()) is not None
+
+
+def sign_up_problems(node: Node, username: str, password: str, email: str, display_name: str) -> list[ServiceError]:
+    """Every field problem of a sign-up at once (register() stops at the first), so the form can
+    show them all together; the policy checks (closed, invitation) stay register()'s."""
+    username = username.strip().lower()
+    email = email.strip().lower()
+    match = EMAIL.match(email)
+
+    def check_username() -> None:
+        _check_username(username)
+        if accounts.by_username(node.db, username) is not None or groups.by_slug(node.db, username) is not None \
+                or username == node.config.organisation_handle:
+            raise Conflict("error.username_taken", "username")
+
+    def check_email() -> None:
+        if match is None:
+            raise Invalid("error.email_format", "email")
+        if registration_mode(node) == "domains" and match.group("domain").lower() not in allowed_domains(node):
+            raise Invalid("error.email_domain", "email", domains=", ".join(allowed_domains(node)))
+
+    def check_display_name() -> None:
+        if len(display_name) > PROFILE_LIMITS["display_name"]:
+            raise Invalid("error.too_long", "display_name", max=PROFILE_LIMITS["display_name"])
+
+    found: list[ServiceError] = []
+    for check in (check_username, lambda: _check_password(password), check_email, check_display_name):
+        try:
+            check()
+        except ServiceError as error:
+            found.append(error)
+    return found
 
 
 def register(
