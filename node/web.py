@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import avatars, i18n, threads
-from node.services import blocks, moderation, profile_images, reports, sessions
+from node.services import blocks, moderation, node_settings, profile_images, reports, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from node.services.errors import Forbidden
@@ -277,6 +277,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     account = current_account(request)
     lang = language(request)
     env: jinja2.Environment = request.app.state.templates
+    face = node_settings.current(node)
     values = {
         "request": request,
         "lang_url": lambda code: _with_query(request, lang=code),
@@ -285,7 +286,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "t": lambda key, **params: i18n.translate(lang, key, **params),
         "account": account,
         "csrf": LazyCsrf(request),
-        "site_name": node.config["node.name"],
+        "site_name": face.name,
+        "face": face,
         "site_logo": profile_images.logo_file(node),
         "theme_class": node.config["theme.class_name"],
         "has_theme_tokens": bool(node.config["theme.tokens_css"]),

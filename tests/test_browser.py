@@ -648,7 +648,7 @@ def test_sign_up_by_email_domain_and_password_reset_are_accessible(browser: Brow
                 scanner.scan("sign-up sent: check your e-mail")
                 [mail] = smtp.wait_for("bob@utrecht.nl", what="the confirmation mail")
                 scanner.visit(origin.sub("", link(mail, "/register/confirm?token=")), "confirm e-mail address")
-                submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/login$"))
+                submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/login\?next=/welcome$"))
                 assert page.get_by_text("Je e-mailadres is bevestigd").is_visible()
                 scanner.scan("log-in page after confirming")
                 log_in(page, "bob")
