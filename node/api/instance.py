@@ -97,6 +97,6 @@ async def v2(request: Request) -> Response:
                           "url": f"{base}/register" if mode != "closed" else None, "min_age": None,
                           "reason_required": False},
         "api_versions": {"mastodon": 2},
-        "contact": {"email": node.config["node.contact_email"] or f"beheer@{domain.split(':')[0]}",
+        "contact": {"email": node_settings.current(node).email or f"beheer@{domain.split(':')[0]}",
                     "account": None},
     })

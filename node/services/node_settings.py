@@ -110,13 +110,17 @@ def _web_url(text: str, field: str, schemes: tuple[str, ...] = ("https", "http")
     value = _line(text, URL_MAX, field)
     if not value:
         return ""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a broken [IPv6] part or port
+        raise Invalid("face.error.url", field) from None
     if parts.scheme.lower() not in schemes:
         raise Invalid("face.error.url_scheme", field, schemes=", ".join(schemes))
     if parts.scheme.lower() == "mailto":
         if not EMAIL.match(parts.path):
             raise Invalid("face.error.url", field)
-    elif not parts.hostname or " " in value:
+    elif not host or " " in value or "." not in host and host != "localhost":
         raise Invalid("face.error.url", field)
     return value
 
