@@ -1132,6 +1132,8 @@ CATALOG: dict[str, dict[str, str]] = {
     # daily use: face (helper face adds its keys below this line)
     "audit.action.node_settings": {"nl": "Gegevens organisatie gewijzigd", "en": "Organisation details changed"},
     "audit.action.statement_change": {"nl": "Verklaring gewijzigd", "en": "Statement changed"},
+    "face.members_table": {"nl": "Tabel van de leden (schuift opzij op een smal scherm)",
+                           "en": "Table of members (scrolls sideways on a narrow screen)"},
     "face.organisation": {"nl": "De organisatie", "en": "The organisation"},
     "face.name": {"nl": "Naam van de organisatie", "en": "Name of the organisation"},
     "face.name_hint": {"nl": "Leeg laten: {name} (uit de configuratie).",
