@@ -272,7 +272,7 @@ def journey(page: Page, scanner: Scanner, node: LiveNode) -> None:
     log_in(page, "beheerder")
     scanner.visit("/admin", "admin")
     page.get_by_label("Alleen met een uitnodigingslink").check()
-    submit(page, page.get_by_role("button", name="Opslaan"), re.compile(r"/admin#registration$"))
+    submit(page, page.get_by_role("button", name="Opslaan", exact=True), re.compile(r"/admin#registration$"))
     scanner.scan("admin with a message")
     submit(page, page.get_by_role("button", name="Nieuwe uitnodigingslink"), re.compile(r"/admin#invites$"))
     invite = page.locator("code.meent-invite").inner_text()
