@@ -117,7 +117,7 @@ SPEC: dict[str, tuple[type, Any, Check | None]] = {
     "media.remote_cache_bytes": (int, 2_000_000_000, _positive),
     "media.remote_keep_days": (int, 30, _positive),
     "theme.tokens_css": (str, "", None),
-    "theme.class_name": (str, "utrecht-theme", None),
+    "theme.class_name": (str, "utrecht-theme meent-theme", None),  # without meent-theme: the Utrecht example
     "theme.assets_dir": (str, "", None),
     "federation.mode": (str, "open", _one_of("open", "allowlist")),
     "federation.allowed_domains": (list, [], _domains),

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from node import avatars, i18n, localtime, threads
 from node.page_cache import VersionedCache
-from node.services import blocks, moderation, profile_images, reads, reports, sessions
+from node.services import blocks, moderation, node_settings, profile_images, reads, reports, sessions
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from node.services.errors import Forbidden, NotFound
@@ -352,6 +352,7 @@ def page_values(request: Request, context: dict[str, Any] | None = None,
     lang = language(request)
     mode, logo = _node_values(request)
     unread, moderates = _member_values(request, account) if account else (0, False)
+    face = node_settings.current(node)
     values = {
         "request": request,
         "lang_url": lambda code: _with_query(request, lang=code),
@@ -363,7 +364,8 @@ def page_values(request: Request, context: dict[str, Any] | None = None,
         "t": lambda key, **params: i18n.translate(lang, key, **params),
         "account": account,
         "csrf": csrf or LazyCsrf(request),
-        "site_name": node.config["node.name"],
+        "site_name": face.name,
+        "face": face,
         "site_logo": logo,
         "theme_class": node.config["theme.class_name"],
         "has_theme_tokens": bool(node.config["theme.tokens_css"]),

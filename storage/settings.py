@@ -43,3 +43,9 @@ def invites(db: Database) -> list[Row]:
         "SELECT invites.*, accounts.username AS used_by_name FROM invites"
         " LEFT JOIN accounts ON accounts.id = invites.used_by ORDER BY invites.id DESC LIMIT 50"
     )
+
+
+def with_prefix(db: Database, prefix: str) -> dict[str, str]:
+    """All settings whose key starts with prefix (one query for a group of settings)."""
+    rows = db.all("SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+    return {str(row["key"]): str(row["value"]) for row in rows}

@@ -42,6 +42,8 @@ USERS = {
               "tid": TENANT, "oid": "oid-hanna"},
     "ivo": {"name": "Ivo Mulder", "email": "ivo@gemeente.example", "email_verified": True,
             "tid": TENANT, "oid": "oid-ivo"},
+    "jet": {"name": "Jet Visser", "email": "jet@gemeente.example", "email_verified": True,
+            "tid": TENANT, "oid": "oid-jet"},
 }
 
 

@@ -272,7 +272,7 @@ def journey(page: Page, scanner: Scanner, node: LiveNode) -> None:
     log_in(page, "beheerder")
     scanner.visit("/admin", "admin")
     page.get_by_label("Alleen met een uitnodigingslink").check()
-    submit(page, page.get_by_role("button", name="Opslaan"), re.compile(r"/admin#registration$"))
+    submit(page, page.get_by_role("button", name="Opslaan", exact=True), re.compile(r"/admin#registration$"))
     scanner.scan("admin with a message")
     submit(page, page.get_by_role("button", name="Nieuwe uitnodigingslink"), re.compile(r"/admin#invites$"))
     invite = page.locator("code.meent-invite").inner_text()
@@ -648,7 +648,7 @@ def test_sign_up_by_email_domain_and_password_reset_are_accessible(browser: Brow
                 scanner.scan("sign-up sent: check your e-mail")
                 [mail] = smtp.wait_for("bob@utrecht.nl", what="the confirmation mail")
                 scanner.visit(origin.sub("", link(mail, "/register/confirm?token=")), "confirm e-mail address")
-                submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/login$"))
+                submit(page, page.get_by_role("button", name="Bevestigen"), re.compile(r"/login\?next=/welcome$"))
                 assert page.get_by_text("Je e-mailadres is bevestigd").is_visible()
                 scanner.scan("log-in page after confirming")
                 log_in(page, "bob")
@@ -987,6 +987,63 @@ def test_long_words_local_time_likes_and_delete_confirmation_fit_every_width(bro
             assert page.get_by_role("heading", name="Bericht verwijderen").is_visible()
             page.get_by_label("Reden").fill("Proef")  # the administrator removes anne's post: with a reason
             submit(page, page.get_by_role("button", name="Ja, verwijderen"), TOPIC_URL)
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)
+
+
+def _all_violations(page: Page, axe: Any, what: str) -> list[str]:
+    """Every axe violation, of any impact (the organisation's pages are new: they start clean)."""
+    page.wait_for_load_state("load")
+    return [f"{what} ({page.url}): {violation['id']} [{violation['impact']}] "
+            + "; ".join(" ".join(node["html"].split()) for node in violation["nodes"])
+            for violation in axe.run(page).response["violations"]]
+
+
+def test_the_organisations_face_is_accessible(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
+    """The admin sets the organisation's details (one refused link on the way) and publishes the privacy
+    statement from its template; the settings form, the statements and the welcome page have no axe
+    violation of any impact and never scroll sideways, at 1280 and 375 px (screenshots in tmp_path)."""
+    problems: list[str] = []
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            log_in(page, "beheerder")
+            page.goto("/admin")
+            page.get_by_label("Naam van de organisatie").fill("Gemeente Meentdorp")
+            page.get_by_label("Korte beschrijving").fill("Praat mee over de plannen van de gemeente.")
+            page.get_by_label("E-mail", exact=True).fill("info@meentdorp.nl")
+            page.get_by_label("Telefoon").fill("030 123 45 67")
+            page.get_by_label("Tekst van link 1").fill("Wet open overheid")
+            page.get_by_label("Adres van link 1").fill("javascript:alert(1)")
+            submit(page, page.get_by_role("button", name="Gegevens van de organisatie opslaan"),
+                   re.compile(r"/admin/organisation$"), 422)
+            assert page.locator("#error-link_url_0").is_visible()
+            assert page.get_by_label("Korte beschrijving").input_value().startswith("Praat mee")  # nothing lost
+            problems += _all_violations(page, browser.axe, "organisation form after a refused link")
+            page.get_by_label("Adres van link 1").fill("https://www.meentdorp.nl/woo")
+            submit(page, page.get_by_role("button", name="Gegevens van de organisatie opslaan"), re.compile(r"/admin"))
+            assert page.get_by_role("contentinfo").get_by_role("link", name="Wet open overheid").is_visible()
+            privacy = page.get_by_role("region", name="Privacyverklaring").get_by_label("Tekst (Markdown)")
+            assert "[datum]" in privacy.input_value()  # the template to start from
+            privacy.fill(privacy.input_value().replace("[datum]", "1 december 2026"))
+            submit(page, page.get_by_role("button", name="Privacyverklaring opslaan"), re.compile(r"/admin"))
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path, what in (("/admin", "admin with the organisation's settings"), ("/privacy", "privacy"),
+                                   ("/toegankelijkheid", "accessibility statement (not yet published)"),
+                                   ("/welcome", "welcome page"), ("/?lang=en", "home in English with the footer")):
+                    response = page.goto(path)
+                    assert response is not None and response.status == 200, path
+                    problems += _all_violations(page, browser.axe, f"{what} at {width} px")
+                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
+                    name = re.sub(r"\W+", "-", path.strip("/?")) or "home"
+                    page.screenshot(path=str(tmp_path / f"face-{name}-{width}.png"), full_page=True)
+            page.goto("/privacy")
+            assert page.get_by_text("Laatst bijgewerkt: 1 december 2026").is_visible()
+            assert page.get_by_role("heading", name="Uw rechten onder de AVG").is_visible()
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)

@@ -85,7 +85,7 @@ def test_sign_up_by_domain_works_only_after_the_mailed_link(mailing: Site, smtp:
     assert page.status_code == 200 and 'action="/register/confirm"' in page.text
     assert account_store.by_username(mailing.node.db, "bob")["email_pending"] == 1
     response = mailing.post("/register/confirm", {"token": _token(url)}, mailing.csrf("/login"))
-    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/welcome"
     mailing.login("bob")
     mailing.logout()
     again = mailing.post("/register/confirm", {"token": _token(url)}, mailing.csrf("/login"))

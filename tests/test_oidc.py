@@ -101,6 +101,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         node.db.close()
 
 
+def test_a_first_log_in_without_a_destination_lands_on_the_welcome_page(world: World) -> None:
+    with world.client() as client:
+        first = client.get(world.to_callback(client, "jet", "/"))
+        assert first.status_code == 303 and first.headers["location"] == "/welcome", first.text[:500]
+        assert "Welkom bij" in client.get(world.live.url + "/welcome").text
+    with world.client() as client:
+        again = client.get(world.to_callback(client, "jet", "/"))
+        assert again.status_code == 303 and again.headers["location"] == "/"
+
+
 def test_first_log_in_creates_the_member_and_the_next_updates_it(world: World) -> None:
     with world.client() as client:
         done = world.log_in(client, "alice")

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from federation import discovery, ids
 from node import __version__
 from node.ap.respond import activity_json, base, node_of
+from node.services import node_settings
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from storage import accounts, groups, posts
@@ -116,7 +117,7 @@ async def nodeinfo(request: Request) -> Response:
     counts = posts.counts(node.db)
     document = discovery.nodeinfo(
         __version__, accounts.count(node.db), counts.get("topics", 0) + counts.get("blog_posts", 0),
-        counts.get("replies", 0), registration_mode(node) != "closed", node.config["node.name"],
+        counts.get("replies", 0), registration_mode(node) != "closed", node_settings.current(node).name,
     )
     return activity_json(document, media_type=(
         'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'))

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from node import __version__
 from node.api.respond import endpoint, json
-from node.services import media, rules, sniff
+from node.services import media, node_settings, rules, sniff
 from node.services.accounts import registration_mode
 from node.services.context import Node
 from node.web import node_of
@@ -35,10 +35,10 @@ POLLS = {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 300
 
 def _common(request: Request) -> dict:
     node = node_of(request)
-    config = node.config
-    return {"title": config["node.name"], "version": COMPATIBLE, "languages": ["nl", "en"],
-            "description": f"{config['node.name']}: discussies en blogs op Meent.",
-            "email": config["node.contact_email"], "rules": _rules(request)}
+    face = node_settings.current(node)
+    return {"title": face.name, "version": COMPATIBLE, "languages": ["nl", "en"],
+            "description": face.description or f"{face.name}: discussies en blogs op Meent.",
+            "email": face.email, "rules": _rules(request)}
 
 
 def _rules(request: Request) -> list[dict[str, str]]:
@@ -56,8 +56,9 @@ async def v1(request: Request) -> Response:
     node = node_of(request)
     base, domain = node.config.base_url, node.config["node.domain"]
     counts = posts.counts(node.db)
+    face = node_settings.current(node)
     return json(_common(request) | {
-        "uri": domain, "short_description": f"{node.config['node.name']} op Meent",
+        "uri": domain, "short_description": face.description or f"{face.name} op Meent",
         "urls": {"streaming_api": base.replace("http", "ws", 1)},
         "stats": {"user_count": accounts.count(node.db), "domain_count": 1,
                   "status_count": sum(counts.values())},
@@ -96,6 +97,6 @@ async def v2(request: Request) -> Response:
                           "url": f"{base}/register" if mode != "closed" else None, "min_age": None,
                           "reason_required": False},
         "api_versions": {"mastodon": 2},
-        "contact": {"email": node.config["node.contact_email"] or f"beheer@{domain.split(':')[0]}",
+        "contact": {"email": node_settings.current(node).email or f"beheer@{domain.split(':')[0]}",
                     "account": None},
     })

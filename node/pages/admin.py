@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.pages import images
+from node.pages import face_form, images
 from node.pages.oidc import sso_context
 from node.services import accounts, lifecycle, media, moderation, rules, second_factor, sessions
 from node.services import second_factor_policy as mfa_policy
@@ -43,6 +43,7 @@ def _page(request: Request, extra: dict[str, object] | None = None, status: int 
         **sso_context(request),
         "second_factor_policy": mfa_policy.policy(node),
         "second_factor_policies": mfa_policy.POLICIES,
+        **face_form.admin_context(request),
     }
     context.update(extra or {})
     return render(request, "admin.html", context, status)

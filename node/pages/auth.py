@@ -23,6 +23,8 @@ from node.web import (
     t,
 )
 
+WELCOME = "/welcome"  # a new member's next steps (node/pages/face.py)
+
 
 async def login_form(request: Request) -> Response:
     return render(request, "login.html", {"next": safe_next(request.query_params.get("next")),
@@ -88,8 +90,8 @@ async def register(request: Request) -> Response:
         return render(request, "register.html", context, status=error.status)
     if account["email_pending"]:  # sign-up by e-mail domain: first the link in the mail
         return render(request, "register_sent.html", {"email": account["email"]})
-    step = after_password(request, account, f"/users/{account['username']}")
+    step = after_password(request, account, WELCOME)
     if step is not None:  # the admins require a second factor for everyone: enrol before anything else
         return step
     log_in(request, account)
-    return redirect(f"/users/{account['username']}")
+    return redirect(WELCOME)

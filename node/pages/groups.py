@@ -8,7 +8,17 @@ from starlette.responses import Response
 from node import feeds, urls
 from node.services import accounts, blocks, groups, moderation, reads, rules
 from node.services.errors import ServiceError
-from node.web import current_account, field, form_errors, node_of, read_form, redirect, render, require_account
+from node.web import (
+    current_account,
+    field,
+    form_errors,
+    node_of,
+    read_form,
+    redirect,
+    render,
+    require_account,
+    safe_next,
+)
 from storage import groups as group_store
 from storage import posts
 
@@ -53,9 +63,9 @@ async def show(request: Request) -> Response:
 
 async def follow(request: Request) -> Response:
     account = require_account(request)
-    await read_form(request)
+    form = await read_form(request)
     groups.follow(node_of(request), account, request.path_params["slug"])
-    return redirect(urls.group(request.path_params["slug"]))
+    return redirect(safe_next(field(form, "next"), urls.group(request.path_params["slug"])))  # /welcome comes back
 
 
 async def unfollow(request: Request) -> Response:

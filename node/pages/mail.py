@@ -42,7 +42,7 @@ async def confirm_post(request: Request) -> Response:
     except Invalid as error:
         return _bad_link(request, error)
     flash(request, "mail.confirmed")
-    return redirect("/login")
+    return redirect("/login?next=/welcome")  # the address confirmed: a new member's next steps follow
 
 
 async def resend_form(request: Request) -> Response:

@@ -70,8 +70,10 @@ async def callback(request: Request) -> Response:
         return _failed(request, oidc.LoginFailed(str(refused)), 403)
     except ServiceError as error:
         return _failed(request, error, error.status)
+    first = account["last_login_at"] is None  # read before log_in() sets it
     log_in(request, account)
-    return redirect(result.next_url)
+    # A member's very first log-in, not on the way elsewhere (an app's consent page): the next steps.
+    return redirect("/welcome" if first and result.next_url == "/" else result.next_url)
 
 
 def _failed(request: Request, error: ServiceError, status: int) -> Response:
