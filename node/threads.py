@@ -55,7 +55,8 @@ def page_context(node: Node, root: Row, viewer: Row | None) -> dict[str, Any]:
         "root_attachments": attached.get(root["id"], []),
         "root": root,
         "tree": tree,
-        "reply_total": len(rows) - 1,
+        # deleted and removed replies keep their place in the tree but are not counted
+        "reply_total": sum(1 for row in rows[1:] if row["deleted_at"] is None and row["removed_at"] is None),
         "tags": posts.tags_of(node.db, [root["id"]])[root["id"]],
         "liked": posts.liked_by(node.db, viewer["id"], ids) if viewer else set(),
     }
