@@ -1165,6 +1165,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "find.unknown_group": {"nl": "Deze groep bestaat niet.", "en": "This group does not exist."},
     "find.unknown_author": {"nl": "Er is geen lid met deze gebruikersnaam.", "en": "There is no member with this username."},
     "find.results_capped": {"nl": "Meer dan {count} resultaten voor ‘{q}’", "en": "More than {count} results for ‘{q}’"},
+    "find.results": {"nl": "{count} resultaten voor ‘{q}’", "en": "{count} results for ‘{q}’"},
+    "find.results.one": {"nl": "1 resultaat voor ‘{q}’", "en": "1 result for ‘{q}’"},
     "find.results_filtered": {"nl": "{count} resultaten", "en": "{count} results"},
     "find.results_filtered.one": {"nl": "1 resultaat", "en": "1 result"},
     "find.results_filtered_capped": {"nl": "Meer dan {count} resultaten", "en": "More than {count} results"},

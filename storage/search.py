@@ -63,7 +63,8 @@ class Filters:
 _VISIBLE = ("p.deleted_at IS NULL AND p.removed_at IS NULL AND p.state = 'published'"
             " AND root.deleted_at IS NULL AND root.removed_at IS NULL AND root.state = 'published'")
 _WRITTEN = "coalesce(p.published_at, p.created_at)"
-# A count stops here: "more than 1000 results" is all a person needs to know, and it stays cheap.
+# A count stops just past this: "more than 1000 results" is all a person needs to know, and it stays
+# cheap; paging goes no further either.
 COUNT_CAP = 1000
 
 
@@ -100,8 +101,8 @@ def find(db: Database, text: str, filters: Filters, limit: int, offset: int = 0)
 
 
 def count(db: Database, text: str, filters: Filters) -> int:
-    """How many posts `find` pages through, up to COUNT_CAP."""
+    """How many posts `find` pages through, up to COUNT_CAP + 1 (more than the cap)."""
     if not match_expression(text) and not filters.any:
         return 0
     source, params, _ = _source(text, filters)
-    return int(db.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {source} LIMIT ?)", [*params, COUNT_CAP]) or 0)
+    return int(db.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {source} LIMIT ?)", [*params, COUNT_CAP + 1]) or 0)

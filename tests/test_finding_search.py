@@ -112,3 +112,8 @@ def test_filter_parsing_is_pure_and_strict() -> None:
     assert not wanted.errors
     assert search_filters.parse({"from": "2026-1-5"}).errors == {"from": "find.bad_date"}
     assert search_filters.parse({}).errors == {}
+
+
+def test_one_result_is_singular(filled: Site) -> None:
+    assert "1 resultaat voor ‘zorgarchief’" in filled.client.get("/search?q=zorgarchief").text
+    assert "1 resultaat<" in filled.client.get("/search?kind=blog").text

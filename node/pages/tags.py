@@ -67,11 +67,12 @@ async def search(request: Request) -> Response:
     if not search_store.match_expression(query) and not filters.any:
         context["searched"] = bool(query)
         return render(request, "search.html", context)
-    total = search_store.count(db, query, filters)
+    counted = search_store.count(db, query, filters)
+    capped, total = counted > search_store.COUNT_CAP, min(counted, search_store.COUNT_CAP)
     nav = paging.of_request(request.query_params.get("page"), total, "/search", params)
     ids = search_store.find(db, query, filters, nav.page.size, nav.page.offset)
     found = {row["id"]: row for row in posts.by_ids(db, ids)}
     results = [found[i] for i in ids if i in found and posts.is_visible(found[i])]
-    context.update(searched=True, total=total, paging=nav, capped=total >= search_store.COUNT_CAP,
+    context.update(searched=True, total=total, paging=nav, capped=capped,
                    results=blocks.visible(node, results, current_account(request)))
     return render(request, "search.html", context)
