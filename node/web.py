@@ -331,6 +331,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
             "t": lambda key, **params: i18n.translate(lang, key, **params),
         }))
         parts = {"root": context["root"], "reply_total": context["reply_total"], "tags": context["tags"],
+                 "has_replies": bool(context["tree"]),  # deleted or removed ones too: they keep their place
                  "liked": context["liked"], "tree_html": tree_html, "root_attachments": context["root_attachments"]}
         if account is None:
             cache[key] = parts
