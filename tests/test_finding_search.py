@@ -117,3 +117,12 @@ def test_filter_parsing_is_pure_and_strict() -> None:
 def test_one_result_is_singular(filled: Site) -> None:
     assert "1 resultaat voor ‘zorgarchief’" in filled.client.get("/search?q=zorgarchief").text
     assert "1 resultaat<" in filled.client.get("/search?kind=blog").text
+
+
+def test_empty_filters_from_the_form_are_left_out_of_the_address(filled: Site) -> None:
+    response = filled.client.get("/search?q=archief&group=&author=&kind=reply&from=&to=&page=2",
+                                 follow_redirects=False)
+    assert response.status_code == 302 and response.headers["location"] == "/search?q=archief&kind=reply&page=2"
+    response = filled.client.get("/search?q=&group=&author=anne", follow_redirects=False)
+    assert response.headers["location"] == "/search?author=anne"
+    assert filled.client.get("/search?q=archief&kind=").url.path == "/search"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from node import feeds, markup, paging, search_filters, urls
 from node.services import blocks
@@ -41,12 +43,24 @@ async def feed(request: Request) -> Response:
     return feeds.response(request, f"#{tag}", urls.tag(tag), blocks.visible(node, posts.by_tag(node.db, tag, 30), None))
 
 
+def _page_suffix(params: dict[str, str]) -> str:
+    page = params.get("page", "")
+    if not page or page == "1":
+        return ""
+    return ("&" if any(v for k, v in params.items() if k != "page") else "?") + "page=" + quote(page)
+
+
 async def search(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:QUERY_MAX]
     node = node_of(request)
     db = node.db
     params = {name: request.query_params.get(name, "") for name in ("q", "group", "author", "kind", "from", "to")}
     params["q"] = query
+    if any(value == "" for value in request.query_params.values()):
+        # The form sends every filter, most of them empty: the address to share or bookmark has only
+        # what was chosen (the page number too is kept).
+        clean = {**params, "page": request.query_params.get("page", "")}
+        return RedirectResponse("/search" + paging.query_for(clean, 1) + _page_suffix(clean), status_code=302)
     wanted = search_filters.parse(params)
     group = group_store.by_slug(db, wanted.group) if wanted.group else None
     if wanted.group and group is None:
