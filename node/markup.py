@@ -136,16 +136,60 @@ def render(source: str, members: set[str] | None = None, base: str = "") -> Rend
     return Rendered(html=sanitise(_md.render(linked)), tags=find_tags(source), mentions=mentions)
 
 
+BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
 def plain_text(fragment: str) -> str:
-    """Text of an HTML fragment, whitespace folded (for summaries, search and feeds)."""
-    text = nh3.clean(fragment.replace("</p>", "</p> ").replace("<br>", " "), tags=set())
+    """Text of an HTML fragment, whitespace folded (for search and feeds)."""
+    text = nh3.clean(BREAK.sub(" ", fragment.replace("</p>", "</p> ")), tags=set())
     return " ".join(html.unescape(text).split())
+
+
+# Marks left where blocks meet, before the tags are stripped (private-use characters no text has;
+# the body was cleaned of them first). The strongest mark of a run between two texts decides the join.
+_HEADING, _BLOCK, _ITEM = "\ue000", "\ue001", "\ue002"
+_MARKS = re.compile(r"(?:\s*[\ue000-\ue002])+\s*")
+_MARK_TAGS = [
+    (re.compile(r"</h[1-6]\s*>", re.IGNORECASE), _HEADING),
+    (re.compile(r"<(?:p|h[1-6]|pre|blockquote|table|tr|hr|div)\b[^>]*>|</(?:p|pre|blockquote|table|tr|div)\s*>",
+                re.IGNORECASE), _BLOCK),
+    (re.compile(r"</li\s*>|<(?:ul|ol)\b[^>]*>|</(?:ul|ol)\s*>|</t[dh]\s*>", re.IGNORECASE), _ITEM),
+]
+_ENDS_SENTENCE = (".", "!", "?", ":", ";", "…")
+
+
+def _join(before: str, run: str) -> str:
+    if _HEADING in run:
+        return " " if before.endswith(_ENDS_SENTENCE) else ": "
+    if _BLOCK in run:
+        return " " if before.endswith(_ENDS_SENTENCE) else " · "
+    return " · "
+
+
+def readable_text(fragment: str) -> str:
+    """Text of an HTML fragment that keeps its blocks apart on one line: list items and table cells
+    as "one · two", a heading followed by ": ", paragraphs by a space (or " · " when the paragraph
+    has no closing punctuation), code blocks as their text with spaces."""
+    marked = re.sub(r"[\ue000-\ue002]", "", fragment)
+    marked = BREAK.sub(" ", marked)
+    for pattern, mark in _MARK_TAGS:
+        marked = pattern.sub(lambda m, mark=mark: mark + m[0], marked)  # type: ignore[misc]
+    text = " ".join(html.unescape(nh3.clean(marked, tags=set())).split(" "))
+    text = text.strip(" \t\n" + _HEADING + _BLOCK + _ITEM)
+    out, last = [], 0
+    for run in _MARKS.finditer(text):
+        before = " ".join(text[last:run.start()].split())
+        out.append(before)
+        out.append(_join(before, run[0]))
+        last = run.end()
+    out.append(" ".join(text[last:].split()))
+    return "".join(out).strip()
 
 
 def summarise(fragment: str, limit: int = 280) -> str:
     """A plain-text summary of the start of a post that reads well on its own."""
-    text = plain_text(fragment)
+    text = readable_text(fragment)
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:·").rstrip()
     return cut + "…"

@@ -121,7 +121,10 @@ def page_context(node: Node, root: Row, viewer: Row | None, page: int | str = 1,
         "root": root,
         "root_unread": number == 1 and viewer is not None and _is_new(root, mark, viewer),
         "tree": shown,
-        "reply_total": len(order),
+        # deleted and removed replies keep their place in the tree (and in the paging) but are not counted
+        "reply_total": sum(1 for branch in order if branch.post["deleted_at"] is None
+                           and branch.post["removed_at"] is None),
+        "has_replies": bool(order),
         "page": number,
         "pages": pages,
         "highest_shown": max(ids) if number == 1 else max(ids[1:], default=root["id"]),

@@ -527,7 +527,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
             by_content.move_to_end(content_key)
         parts = {name: context[name] for name in (
             "root", "reply_total", "tags", "liked", "root_attachments", "page", "pages", "latest",
-            "first_unread", "root_unread")} | {"tree_html": found[0], "stale_after": found[1],
+            "first_unread", "root_unread", "has_replies")} | {"tree_html": found[0], "stale_after": found[1],
                                                 "had_read": mark is not None}
         if account is None:
             cache[key] = parts

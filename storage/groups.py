@@ -21,14 +21,20 @@ def by_id(db: Database, group_id: int) -> Row | None:
     return db.one("SELECT * FROM groups WHERE id = ?", (group_id,))
 
 
-def listing(db: Database) -> list[Row]:
+def listing(db: Database, limit: int = -1, offset: int = 0) -> list[Row]:
+    """Our own groups by name (a limit of -1: all of them)."""
     return db.all(
         "SELECT groups.*,"
         " (SELECT count(*) FROM group_follows f WHERE f.group_id = groups.id) AS followers,"
         " (SELECT count(*) FROM posts p WHERE p.group_id = groups.id AND p.kind = 'topic'"
-        "  AND p.deleted_at IS NULL AND p.removed_at IS NULL) AS topics"
-        " FROM groups WHERE domain IS NULL ORDER BY name COLLATE NOCASE"
+        "  AND p.deleted_at IS NULL AND p.removed_at IS NULL AND p.state = 'published') AS topics"
+        " FROM groups WHERE domain IS NULL ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?",
+        (limit, offset),
     )
+
+
+def count_local(db: Database) -> int:
+    return int(db.scalar("SELECT count(*) FROM groups WHERE domain IS NULL") or 0)
 
 
 def update(db: Database, group_id: int, name: str, description: str) -> None:

@@ -40,11 +40,27 @@ def insert(db: Database, fields: dict[str, Any]) -> int:
         if fields.get("topic_id") is None:
             conn.execute("UPDATE posts SET topic_id = id WHERE id = ?", (post_id,))
         else:
-            conn.execute(
-                "UPDATE posts SET reply_count = reply_count + 1, last_activity_at = ? WHERE id = ?",
-                (fields["created_at"], fields["topic_id"]),
-            )
+            recount(conn, fields["topic_id"])
     return post_id
+
+
+# A reply others see: not deleted, not removed by a moderator, published.
+VISIBLE_REPLY = "r.deleted_at IS NULL AND r.removed_at IS NULL AND r.state = 'published'"
+
+
+def recount(conn: Any, topic_id: int) -> None:
+    """Set a thread's reply count and last activity from its visible replies (one indexed scan of the
+    thread): a counter moved up and down by hand drifted when a post was removed and then deleted."""
+    conn.execute(
+        "UPDATE posts SET"
+        f" reply_count = (SELECT count(*) FROM posts r WHERE r.topic_id = posts.id AND r.id != posts.id"
+        f" AND {VISIBLE_REPLY}),"
+        " last_activity_at = max(coalesce(posts.published_at, posts.created_at),"
+        " coalesce((SELECT max(coalesce(r.published_at, r.created_at)) FROM posts r"
+        f" WHERE r.topic_id = posts.id AND r.id != posts.id AND {VISIBLE_REPLY}), ''))"
+        " WHERE id = ?",
+        (topic_id,),
+    )
 
 
 def update(db: Database, post_id: int, fields: dict[str, Any]) -> None:
@@ -70,12 +86,26 @@ def thread(db: Database, topic_id: int) -> list[Row]:
                   (topic_id,))
 
 
-def topics_in_group(db: Database, group_id: int, limit: int = 50) -> list[Row]:
+# The orders of a group's topic list; pinned topics come first in each (newest pin first).
+TOPIC_ORDERS = {
+    "activity": "posts.last_activity_at DESC, posts.id DESC",
+    "new": "posts.created_at DESC, posts.id DESC",
+    "replies": "posts.reply_count DESC, posts.last_activity_at DESC, posts.id DESC",
+}
+IN_GROUP = f"posts.group_id = ? AND posts.kind = 'topic' AND {VISIBLE_ROOT}"
+
+
+def topics_in_group(db: Database, group_id: int, limit: int = 50, offset: int = 0,
+                    order: str = "activity") -> list[Row]:
     return db.all(
-        f"{SELECT} WHERE posts.group_id = ? AND posts.kind = 'topic' AND {VISIBLE_ROOT}"
-        " ORDER BY posts.pinned_at IS NULL, posts.pinned_at DESC, posts.last_activity_at DESC LIMIT ?",
-        (group_id, limit),
+        f"{SELECT} WHERE {IN_GROUP}"
+        f" ORDER BY posts.pinned_at IS NULL, posts.pinned_at DESC, {TOPIC_ORDERS[order]} LIMIT ? OFFSET ?",
+        (group_id, limit, offset),
     )
+
+
+def count_topics_in_group(db: Database, group_id: int) -> int:
+    return int(db.scalar(f"SELECT count(*) FROM posts WHERE {IN_GROUP}", (group_id,)) or 0)
 
 
 def recent(db: Database, kind: str, limit: int = 10) -> list[Row]:
@@ -88,15 +118,32 @@ def recent(db: Database, kind: str, limit: int = 10) -> list[Row]:
     )
 
 
-def blog(db: Database, owner_id: int | None, include_drafts: bool = False, limit: int = 50) -> list[Row]:
-    owner_clause = "posts.blog_owner IS NULL" if owner_id is None else "posts.blog_owner = ?"
+def _blog_where(owner_id: int | None, include_drafts: bool, members: bool) -> tuple[str, list[Any]]:
+    params: list[Any]
+    if members:
+        owner_clause, params = "posts.blog_owner IS NOT NULL AND posts.uri IS NULL", []
+    elif owner_id is None:
+        owner_clause, params = "posts.blog_owner IS NULL", []
+    else:
+        owner_clause, params = "posts.blog_owner = ?", [owner_id]
     state_clause = "posts.deleted_at IS NULL" if include_drafts else VISIBLE_ROOT
-    params: list[Any] = [] if owner_id is None else [owner_id]
+    return f"posts.kind = 'blog' AND {owner_clause} AND {state_clause}", params
+
+
+def blog(db: Database, owner_id: int | None, include_drafts: bool = False, limit: int = 50, offset: int = 0,
+         members: bool = False) -> list[Row]:
+    """One blog (the organisation's when owner_id is None), or with `members` every member's blog."""
+    where, params = _blog_where(owner_id, include_drafts, members)
     return db.all(
-        f"{SELECT} WHERE posts.kind = 'blog' AND {owner_clause} AND {state_clause}"
-        " ORDER BY coalesce(posts.published_at, posts.created_at) DESC LIMIT ?",
-        params + [limit],
+        f"{SELECT} WHERE {where}"
+        " ORDER BY coalesce(posts.published_at, posts.created_at) DESC, posts.id DESC LIMIT ? OFFSET ?",
+        params + [limit, offset],
     )
+
+
+def count_blog(db: Database, owner_id: int | None, include_drafts: bool = False, members: bool = False) -> int:
+    where, params = _blog_where(owner_id, include_drafts, members)
+    return int(db.scalar(f"SELECT count(*) FROM posts WHERE {where}", params) or 0)
 
 
 def by_author(db: Database, author_id: int, limit: int = 20) -> list[Row]:
@@ -108,13 +155,16 @@ def by_author(db: Database, author_id: int, limit: int = 20) -> list[Row]:
     )
 
 
-def by_tag(db: Database, tag: str, limit: int = 50) -> list[Row]:
-    return db.all(
-        f"{SELECT} JOIN post_tags t ON t.post_id = posts.id WHERE t.tag = ? AND {VISIBLE_ROOT}"
-        f" AND {VISIBLE_THREAD}"
-        " ORDER BY posts.id DESC LIMIT ?",
-        (tag, limit),
-    )
+TAGGED = f"JOIN post_tags t ON t.post_id = posts.id WHERE t.tag = ? AND {VISIBLE_ROOT} AND {VISIBLE_THREAD}"
+
+
+def by_tag(db: Database, tag: str, limit: int = 50, offset: int = 0) -> list[Row]:
+    return db.all(f"{SELECT} {TAGGED} ORDER BY posts.id DESC LIMIT ? OFFSET ?", (tag, limit, offset))
+
+
+def count_by_tag(db: Database, tag: str) -> int:
+    return int(db.scalar("SELECT count(*) FROM posts LEFT JOIN posts root ON root.id = posts.topic_id"
+                         f" {TAGGED}", (tag,)) or 0)
 
 
 def by_ids(db: Database, ids: list[int]) -> list[Row]:
@@ -240,14 +290,16 @@ def author_stats(db: Database, account_id: int) -> tuple[int, str | None]:
 
 
 def count_in_group(db: Database, group_id: int) -> int:
-    return int(db.scalar("SELECT count(*) FROM posts WHERE group_id = ? AND deleted_at IS NULL", (group_id,)) or 0)
+    return int(db.scalar("SELECT count(*) FROM posts WHERE group_id = ? AND deleted_at IS NULL AND removed_at IS NULL"
+                         " AND state = 'published'", (group_id,)) or 0)
 
 
 def direct_reply_counts(db: Database, post_ids: list[int]) -> dict[int, int]:
     if not post_ids:
         return {}
     rows = db.all(f"SELECT parent_id, count(*) AS n FROM posts WHERE parent_id IN ({','.join('?' * len(post_ids))})"
-                  " AND deleted_at IS NULL GROUP BY parent_id", post_ids)
+                  " AND deleted_at IS NULL AND removed_at IS NULL AND state = 'published' GROUP BY parent_id",
+                  post_ids)
     return {row["parent_id"]: int(row["n"]) for row in rows}
 
 
@@ -277,8 +329,8 @@ def tombstone(db: Database, post_id: int, now: str) -> None:
                      (now, post_id))
         conn.execute("DELETE FROM post_tags WHERE post_id = ?", (post_id,))
         conn.execute("DELETE FROM posts_fts WHERE rowid = ?", (post_id,))
-        if row["kind"] == "reply":
-            conn.execute("UPDATE posts SET reply_count = max(reply_count - 1, 0) WHERE id = ?", (row["topic_id"],))
+        if row["topic_id"] != post_id:
+            recount(conn, row["topic_id"])
 
 
 def is_visible(post: Row) -> bool:
@@ -298,8 +350,8 @@ def remove(db: Database, post_id: int, reason: str, now: str) -> bool:
             return False
         conn.execute("UPDATE posts SET removed_at = ?, removed_reason = ? WHERE id = ?", (now, reason, post_id))
         conn.execute("DELETE FROM posts_fts WHERE rowid = ?", (post_id,))
-        if row["kind"] == "reply":
-            conn.execute("UPDATE posts SET reply_count = max(reply_count - 1, 0) WHERE id = ?", (row["topic_id"],))
+        if row["topic_id"] != post_id:
+            recount(conn, row["topic_id"])
     return True
 
 
@@ -310,8 +362,8 @@ def restore(db: Database, post_id: int) -> bool:
         if row is None or not row["removed_at"]:
             return False
         conn.execute("UPDATE posts SET removed_at = NULL, removed_reason = NULL WHERE id = ?", (post_id,))
-        if row["kind"] == "reply":
-            conn.execute("UPDATE posts SET reply_count = reply_count + 1 WHERE id = ?", (row["topic_id"],))
+        if row["topic_id"] != post_id:
+            recount(conn, row["topic_id"])
     return True
 
 

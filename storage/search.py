@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from storage.db import Database
 
@@ -41,3 +42,67 @@ def search(db: Database, text: str, limit: int = 50) -> list[int]:
         (expression, limit),
     )
     return [row["rowid"] for row in rows]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search is narrowed to; None is "any". Dates are ISO strings, `until` exclusive."""
+
+    group_id: int | None = None
+    author_id: int | None = None
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(value is not None for value in (self.group_id, self.author_id, self.kind, self.since, self.until))
+
+
+# Only what a visitor may see: the post and its thread published, not deleted, not removed.
+_VISIBLE = ("p.deleted_at IS NULL AND p.removed_at IS NULL AND p.state = 'published'"
+            " AND root.deleted_at IS NULL AND root.removed_at IS NULL AND root.state = 'published'")
+_WRITTEN = "coalesce(p.published_at, p.created_at)"
+# A count stops just past this: "more than 1000 results" is all a person needs to know, and it stays
+# cheap; paging goes no further either.
+COUNT_CAP = 1000
+
+
+def _where(filters: Filters) -> tuple[str, list[object]]:
+    clauses: list[str] = [_VISIBLE]
+    params: list[object] = []
+    for clause, value in (("p.group_id = ?", filters.group_id), ("p.author_id = ?", filters.author_id),
+                          ("p.kind = ?", filters.kind), (f"{_WRITTEN} >= ?", filters.since),
+                          (f"{_WRITTEN} < ?", filters.until)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
+def _source(text: str, filters: Filters) -> tuple[str, list[object], str]:
+    """FROM ... WHERE ... and the order: by relevance with words, newest first with filters only."""
+    where, params = _where(filters)
+    joins = "JOIN posts root ON root.id = p.topic_id"
+    expression = match_expression(text)
+    if expression:
+        return (f"posts_fts JOIN posts p ON p.id = posts_fts.rowid {joins} WHERE posts_fts MATCH ? AND {where}",
+                [expression, *params], "bm25(posts_fts, 5.0, 1.0, 3.0), p.id DESC")
+    return f"posts p {joins} WHERE {where}", params, "p.id DESC"
+
+
+def find(db: Database, text: str, filters: Filters, limit: int, offset: int = 0) -> list[int]:
+    """Ids of visible posts matching the words (if any) and the filters, one page of them."""
+    if not match_expression(text) and not filters.any:
+        return []
+    source, params, order = _source(text, filters)
+    rows = db.all(f"SELECT p.id FROM {source} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset])
+    return [row["id"] for row in rows]
+
+
+def count(db: Database, text: str, filters: Filters) -> int:
+    """How many posts `find` pages through, up to COUNT_CAP + 1 (more than the cap)."""
+    if not match_expression(text) and not filters.any:
+        return 0
+    source, params, _ = _source(text, filters)
+    return int(db.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {source} LIMIT ?)", [*params, COUNT_CAP + 1]) or 0)

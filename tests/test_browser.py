@@ -1047,3 +1047,85 @@ def test_the_organisations_face_is_accessible(browser: Browser, node: LiveNode, 
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
+
+
+def _seed_many_topics(node: LiveNode, count: int) -> None:
+    """Topics and replies written through the service layer beside the running node (same database)."""
+    from node.config import load
+    from node.services import posts as post_service
+    from node.services.context import Node
+    from storage import accounts as account_store
+    from storage import groups as group_store
+    from storage.db import Database
+
+    config = load(node.config_path)
+    side = Node(config=config, db=Database(config.database_path))
+    try:
+        anne = account_store.by_username(side.db, "anne")
+        group = group_store.by_slug(side.db, "open-overheid")
+        assert anne and group
+        for n in range(count):
+            topic = post_service.start_topic(side, anne, group, f"Onderwerp {n:02d}",
+                                             f"- punt een\n- punt twee over https://{'heel-lang-' * 8}voorbeeld.nl")
+            for _ in range(n % 4):
+                post_service.reply(side, anne, topic["id"], "Een reactie over #archief")
+    finally:
+        side.db.close()
+
+
+def test_group_sorted_and_paged_and_search_filters_are_accessible(browser: Browser, node: LiveNode,
+                                                                  tmp_path: Path) -> None:
+    """Issue 12, finding: a group sorted by most replies and paged (the sort kept across pages), then
+    search narrowed by kind and date; axe finds nothing of any impact and no page scrolls sideways
+    at 1280 or 375 px. Screenshots go into the test's folder."""
+    _seed_many_topics(node, 35)
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            problems: list[str] = []
+
+            def check(what: str) -> None:
+                page.wait_for_load_state("load")
+                for violation in browser.axe.run(page).response["violations"]:  # every impact counts here
+                    problems.append(f"{what}: {violation['id']} [{violation['impact']}] {violation['help']}")
+                for width in (1280, 375):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (what, width)
+                    page.screenshot(path=str(tmp_path / f"{what.replace(' ', '-')}-{width}.png"), full_page=True)
+                page.set_viewport_size({"width": 1280, "height": 900})
+
+            page.goto(GROUP)
+            page.get_by_role("navigation", name="Sorteren").get_by_role("link", name="Meeste reacties").click()
+            page.wait_for_url(re.compile(r"\?sort=replies$"))
+            assert page.get_by_role("link", name="Meeste reacties").get_attribute("aria-current") == "true"
+            assert "3 reacties" in page.locator(".meent-entry").first.inner_text()
+            check("group sorted by replies")
+            pages = page.get_by_role("navigation", name="Pagina's: Discussies")
+            pages.get_by_role("link", name="Volgende").click()
+            page.wait_for_url(re.compile(r"\?sort=replies&page=2$"))
+            assert pages.locator('[aria-current="page"]').inner_text().endswith("2")
+            assert page.locator(".meent-entry").count() == 5
+            check("group page 2")
+
+            page.goto("/search")
+            page.get_by_label("Zoek in discussies en blogs").fill("archief")
+            page.get_by_label("Soort").select_option("reply")
+            page.get_by_label("Vanaf datum").fill("2020-01-01")
+            page.get_by_role("button", name="Zoeken").click()
+            page.wait_for_url(re.compile(r"kind=reply"))
+            assert "resultaten voor ‘archief’" in page.get_by_role("heading", level=2).inner_text()
+            titles = page.locator(".meent-entry-title").all_inner_texts()
+            assert titles and all(title.startswith("Reactie op: ") for title in titles)
+            check("search filtered")
+            page.get_by_role("navigation", name="Pagina's: Zoeken").get_by_role("link", name="Volgende").click()
+            page.wait_for_url(re.compile(r"kind=reply.*page=2|page=2.*kind=reply"))
+            assert page.get_by_label("Soort").input_value() == "reply"
+            check("search filtered page 2")
+            page.goto("/search?q=archief&from=2026-05-01&to=2026-04-01")
+            assert page.locator("#error-to").is_visible()
+            check("search with a wrong date range")
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node import feeds, urls
+from node import feeds, paging, urls
 from node.pages import attachments
 from node.services import accounts, posts
 from node.services.errors import NotFound, ServiceError
@@ -27,9 +27,13 @@ from storage.db import Row
 
 async def index(request: Request) -> Response:
     db = node_of(request).db
+    # The members' posts are the paged part; the organisation's newest five stay on top of page 1.
+    nav = paging.of_request(request.query_params.get("page"), post_store.count_blog(db, None, members=True),
+                            "/blog", dict(request.query_params))
     return render(request, "blog_index.html", {
-        "organisation_posts": post_store.blog(db, None, limit=5),
-        "member_posts": [p for p in post_store.recent(db, "blog", 30) if p["blog_owner"] is not None],
+        "organisation_posts": post_store.blog(db, None, limit=5) if nav.page.number == 1 else [],
+        "member_posts": post_store.blog(db, None, limit=nav.page.size, offset=nav.page.offset, members=True),
+        "paging": nav,
     })
 
 
@@ -64,8 +68,12 @@ async def create(request: Request) -> Response:
 def _blog_page(request: Request, owner: Row | None) -> Response:
     viewer = current_account(request)
     own = viewer is not None and owner is not None and viewer["id"] == owner["id"]
-    entries = post_store.blog(node_of(request).db, owner["id"] if owner else None, include_drafts=own)
-    return render(request, "blog.html", {"owner": owner, "entries": entries, "own": own})
+    db = node_of(request).db
+    owner_id = owner["id"] if owner else None
+    nav = paging.of_request(request.query_params.get("page"), post_store.count_blog(db, owner_id, include_drafts=own),
+                            urls.blog(owner["username"] if owner else None), dict(request.query_params))
+    entries = post_store.blog(db, owner_id, include_drafts=own, limit=nav.page.size, offset=nav.page.offset)
+    return render(request, "blog.html", {"owner": owner, "entries": entries, "own": own, "paging": nav})
 
 
 async def organisation_blog(request: Request) -> Response:

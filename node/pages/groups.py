@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node import feeds, urls
+from node import feeds, paging, urls
 from node.services import accounts, blocks, groups, moderation, reads, rules
 from node.services.errors import ServiceError
 from node.web import (
@@ -23,10 +23,18 @@ from storage import groups as group_store
 from storage import posts
 
 
+def _listing(request: Request) -> dict[str, object]:
+    """One page of our groups, with its navigation."""
+    db = node_of(request).db
+    nav = paging.of_request(request.query_params.get("page"), group_store.count_local(db), "/groups",
+                            dict(request.query_params))
+    return {"groups": group_store.listing(db, nav.page.size, nav.page.offset), "paging": nav}
+
+
 async def index(request: Request) -> Response:
     node = node_of(request)
-    return render(request, "groups.html", {"groups": group_store.listing(node.db),
-                                           "unread_groups": reads.unread_per_group(node, current_account(request))})
+    return render(request, "groups.html", _listing(request)
+                  | {"unread_groups": reads.unread_per_group(node, current_account(request))})
 
 
 async def create(request: Request) -> Response:
@@ -39,7 +47,7 @@ async def create(request: Request) -> Response:
         if not accounts.can_moderate(account):
             raise
         return render(request, "groups.html", {
-            "groups": group_store.listing(node_of(request).db), "values": values,
+            **_listing(request), "values": values,
             "errors": form_errors(request, error),
         }, status=error.status)
     return redirect(urls.group(group["slug"]))
@@ -49,10 +57,20 @@ async def show(request: Request) -> Response:
     node = node_of(request)
     group = groups.get(node, request.path_params["slug"])
     account = current_account(request)
+    sort = request.query_params.get("sort", "") or "activity"
+    if sort not in posts.TOPIC_ORDERS:
+        raise paging.BadPage("find.bad_sort")
+    params = {"sort": sort if sort != "activity" else ""} | {"page": request.query_params.get("page", "")}
+    nav = paging.of_request(request.query_params.get("page"), posts.count_topics_in_group(node.db, group["id"]),
+                            urls.group(group["slug"]), params)
+    rows = posts.topics_in_group(node.db, group["id"], nav.page.size, nav.page.offset, order=sort)
     return render(request, "group.html", {
         "group": group,
-        "topics": reads.with_unread(node, blocks.visible(node, posts.topics_in_group(node.db, group["id"]), account),
-                                    account),
+        "topics": reads.with_unread(node, blocks.visible(node, rows, account), account),
+        "sort": sort,
+        "sorts": [(name, urls.group(group["slug"]) + paging.query_for({"sort": name if name != "activity" else ""}, 1))
+                  for name in posts.TOPIC_ORDERS],
+        "paging": nav,
         "following": account is not None and group_store.follows(node.db, group["id"], account["id"]),
         "ban": group_store.active_ban(node.db, group["id"], account["id"], node.now()) if account else None,
         "rules": rules.of_group(node, group),

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
+from urllib.parse import quote
 
-from node import feeds, markup, urls
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node import feeds, markup, paging, search_filters, urls
 from node.services import blocks
 from node.services.errors import NotFound
-from node.web import current_account, node_of, render
+from node.web import current_account, node_of, render, t
+from storage import accounts as account_store
+from storage import groups as group_store
 from storage import posts
 from storage import search as search_store
 
 QUERY_MAX = 200
+GROUP_CHOICES = 200  # the group filter lists this many of our groups
 
 
 def _tag(request: Request) -> str:
@@ -25,8 +30,11 @@ def _tag(request: Request) -> str:
 async def show(request: Request) -> Response:
     tag = _tag(request)
     node = node_of(request)
-    entries = blocks.visible(node, posts.by_tag(node.db, tag), current_account(request))
-    return render(request, "tag.html", {"tag": tag, "entries": entries})
+    nav = paging.of_request(request.query_params.get("page"), posts.count_by_tag(node.db, tag), urls.tag(tag),
+                            dict(request.query_params))
+    rows = posts.by_tag(node.db, tag, nav.page.size, nav.page.offset)
+    entries = blocks.visible(node, rows, current_account(request))
+    return render(request, "tag.html", {"tag": tag, "entries": entries, "paging": nav})
 
 
 async def feed(request: Request) -> Response:
@@ -35,14 +43,50 @@ async def feed(request: Request) -> Response:
     return feeds.response(request, f"#{tag}", urls.tag(tag), blocks.visible(node, posts.by_tag(node.db, tag, 30), None))
 
 
+def _page_suffix(params: dict[str, str]) -> str:
+    page = params.get("page", "")
+    if not page or page == "1":
+        return ""
+    return ("&" if any(v for k, v in params.items() if k != "page") else "?") + "page=" + quote(page)
+
+
 async def search(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:QUERY_MAX]
-    db = node_of(request).db
-    results = []
-    if query:
-        ids = search_store.search(db, query)
-        found = {row["id"]: row for row in posts.by_ids(db, ids)}
-        # Only what a visitor may see: published, not deleted, in a visible thread.
-        results = [found[i] for i in ids if i in found and posts.is_visible(found[i])]
-        results = blocks.visible(node_of(request), results, current_account(request))
-    return render(request, "search.html", {"q": query, "results": results})
+    node = node_of(request)
+    db = node.db
+    params = {name: request.query_params.get(name, "") for name in ("q", "group", "author", "kind", "from", "to")}
+    params["q"] = query
+    if any(value == "" for value in request.query_params.values()):
+        # The form sends every filter, most of them empty: the address to share or bookmark has only
+        # what was chosen (the page number too is kept).
+        clean = {**params, "page": request.query_params.get("page", "")}
+        return RedirectResponse("/search" + paging.query_for(clean, 1) + _page_suffix(clean), status_code=302)
+    wanted = search_filters.parse(params)
+    group = group_store.by_slug(db, wanted.group) if wanted.group else None
+    if wanted.group and group is None:
+        wanted.errors["group"] = "find.unknown_group"
+    author = account_store.by_username(db, wanted.author) if wanted.author else None
+    if wanted.author and author is None:
+        wanted.errors["author"] = "find.unknown_author"
+    context: dict[str, object] = {
+        "q": query, "results": [], "values": params, "searched": False, "total": 0, "capped": False,
+        "errors": {name: t(request, key) for name, key in wanted.errors.items()},
+        "groups": group_store.listing(db, GROUP_CHOICES), "kinds": search_filters.KINDS,
+        "paging": paging.nav(paging.Page(1, 0), "/search", {}),
+    }
+    if wanted.errors:
+        return render(request, "search.html", context, status=400)
+    filters = search_store.Filters(group_id=group["id"] if group else None, author_id=author["id"] if author else None,
+                                   kind=wanted.kind or None, since=wanted.since, until=wanted.until)
+    if not search_store.match_expression(query) and not filters.any:
+        context["searched"] = bool(query)
+        return render(request, "search.html", context)
+    counted = search_store.count(db, query, filters)
+    capped, total = counted > search_store.COUNT_CAP, min(counted, search_store.COUNT_CAP)
+    nav = paging.of_request(request.query_params.get("page"), total, "/search", params)
+    ids = search_store.find(db, query, filters, nav.page.size, nav.page.offset)
+    found = {row["id"]: row for row in posts.by_ids(db, ids)}
+    results = [found[i] for i in ids if i in found and posts.is_visible(found[i])]
+    context.update(searched=True, total=total, paging=nav, capped=capped,
+                   results=blocks.visible(node, results, current_account(request)))
+    return render(request, "search.html", context)

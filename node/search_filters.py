@@ -1,0 +1,49 @@
+"""Search filters from the query string: checked values or a message key per field. Pure, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+KINDS = ("topic", "reply", "blog")
+NAME_MAX = 100
+
+
+@dataclass
+class Wanted:
+    """The filters as asked for; `errors` maps a field to the message key of what is wrong with it."""
+
+    group: str = ""
+    author: str = ""
+    kind: str = ""
+    since: str | None = None  # ISO date-time, inclusive
+    until: str | None = None  # ISO date-time, exclusive (the day after the "to" date)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        return None
+
+
+def parse(params: dict[str, str]) -> Wanted:
+    wanted = Wanted(group=params.get("group", "").strip()[:NAME_MAX],
+                    author=params.get("author", "").strip().removeprefix("@").lower()[:NAME_MAX],
+                    kind=params.get("kind", "").strip())
+    if wanted.kind and wanted.kind not in KINDS:
+        wanted.errors["kind"] = "find.bad_kind"
+    start, end = params.get("from", "").strip(), params.get("to", "").strip()
+    first, last = _day(start), _day(end)
+    if start and first is None:
+        wanted.errors["from"] = "find.bad_date"
+    if end and last is None:
+        wanted.errors["to"] = "find.bad_date"
+    if first and last and first > last:
+        wanted.errors["to"] = "find.dates_reversed"
+    if first:
+        wanted.since = first.isoformat()
+    if last:
+        wanted.until = (last + timedelta(days=1)).isoformat()
+    return wanted
