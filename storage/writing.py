@@ -35,7 +35,8 @@ def draft_count(db: Database, account_id: int) -> int:
 
 def save_draft(db: Database, account_id: int, group_id: int | None, parent_id: int | None, title: str,
                source: str, now: str) -> None:
-    with db.transaction() as conn:
+    # counts=False: only the member sees a draft, so the visitors' cached pages stay valid
+    with db.transaction(counts=False) as conn:
         place = "group_id = ?" if group_id is not None else "parent_id = ?"
         found = conn.execute(f"SELECT id FROM post_drafts WHERE account_id = ? AND {place}",
                              (account_id, group_id if group_id is not None else parent_id)).fetchone()
@@ -49,12 +50,15 @@ def save_draft(db: Database, account_id: int, group_id: int | None, parent_id: i
 
 def delete_draft(db: Database, account_id: int, *, group_id: int | None = None, parent_id: int | None = None,
                  draft_id: int | None = None) -> None:
+    value: int | None
     if draft_id is not None:
-        db.execute("DELETE FROM post_drafts WHERE account_id = ? AND id = ?", (account_id, draft_id))
+        where, value = "id = ?", draft_id
     elif group_id is not None:
-        db.execute("DELETE FROM post_drafts WHERE account_id = ? AND group_id = ?", (account_id, group_id))
+        where, value = "group_id = ?", group_id
     else:
-        db.execute("DELETE FROM post_drafts WHERE account_id = ? AND parent_id = ?", (account_id, parent_id))
+        where, value = "parent_id = ?", parent_id
+    with db.transaction(counts=False) as conn:
+        conn.execute(f"DELETE FROM post_drafts WHERE account_id = ? AND {where}", (account_id, value))
 
 
 def delete_drafts_of(db: Database, account_id: int) -> None:

@@ -858,11 +858,11 @@ def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: L
             log_in(page, "beheerder")
             page.goto(topic)
             # quote.js: a passage selected in the opening post, then "Citeer selectie"
-            page.evaluate("""() => {
-                const text = document.querySelector('#post-%d .meent-content p').firstChild;
+            page.evaluate("""(id) => {
+                const text = document.querySelector('#post-' + id + ' .meent-content p').firstChild;
                 const range = document.createRange(); range.setStart(text, 0); range.setEnd(text, 3);
                 const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
-            }""" % topic_id)
+            }""", topic_id)
             page.locator(f"#post-{topic_id}").get_by_role("button", name="Citeer selectie").click()
             page.wait_for_url(re.compile(rf"/posts/{topic_id}/reply\?quote_text=Wie$"))
             assert body_field(page).input_value() == "anne schreef:\n> Wie\n\n"
