@@ -870,13 +870,14 @@ def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: L
             page.locator(f"#post-{topic_id}").get_by_role("link", name=re.compile("^Citeer")).click()
             page.wait_for_url(re.compile(rf"/posts/{topic_id}/reply\?quote=1$"))
             assert body_field(page).input_value().startswith("anne schreef:\n> Wie beantwoordt **welk** verzoek?")
-            body_field(page).press("End")
+            body_field(page).press("Control+End")  # below the quote
             body_field(page).type("Het team van de afdeling.")
             submit(page, page.get_by_role("button", name="Voorbeeld"), re.compile(rf"/posts/{topic_id}/reply$"),
                    status=200)
             preview = page.locator("section.meent-preview")
             assert preview.locator("blockquote strong").inner_text() == "welk"
-            assert "Het team van de afdeling." in body_field(page).input_value()  # the text is kept
+            assert body_field(page).input_value().endswith("> Een tweede regel.\n\nHet team van de afdeling.")
+            assert preview.locator("blockquote + p").inner_text() == "Het team van de afdeling."
             problems += all_violations(page, "reply form with a preview")
             page.screenshot(path=str(tmp_path / "writing-preview.png"), full_page=True)
             submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
