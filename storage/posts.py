@@ -329,6 +329,7 @@ def tombstone(db: Database, post_id: int, now: str) -> None:
                      (now, post_id))
         conn.execute("DELETE FROM post_tags WHERE post_id = ?", (post_id,))
         conn.execute("DELETE FROM posts_fts WHERE rowid = ?", (post_id,))
+        conn.execute("DELETE FROM post_revisions WHERE post_id = ?", (post_id,))  # the text goes, every version
         if row["topic_id"] != post_id:
             recount(conn, row["topic_id"])
 

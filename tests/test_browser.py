@@ -1129,3 +1129,76 @@ def test_group_sorted_and_paged_and_search_filters_are_accessible(browser: Brows
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
+
+
+def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
+    """Issue 12 (writing): quote the opening post (whole, and a selected passage through quote.js),
+    preview the reply, post it, and read the history of an edited post; axe finds nothing of any
+    impact, at 1280 and 375 px nothing scrolls sideways."""
+    def all_violations(page: Page, what: str) -> list[str]:
+        results = browser.axe.run(page)
+        return [f"{what}: {v['id']} [{v['impact']}]" for v in results.response["violations"]]
+
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        problems: list[str] = []
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            log_in(page, "anne")
+            page.goto(f"{GROUP}/new")
+            page.get_by_label("Titel").fill(TOPIC_TITLE)
+            body_field(page).fill("Wie beantwoordt **welk** verzoek?\nEen tweede regel.")
+            submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+            topic = path_of(page)
+            topic_id = number(TOPIC_URL, page.url)
+            log_out(page)
+            log_in(page, "beheerder")
+            page.goto(topic)
+            # quote.js: a passage selected in the opening post, then "Citeer selectie"
+            page.evaluate("""(id) => {
+                const text = document.querySelector('#post-' + id + ' .meent-content p').firstChild;
+                const range = document.createRange(); range.setStart(text, 0); range.setEnd(text, 3);
+                const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
+            }""", topic_id)
+            page.locator(f"#post-{topic_id}").get_by_role("button", name="Citeer selectie").click()
+            page.wait_for_url(re.compile(rf"/posts/{topic_id}/reply\?quote_text=Wie$"))
+            assert body_field(page).input_value() == "anne schreef:\n> Wie\n\n"
+            page.goto(topic)
+            page.locator(f"#post-{topic_id}").get_by_role("link", name=re.compile("^Citeer")).click()
+            page.wait_for_url(re.compile(rf"/posts/{topic_id}/reply\?quote=1$"))
+            assert body_field(page).input_value().startswith("anne schreef:\n> Wie beantwoordt **welk** verzoek?")
+            body_field(page).press("Control+End")  # below the quote
+            body_field(page).type("Het team van de afdeling.")
+            submit(page, page.get_by_role("button", name="Voorbeeld"), re.compile(rf"/posts/{topic_id}/reply$"),
+                   status=200)
+            preview = page.locator("section.meent-preview")
+            assert preview.locator("blockquote strong").inner_text() == "welk"
+            assert body_field(page).input_value().endswith("> Een tweede regel.\n\nHet team van de afdeling.")
+            assert preview.locator("blockquote + p").inner_text() == "Het team van de afdeling."
+            problems += all_violations(page, "reply form with a preview")
+            page.screenshot(path=str(tmp_path / "writing-preview.png"), full_page=True)
+            submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
+            reply = number(REPLY_URL, page.url)
+            assert page.locator(f"#post-{reply} blockquote").count() == 1
+            log_out(page)
+            log_in(page, "anne")
+            page.goto(f"/posts/{topic_id}/edit")
+            body_field(page).fill("Wie beantwoordt welk verzoek, en wanneer?")
+            submit(page, page.get_by_role("button", name="Opslaan"), TOPIC_URL)
+            page.locator(f"#post-{topic_id}").get_by_role("link", name=re.compile("bewerkt")).click()
+            page.wait_for_url(re.compile(rf"/posts/{topic_id}/history$"))
+            assert page.locator("pre.meent-diff ins").count() >= 1 and page.locator("pre.meent-diff del").count() >= 1
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path, what in ((f"/posts/{topic_id}/history", "edit history"), (topic, "thread with a quote"),
+                                   (f"/posts/{reply}/reply?quote=1", "reply form with a quote"), ("/drafts", "drafts")):
+                    page.goto(path)
+                    page.wait_for_load_state("load")
+                    problems += all_violations(page, f"{what} at {width} px")
+                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
+                    page.screenshot(path=str(tmp_path / f"writing-{what.replace(' ', '-')}-{width}.png"),
+                                    full_page=True)
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, paging, urls
-from node.pages import attachments
+from node.pages import attachments, writing
 from node.services import accounts, posts
 from node.services.errors import NotFound, ServiceError
 from node.web import (
@@ -52,6 +52,9 @@ async def create(request: Request) -> Response:
         if chosen.errors:
             return render(request, "blog_new.html", {"values": values, "errors": chosen.errors, **files},
                           status=chosen.status)
+        if field(form, "action") == writing.PREVIEW:  # nothing is stored; the form comes back
+            extra, status = writing.preview(request, values["body"])
+            return render(request, "blog_new.html", {"values": values, **extra, **files}, status=status)
         post = posts.write_blog_post(
             node_of(request), account, values["title"], values["summary"], values["body"], values["tags"],
             publish=field(form, "action") != "draft", organisation=values["organisation"] == "yes",
@@ -92,7 +95,8 @@ def _post_page(request: Request, owner_username: str | None) -> Response:
         raise NotFound("error.post_not_found")
     if post["state"] == "published":
         posts.record_view(node, post["id"])
-    return render(request, "blog_post.html", thread_context(request, post))
+    return render(request, "blog_post.html", thread_context(request, post) | writing.reply_box_values(request, viewer,
+                                                                                                       post))
 
 
 async def organisation_post(request: Request) -> Response:

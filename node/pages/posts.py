@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import markup, threads, urls
-from node.pages import attachments
+from node.pages import attachments, writing
 from node.services import media, posts
 from node.services.errors import Invalid, NotFound, ServiceError
 from node.web import (
@@ -37,7 +37,9 @@ async def reply_form(request: Request) -> Response:
     parent = _post(request, account)
     if parent["deleted_at"]:
         raise NotFound("error.post_not_found")
-    return render(request, "reply.html", {"parent": parent, **attachments.context(request, [])})
+    body, draft = writing.reply_body(request, account, parent)
+    return render(request, "reply.html", {"parent": parent, "values": {"body": body}, "draft": draft,
+                                          **attachments.context(request, [])})
 
 
 async def reply(request: Request) -> Response:
@@ -51,6 +53,13 @@ async def reply(request: Request) -> Response:
             return render(request, "reply.html", {
                 "parent": parent, "values": values, "errors": chosen.errors,
                 **attachments.context(request, chosen.rows, chosen.slot_values)}, status=chosen.status)
+        action = field(form, "action")
+        if action in (writing.PREVIEW, writing.DRAFT):  # nothing is posted; the form comes back
+            extra, status = (writing.preview(request, values["body"]) if action == writing.PREVIEW else
+                             writing.save_draft(request, account, parent_id=parent["id"], body=values["body"]))
+            return render(request, "reply.html", {
+                "parent": parent, "values": values, **extra,
+                **attachments.context(request, chosen.rows, chosen.slot_values)}, status=status)
         post = posts.reply(node_of(request), account, parent["id"], values["body"], chosen.media_ids)
     except ServiceError as error:
         if error.status in (403, 404):
@@ -87,6 +96,10 @@ async def edit(request: Request) -> Response:
         if chosen.errors:
             return render(request, "post_edit.html", {"post": post, "values": values, "errors": chosen.errors,
                                                       **files}, status=chosen.status)
+        if field(form, "action") == writing.PREVIEW:  # nothing is saved; the form comes back
+            extra, status = writing.preview(request, values["body"])
+            return render(request, "post_edit.html", {"post": post, "values": values, **extra, **files},
+                          status=status)
         post = posts.edit(
             node_of(request), account, post["id"], body=values["body"],
             title=values["title"] if post["kind"] != "reply" else None,

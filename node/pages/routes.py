@@ -39,6 +39,7 @@ from node.pages import (
     settings,
     tags,
     topics,
+    writing,
 )
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -119,6 +120,9 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/posts/{post_id:int}/edit", posts.edit, methods=["POST"]),
         Route("/posts/{post_id:int}/delete", posts.delete_form, methods=["GET"]),
         Route("/posts/{post_id:int}/delete", posts.delete, methods=["POST"]),
+        Route("/posts/{post_id:int}/history", writing.history, methods=["GET"]),
+        Route("/drafts", writing.drafts_page, methods=["GET"]),
+        Route("/drafts/{draft_id:int}/delete", writing.discard, methods=["POST"]),
         Route("/posts/{post_id:int}/like", posts.like, methods=["POST"]),
         Route("/posts/{post_id:int}/moderate", moderate.post_form, methods=["GET"]),
         Route("/posts/{post_id:int}/remove", moderate.remove, methods=["POST"]),

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import urls
-from node.pages import attachments
-from node.services import groups, posts
+from node.pages import attachments, writing
+from node.services import drafts, groups, posts
 from node.services.errors import NotFound, ServiceError
 from node.web import (
     current_account,
@@ -23,9 +23,12 @@ from node.web import (
 
 
 async def new_form(request: Request) -> Response:
-    require_account(request)
+    account = require_account(request)
     group = groups.get(node_of(request), request.path_params["slug"])
-    return render(request, "topic_new.html", {"group": group, **attachments.context(request, [])})
+    draft = drafts.for_topic(node_of(request), account, group["id"])
+    values = {"title": draft["title"], "body": draft["source"]} if draft is not None else {}
+    return render(request, "topic_new.html", {"group": group, "values": values, "draft": draft,
+                                              **attachments.context(request, [])})
 
 
 async def create(request: Request) -> Response:
@@ -40,6 +43,14 @@ async def create(request: Request) -> Response:
             return render(request, "topic_new.html", {
                 "group": group, "values": values, "errors": chosen.errors,
                 **attachments.context(request, chosen.rows, chosen.slot_values)}, status=chosen.status)
+        action = field(form, "action")
+        if action in (writing.PREVIEW, writing.DRAFT):  # nothing is posted; the form comes back
+            extra, status = (writing.preview(request, values["body"]) if action == writing.PREVIEW else
+                             writing.save_draft(request, account, group_id=group["id"], title=values["title"],
+                                                body=values["body"]))
+            return render(request, "topic_new.html", {
+                "group": group, "values": values, **extra,
+                **attachments.context(request, chosen.rows, chosen.slot_values)}, status=status)
         topic = posts.start_topic(node, account, group, values["title"], values["body"], chosen.media_ids)
     except ServiceError as error:
         return render(request, "topic_new.html", {
@@ -55,4 +66,5 @@ async def show(request: Request) -> Response:
     if topic["kind"] != "topic" or topic["group_slug"] != request.path_params["slug"].lower():
         raise NotFound("error.post_not_found")
     posts.record_view(node, topic["id"])
-    return render(request, "topic.html", thread_context(request, topic))
+    return render(request, "topic.html", thread_context(request, topic) | writing.reply_box_values(request, account,
+                                                                                                   topic))

@@ -12,7 +12,7 @@ from federation import ids, reading, vocab
 from federation.actors import RemoteActors
 from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
-from node.services import media, outbound, reports
+from node.services import media, outbound, reports, revisions
 from node.services.context import Node
 from node.services.ingest import Ingest, document_types, post_fields, store_attachments
 from node.services.remote_moderation import RemoteModeration
@@ -190,6 +190,8 @@ class Federated:
         if post["kind"] != "reply" and fields["title"]:
             changes["title"] = fields["title"]
         with self.node.db.transaction():
+            revisions.record(self.node, post, post["author_id"], changes.get("title"), changes["source"],
+                             changes["content"])
             posts.update(self.node.db, post["id"], changes)
             posts.set_tags(self.node.db, post["id"], fields["tags"])
             store_attachments(self.node, post["id"], fields["attachments"], replace=True)

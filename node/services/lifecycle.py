@@ -12,7 +12,7 @@ from node.services import audit, outbound
 from node.services import media as media_service
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, NotFound
-from storage import accounts, mail, posts, second_factor, sessions, tokens
+from storage import accounts, mail, posts, second_factor, sessions, tokens, writing
 from storage import oidc as oidc_links
 from storage.db import Row
 
@@ -39,6 +39,7 @@ def delete_member(node: Node, username: str, *, by: Row | None = None, address: 
             posts.tombstone(node.db, post_id, now)
             media_service.post_deleted(node, post_id)
         sessions.delete_for_account(node.db, account["id"])
+        writing.delete_drafts_of(node.db, account["id"])  # unsent text goes with the member
         tokens.revoke_for_account(node.db, account["id"], now)
         mail.forget_account(node.db, account["id"], account["email"])
         media_service.member_deleted(node, account["id"])

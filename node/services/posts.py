@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from node import markup
-from node.services import mail_notify, media, moderation, outbound, subscriptions
+from node.services import mail_notify, media, moderation, outbound, revisions, subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
-from storage import accounts, groups, notifications, posts, search
+from storage import accounts, groups, notifications, posts, search, writing
 from storage.db import Row
 
 SUMMARY_MAX = 500
@@ -110,6 +110,7 @@ def start_topic(node: Node, author: Row, group: Row, title: str, body: str, medi
         outbound.post_created(node, post_id)
         subscriptions.tell_subscribers(node, post_id)
         mail_notify.new_topic(node, post_id)
+        writing.delete_draft(node.db, author["id"], group_id=group["id"])  # sent: the draft is done
     return get(node, post_id)
 
 
@@ -141,7 +142,13 @@ def reply(node: Node, author: Row, parent_id: int, body: str, media_ids: Sequenc
             mail_notify.post_event(node, parent["author_id"], "reply", post_id, author["id"])
         outbound.post_created(node, post_id)
         subscriptions.tell_subscribers(node, post_id)
+        writing.delete_draft(node.db, author["id"], parent_id=parent["id"])  # sent: the draft is done
     return get(node, post_id)
+
+
+def preview(node: Node, body: str) -> str:
+    """The HTML a post with this body would show (the same checks and renderer); nothing is stored."""
+    return _render(node, _check_body(node, body)).html
 
 
 def _parse_tags(raw: str) -> list[str]:
@@ -230,6 +237,8 @@ def edit(
     if post["state"] == "published" and fields.get("state", "published") == "published":
         fields["edited_at"] = now  # editing a draft, or publishing it, is not an edit
     with node.db.transaction():
+        if "edited_at" in fields:  # the version it replaces stays readable (/posts/{id}/history)
+            revisions.record(node, post, actor["id"], fields.get("title"), body, rendered.html)
         posts.update(node.db, post_id, fields)
         if attachments is not None:
             media.attach(node, post_id, attachments)
