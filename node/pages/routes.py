@@ -36,6 +36,7 @@ from node.pages import (
     rules,
     second_factor,
     settings,
+    subscriptions,
     tags,
     topics,
 )
@@ -153,6 +154,8 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/network/look-up", network.look_up, methods=["POST"]),
         Route("/notifications", notices.index, methods=["GET"]),
         Route("/notifications/read", notices.mark_read, methods=["POST"]),
+        Route("/topics/{topic_id:int}/subscription", subscriptions.topic, methods=["POST"]),
+        Route("/tags/{tag}/subscription", subscriptions.tag, methods=["POST"]),
         Route("/settings", settings.show, methods=["GET"]),
         Route("/settings", settings.save_profile, methods=["POST"]),
         Route("/settings/password", settings.change_password, methods=["POST"]),

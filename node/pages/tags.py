@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import feeds, markup, urls
-from node.services import blocks
+from node.services import blocks, topic_subscriptions
 from node.services.errors import NotFound
 from node.web import current_account, node_of, render
 from storage import posts
@@ -25,8 +25,10 @@ def _tag(request: Request) -> str:
 async def show(request: Request) -> Response:
     tag = _tag(request)
     node = node_of(request)
-    entries = blocks.visible(node, posts.by_tag(node.db, tag), current_account(request))
-    return render(request, "tag.html", {"tag": tag, "entries": entries})
+    viewer = current_account(request)
+    entries = blocks.visible(node, posts.by_tag(node.db, tag), viewer)
+    return render(request, "tag.html", {"tag": tag, "entries": entries,
+                                        "tag_following": topic_subscriptions.follows_tag(node, viewer, tag)})
 
 
 async def feed(request: Request) -> Response:

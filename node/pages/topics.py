@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from node import urls
 from node.pages import attachments
-from node.services import groups, posts
+from node.services import groups, posts, topic_subscriptions
 from node.services.errors import NotFound, ServiceError
 from node.web import (
     current_account,
@@ -55,4 +55,5 @@ async def show(request: Request) -> Response:
     if topic["kind"] != "topic" or topic["group_slug"] != request.path_params["slug"].lower():
         raise NotFound("error.post_not_found")
     posts.record_view(node, topic["id"])
-    return render(request, "topic.html", thread_context(request, topic))
+    return render(request, "topic.html", thread_context(request, topic)
+                  | {"subscription": topic_subscriptions.level(node, account, topic["id"])})

@@ -20,6 +20,7 @@ from storage.migrations import (
     m0015_second_factor,
     m0016_enrolment_per_login,
     m0017_media,
+    m0019_subscriptions,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -40,3 +41,4 @@ MIGRATIONS(name="0014_oidc")(m0014_oidc.apply)
 MIGRATIONS(name="0015_second_factor")(m0015_second_factor.apply)
 MIGRATIONS(name="0016_enrolment_per_login")(m0016_enrolment_per_login.apply)
 MIGRATIONS(name="0017_media")(m0017_media.apply)
+MIGRATIONS(name="0019_subscriptions")(m0019_subscriptions.apply)
