@@ -6,14 +6,18 @@ from storage.db import Database, Row
 
 
 def add(db: Database, account_id: int, kind: str, post_id: int | None, from_account: int, now: str) -> None:
+    """Not when the member muted the topic the post is in: a mute silences every kind (issue 12),
+    and checking here means no writer of notifications can forget it."""
     db.execute(
         "INSERT INTO notifications (account_id, kind, post_id, from_account, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        " SELECT ?, ?, ?, ?, ? WHERE ?3 IS NULL OR NOT EXISTS ("
+        "SELECT 1 FROM topic_subscriptions s JOIN posts p ON p.topic_id = s.topic_id"
+        " WHERE p.id = ?3 AND s.account_id = ?1 AND s.level = 'mute')",
         (account_id, kind, post_id, from_account, now),
     )
 
 
-def for_account(db: Database, account_id: int, limit: int = 50) -> list[Row]:
+def for_account(db: Database, account_id: int, limit: int = 50, offset: int = 0) -> list[Row]:
     return db.all(
         "SELECT n.*, a.username AS from_username, a.display_name AS from_name,"
         " p.topic_id, p.kind AS post_kind, root.title AS topic_title, root.kind AS topic_kind,"
@@ -21,8 +25,8 @@ def for_account(db: Database, account_id: int, limit: int = 50) -> list[Row]:
         " FROM notifications n JOIN accounts a ON a.id = n.from_account"
         " LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN posts root ON root.id = p.topic_id"
         " LEFT JOIN groups g ON g.id = root.group_id LEFT JOIN accounts o ON o.id = root.blog_owner"
-        " WHERE n.account_id = ? ORDER BY n.id DESC LIMIT ?",
-        (account_id, limit),
+        " WHERE n.account_id = ? ORDER BY n.id DESC LIMIT ? OFFSET ?",
+        (account_id, limit, offset),
     )
 
 

@@ -1202,3 +1202,52 @@ def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: L
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
+
+
+def test_following_and_muting_topics_is_accessible(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
+    """Subscriptions (issue 12): a member follows a topic (by keyboard), mutes another, follows a
+    tag, and sees all three on the notifications page; axe finds no violation of any impact, and no
+    page scrolls sideways at 1280 or 375 px. Screenshots go to the test's folder."""
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            log_in(page, "anne")
+            topics = []
+            for title in ("Een onderwerp om te volgen met een heel lange titel over archivering", "Te negeren"):
+                page.goto(f"{GROUP}/new")
+                page.get_by_label("Titel").fill(title)
+                body_field(page).fill("Wat vinden jullie van #archief?")
+                submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+                topics.append(path_of(page))
+            assert page.get_by_text("U volgt dit onderwerp").is_visible()  # started: followed
+            submit(page, page.get_by_role("button", name=re.compile("^Negeren")), re.compile(re.escape(topics[1])))
+            assert page.get_by_text("U negeert dit onderwerp").is_visible()
+            page.goto(topics[0])
+            submit(page, page.get_by_role("button", name=re.compile("^Niet meer volgen")),
+                   re.compile(re.escape(topics[0])))
+            follow = page.get_by_role("button", name=re.compile("^Volgen"))
+            follow.focus()
+            with page.expect_navigation(url=re.compile(re.escape(topics[0]))):
+                page.keyboard.press("Enter")  # the keyboard alone
+            assert page.get_by_text("U volgt nu").is_visible()
+            page.goto("/tags/archief")
+            submit(page, page.get_by_role("button", name="Volg #archief"), re.compile("/tags/archief$"))
+            page.goto("/notifications")
+            listing = page.locator(".meent-subscriptions")
+            assert listing.get_by_role("link", name=re.compile("^Een onderwerp om te volgen")).is_visible()
+            assert listing.get_by_role("link", name="Te negeren").is_visible()
+            assert listing.get_by_role("link", name="#archief").is_visible()
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                for path, name in ((topics[0], "topic-followed"), (topics[1], "topic-muted"),
+                                   ("/tags/archief", "tag-followed"), ("/notifications", "notifications")):
+                    page.goto(path)
+                    page.wait_for_load_state("load")
+                    violations = browser.axe.run(page).response["violations"]
+                    assert not violations, (path, width, [(v["id"], v["impact"]) for v in violations])
+                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
+                    page.screenshot(path=str(tmp_path / f"subscriptions-{name}-{width}.png"), full_page=True)
+        finally:
+            chromium.close()

@@ -32,6 +32,8 @@ FORMS = {
     "/password/reset": ["token", "password"],
     "/register/confirm": ["token"],
     "/register/resend": ["email"],
+    "/topics/1/subscription": ["level", "next"],
+    "/tags/woo/subscription": ["follow", "next"],
 }
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)

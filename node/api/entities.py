@@ -188,8 +188,10 @@ def tag(base: str, name: str) -> dict:
     return {"id": name, "name": name, "url": f"{base}/tags/{name}", "history": [], "following": False}
 
 
+# A followed topic's new reply and a followed tag's new post are Mastodon's "status" (someone one
+# chose to hear of posted), the nearest type every client knows.
 NOTIFICATION_TYPES = {"mention": "mention", "reply": "mention", "like": "favourite", "follow": "follow",
-                      "reblog": "reblog", "status": "status"}
+                      "reblog": "reblog", "status": "status", "topic_reply": "status", "tag_post": "status"}
 
 
 def notification(row: Record, account_entity: dict, status_entity: dict | None) -> dict:

@@ -12,7 +12,7 @@ from storage import accounts, notifications, posts
 from storage.db import Row
 
 OUR_KINDS = {"mention": ["mention", "reply"], "favourite": ["like"], "follow": ["follow"], "reblog": ["reblog"],
-             "status": ["status"]}
+             "status": ["status", "topic_reply", "tag_post"]}
 
 
 def _entities(request: Request, me: Row, rows: list[Row]) -> list[dict]:

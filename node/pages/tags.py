@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node import feeds, markup, paging, search_filters, urls
-from node.services import blocks
+from node.services import blocks, topic_subscriptions
 from node.services.errors import NotFound
 from node.web import current_account, node_of, render, t
 from storage import accounts as account_store
@@ -33,8 +33,10 @@ async def show(request: Request) -> Response:
     nav = paging.of_request(request.query_params.get("page"), posts.count_by_tag(node.db, tag), urls.tag(tag),
                             dict(request.query_params))
     rows = posts.by_tag(node.db, tag, nav.page.size, nav.page.offset)
-    entries = blocks.visible(node, rows, current_account(request))
-    return render(request, "tag.html", {"tag": tag, "entries": entries, "paging": nav})
+    viewer = current_account(request)
+    entries = blocks.visible(node, rows, viewer)
+    return render(request, "tag.html", {"tag": tag, "entries": entries, "paging": nav,
+                                        "tag_following": topic_subscriptions.follows_tag(node, viewer, tag)})
 
 
 async def feed(request: Request) -> Response:

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from node import urls
 from node.pages import attachments, writing
-from node.services import drafts, groups, posts
+from node.services import drafts, groups, posts, topic_subscriptions
 from node.services.errors import NotFound, ServiceError
 from node.web import (
     current_account,
@@ -66,5 +66,6 @@ async def show(request: Request) -> Response:
     if topic["kind"] != "topic" or topic["group_slug"] != request.path_params["slug"].lower():
         raise NotFound("error.post_not_found")
     posts.record_view(node, topic["id"])
-    return render(request, "topic.html", thread_context(request, topic) | writing.reply_box_values(request, account,
-                                                                                                   topic))
+    return render(request, "topic.html", thread_context(request, topic)
+                  | writing.reply_box_values(request, account, topic)
+                  | {"subscription": topic_subscriptions.level(node, account, topic["id"])})

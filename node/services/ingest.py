@@ -22,7 +22,7 @@ from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final, Job, NeedsFetch, Outcome
 from node import markup
 from node.markup import clean_text
-from node.services import mail_notify, media, subscriptions
+from node.services import mail_notify, media, subscriptions, topic_subscriptions
 from node.services.context import Node
 from storage import accounts, follows, groups, notifications, posts, search
 from storage import media as media_rows
@@ -386,6 +386,8 @@ class Ingest:
                 if parent_author is not None and parent_author["domain"] is None:
                     notifications.add(db, parent_author["id"], "reply", post_id, author["id"], now)
                     mail_notify.post_event(self.node, parent_author["id"], "reply", post_id, author["id"])
+                    told.add(parent_author["id"])
+            topic_subscriptions.tell(self.node, post_id, frozenset({*mentioned, *told}))
         return stored
 
     def _mentioned_members(self, hrefs: list[str]) -> list[int]:

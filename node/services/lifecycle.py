@@ -12,7 +12,7 @@ from node.services import audit, outbound
 from node.services import media as media_service
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, NotFound
-from storage import accounts, mail, posts, second_factor, sessions, tokens, writing
+from storage import accounts, mail, posts, second_factor, sessions, subscriptions, tokens, writing
 from storage import oidc as oidc_links
 from storage.db import Row
 
@@ -42,6 +42,7 @@ def delete_member(node: Node, username: str, *, by: Row | None = None, address: 
         writing.delete_drafts_of(node.db, account["id"])  # unsent text goes with the member
         tokens.revoke_for_account(node.db, account["id"], now)
         mail.forget_account(node.db, account["id"], account["email"])
+        subscriptions.forget_account(node.db, account["id"])
         media_service.member_deleted(node, account["id"])
         second_factor.mark_deleted(node.db, account["id"], now)
         for link in oidc_links.links_for(node.db, account["id"]):  # kept, so the next SSO log-in is

@@ -10,10 +10,13 @@ from node import urls
 from node.i18n import translate
 from node.services import mail
 from node.services.context import Node
-from storage import accounts, groups, posts
+from storage import accounts, groups, posts, subscriptions
 from storage import mail as mail_store
 
 DEFAULTS = {"mention": 1, "reply": 1, "topic": 0, "digest": 0}
+# A subscription's notification follows the member's choice for its like: a new reply in a followed
+# topic as a reply, a new post with a followed tag as a new topic.
+PREF_OF = {"topic_reply": "reply", "tag_post": "topic"}
 DIGEST_HOURS = 24
 
 
@@ -27,37 +30,40 @@ def save_prefs(node: Node, account_id: int, chosen: dict[str, bool]) -> None:
 
 
 def post_event(node: Node, account_id: int, kind: str, post_id: int, from_account: int) -> None:
-    """A member was told of a post (kind mention, reply or topic): mail them if they want it."""
-    if not node.config.mail_enabled:
+    """A member was told of a post (kind mention, reply, topic, topic_reply or tag_post): mail them if
+    they want it, and not from a topic they muted."""
+    if not node.config.mail_enabled or subscriptions.is_muted(node.db, account_id, post_id):
         return
     member = accounts.by_id(node.db, account_id)
     if member is None or member["domain"] or not member["email"] or member["disabled"] or member["email_pending"]:
         return
     chosen = prefs(node, account_id)
     post, sender = posts.by_id(node.db, post_id), accounts.by_id(node.db, from_account)
-    if not chosen[kind] or post is None or sender is None:
+    pref = PREF_OF.get(kind, kind)
+    if not chosen[pref] or post is None or sender is None:
         return
     lang = mail.language_of(node, member)
     line = translate(lang, f"mail.notify.{kind}", name=sender["display_name"] or sender["username"],
                      title=post["topic_title"] or post["title"] or "…")
     url = node.config.base_url + urls.post(post)
     if chosen["digest"]:
-        mail_store.add_digest_item(node.db, account_id, kind, line, url, node.now())
+        mail_store.add_digest_item(node.db, account_id, pref, line, url, node.now())
         return
-    unsubscribe = mail.unsubscribe_url(node, account_id, kind)
+    unsubscribe = mail.unsubscribe_url(node, account_id, pref)
     message = mail.compose(lang, line, [translate(lang, "mail.greeting", name=member["display_name"]), line], url,
                            translate(lang, "mail.notify.link"), unsubscribe)
-    mail.queue(node, member["email"], kind, message, unsubscribe)
+    mail.queue(node, member["email"], pref, message, unsubscribe)
 
 
-def new_topic(node: Node, post_id: int) -> None:
-    """A topic started in a local group: its local followers, except the author."""
+def new_topic(node: Node, post_id: int, already: frozenset[int] = frozenset()) -> None:
+    """A topic started in a local group: its local followers, except the author and those `already`
+    mailed of it (through a followed tag)."""
     post = posts.by_id(node.db, post_id)
     if post is None or not post["group_id"] or not node.config.mail_enabled:
         return
     for username in groups.local_follower_usernames(node.db, post["group_id"]):
         member = accounts.local_by_username(node.db, username)
-        if member is not None and member["id"] != post["author_id"]:
+        if member is not None and member["id"] != post["author_id"] and member["id"] not in already:
             post_event(node, member["id"], "topic", post_id, post["author_id"])
 
 

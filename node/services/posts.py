@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from node import markup
-from node.services import mail_notify, media, moderation, outbound, revisions, subscriptions
+from node.services import mail_notify, media, moderation, outbound, revisions, subscriptions, topic_subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Forbidden, Invalid, NotFound
@@ -108,8 +108,8 @@ def start_topic(node: Node, author: Row, group: Row, title: str, body: str, medi
         media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, [])
         outbound.post_created(node, post_id)
-        subscriptions.tell_subscribers(node, post_id)
-        mail_notify.new_topic(node, post_id)
+        topic_subscriptions.auto_follow(node, author["id"], post_id)
+        mail_notify.new_topic(node, post_id, _tell_all(node, post_id))
         writing.delete_draft(node.db, author["id"], group_id=group["id"])  # sent: the draft is done
     return get(node, post_id)
 
@@ -136,12 +136,15 @@ def reply(node: Node, author: Row, parent_id: int, body: str, media_ids: Sequenc
         })
         media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, [])
-        already_told = posts.mentioned_ids(node.db, post_id)
+        already_told = set(posts.mentioned_ids(node.db, post_id))
         if parent["author_id"] != author["id"] and parent["author_id"] not in already_told:
             notifications.add(node.db, parent["author_id"], "reply", post_id, author["id"], now)
             mail_notify.post_event(node, parent["author_id"], "reply", post_id, author["id"])
+            already_told.add(parent["author_id"])
         outbound.post_created(node, post_id)
-        subscriptions.tell_subscribers(node, post_id)
+        already_told |= subscriptions.tell_subscribers(node, post_id, frozenset(already_told))
+        topic_subscriptions.tell(node, post_id, frozenset(already_told))
+        topic_subscriptions.auto_follow(node, author["id"], parent["topic_id"])
         writing.delete_draft(node.db, author["id"], parent_id=parent["id"])  # sent: the draft is done
     return get(node, post_id)
 
@@ -186,8 +189,18 @@ def write_blog_post(
         media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, tag_list)
         outbound.post_created(node, post_id)
-        subscriptions.tell_subscribers(node, post_id)
+        topic_subscriptions.auto_follow(node, author["id"], post_id)
+        _tell_all(node, post_id)
     return get(node, post_id, author)
+
+
+def _tell_all(node: Node, post_id: int) -> frozenset[int]:
+    """A newly published root post: the author's bell subscribers, then its tags' followers, each
+    member once (the mentioned were told in _after_write); returns whom the tags told (their mail
+    stands for the group's new-topic mail)."""
+    told = frozenset(posts.mentioned_ids(node.db, post_id))
+    told |= subscriptions.tell_subscribers(node, post_id, told)
+    return frozenset(topic_subscriptions.tell(node, post_id, told))
 
 
 def check_may_change(post: Row, actor: Row) -> None:
@@ -248,7 +261,7 @@ def edit(
         else:
             outbound.post_updated(node, post_id, newly_published=fields.get("state") == "published")
             if fields.get("state") == "published":
-                subscriptions.tell_subscribers(node, post_id)
+                _tell_all(node, post_id)
     return get(node, post_id, actor)
 
 

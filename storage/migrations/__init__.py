@@ -21,6 +21,7 @@ from storage.migrations import (
     m0016_enrolment_per_login,
     m0017_media,
     m0018_topic_reads,
+    m0019_subscriptions,
     m0020_writing,
     m0021_finding,
 )
@@ -44,5 +45,6 @@ MIGRATIONS(name="0015_second_factor")(m0015_second_factor.apply)
 MIGRATIONS(name="0016_enrolment_per_login")(m0016_enrolment_per_login.apply)
 MIGRATIONS(name="0017_media")(m0017_media.apply)
 MIGRATIONS(name="0018_topic_reads")(m0018_topic_reads.apply)
+MIGRATIONS(name="0019_subscriptions")(m0019_subscriptions.apply)
 MIGRATIONS(name="0020_writing")(m0020_writing.apply)
 MIGRATIONS(name="0021_finding")(m0021_finding.apply)
