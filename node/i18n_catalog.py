@@ -1126,8 +1126,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "images.save_logo": {"nl": "Logo instellen", "en": "Set the logo"},
     "images.logo_saved": {"nl": "Het logo is opgeslagen.", "en": "The logo was saved."},
     # daily use: threads (helper threads adds its keys below this line)
-    "thread.no_page": {"nl": "Die pagina bestaat niet. Pagina's van een gesprek zijn genummerd vanaf 1.",
-                       "en": "That page does not exist. The pages of a discussion are numbered from 1."},
     "thread.page_beyond": {"nl": "Die pagina bestaat niet: dit gesprek heeft {pages} pagina('s).",
                            "en": "That page does not exist: this discussion has {pages} page(s)."},
     "thread.pages_top": {"nl": "Pagina's van dit gesprek (boven)", "en": "Pages of this discussion (top)"},

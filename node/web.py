@@ -25,7 +25,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from node import avatars, i18n, localtime, threads
+from node import avatars, i18n, localtime, paging, threads
 from node.page_cache import VersionedCache
 from node.services import blocks, moderation, node_settings, profile_images, reads, reports, sessions
 from node.services.accounts import registration_mode
@@ -440,13 +440,10 @@ TREE_CACHE_SIZE = 256
 
 
 def thread_page_number(request: Request) -> int | str:
-    """?page=N (from 1) or ?page=last; anything else is a page that does not exist."""
-    value = request.query_params.get("page", "1")
-    if value == "last":
-        return value
-    if not value.isascii() or not value.isdigit() or len(value) > 6 or int(value) < 1:
-        raise NotFound("thread.no_page")
-    return int(value)
+    """?page=N (from 1) or ?page=last, read as every paged list reads it (node/paging.py: a
+    malformed number is a 400 with a message); a page after the last is the caller's 404."""
+    value = request.query_params.get("page")
+    return "last" if value == "last" else paging.page_number(value)
 
 
 def _fingerprint(value: Any, out: Any) -> None:

@@ -64,13 +64,14 @@ def test_pages_of_a_long_topic(site: Site) -> None:
     assert shown(site.client.get(path + "?page=last").text) == ids[250:]
 
 
-def test_bad_page_values_are_a_clear_404(site: Site) -> None:
+def test_bad_page_values_are_a_clear_400_and_a_missing_page_a_404(site: Site) -> None:
     topic, _ = long_topic(site, 60)
     path = TOPIC.format(topic)
-    for value in ("0", "-1", "abc", "1.5", "", "99999999999", "２"):
+    for value in ("0", "-1", "abc", "1.5", "99999999999", "２"):  # as on every paged list (node/paging.py)
         response = site.client.get(path, params={"page": value})
-        assert response.status_code == 404, value
-        assert "Die pagina bestaat niet" in response.text
+        assert response.status_code == 400, value
+        assert "Dit paginanummer klopt niet" in response.text
+    assert site.client.get(path, params={"page": ""}).status_code == 200  # an empty field is page 1
     beyond = site.client.get(path + "?page=3")
     assert beyond.status_code == 404 and "dit gesprek heeft 2 pagina" in beyond.text
     assert site.client.get(path + "?page=2").status_code == 200
