@@ -78,7 +78,8 @@ def topics_of(db: Database, account_id: int, limit: int = 200) -> list[Row]:
         " g.slug AS group_slug, o.username AS blog_owner_username"
         " FROM topic_subscriptions s JOIN posts p ON p.id = s.topic_id"
         " LEFT JOIN groups g ON g.id = p.group_id LEFT JOIN accounts o ON o.id = p.blog_owner"
-        " WHERE s.account_id = ? ORDER BY s.created_at DESC, s.topic_id DESC LIMIT ?",
+        " WHERE s.account_id = ? AND p.deleted_at IS NULL AND p.removed_at IS NULL"
+        " ORDER BY s.created_at DESC, s.topic_id DESC LIMIT ?",
         (account_id, limit),
     )
 

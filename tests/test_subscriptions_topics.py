@@ -297,3 +297,34 @@ def test_subscription_mails_follow_the_members_choices(tmp_path: Path, smtp: Smt
 
 def mailing_wait(smtp: SmtpServer, to: str, count: int) -> list:
     return smtp.wait_for(to, count=count, what="the subscription mail")
+
+
+def test_followers_hear_nothing_they_may_not_see(site: Site) -> None:
+    """A limited author's reply reaches only followers who follow that author; a removed thread
+    tells no one, cannot be followed by others, and leaves the subscription list."""
+    from node.services import blocks as block_service
+
+    topic = _topic(site, "bram")
+    anne = _member(site, "anne")
+    sub_store.set_topic(site.node.db, anne["id"], topic["id"], "follow", site.node.now())
+    doc = {"id": "https://one.example/users/eve", "type": "Person", "preferredUsername": "eve",
+           "inbox": "https://one.example/users/eve/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    block_service.block(site.node, None, doc["id"], "test", limit=True)
+    runtime = site.node.runtime()
+    ingest = Ingest(site.node, runtime.actors, runtime.fetcher)
+    stored = site.client.portal.call(ingest.post, {
+        "id": "https://one.example/notes/8", "type": "Note", "attributedTo": doc["id"],
+        "content": "<p>Beperkt</p>", "inReplyTo": f"{BASE}/posts/{topic['id']}"})
+    assert stored is not None
+    assert ("topic_reply", stored["id"]) not in _kinds(site, "anne")
+
+    site.node.db.execute("UPDATE posts SET removed_at = ? WHERE id = ?", (site.node.now(), topic["id"]))
+    site.login("carl")
+    refused = site.post(f"/topics/{topic['id']}/subscription", {"level": "follow"},
+                        site.csrf(f"/groups/{GROUP}/topics/{topic['id']}"))
+    assert refused.status_code == 404
+    site.logout()
+    site.login("anne")
+    page = site.client.get("/notifications").text
+    assert "Woo-verzoeken" not in page

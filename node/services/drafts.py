@@ -45,7 +45,7 @@ def of(node: Node, account: Row) -> list[Row]:
 
 
 def discard(node: Node, account: Row, draft_id: int) -> None:
-    row = writing.draft_by_id(node.db, draft_id)
+    row = writing.draft_by_id(node.db, draft_id) if 0 < draft_id < 2**63 else None
     if row is None or row["account_id"] != account["id"]:
         raise NotFound("write.draft_not_found")
     writing.delete_draft(node.db, account["id"], draft_id=draft_id)

@@ -250,7 +250,11 @@ def edit(
     if post["state"] == "published" and fields.get("state", "published") == "published":
         fields["edited_at"] = now  # editing a draft, or publishing it, is not an edit
     with node.db.transaction():
-        if "edited_at" in fields:  # the version it replaces stays readable (/posts/{id}/history)
+        if "edited_at" in fields and actor["id"] != post["author_id"]:
+            # a moderator's edit of someone else's post is a redaction (an address, an insult): what
+            # it took out must not stay readable in the history, so the earlier versions go
+            revisions.forget(node, post_id)
+        elif "edited_at" in fields:  # the version it replaces stays readable (/posts/{id}/history)
             revisions.record(node, post, actor["id"], fields.get("title"), body, rendered.html)
         posts.update(node.db, post_id, fields)
         if attachments is not None:

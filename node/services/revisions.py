@@ -44,6 +44,11 @@ def record(node: Node, post: Row, editor_id: int | None, title: str | None, sour
     writing.add_revision(node.db, post, editor_id, node.now(), KEEP)
 
 
+def forget(node: Node, post_id: int) -> None:
+    """Drop a post's earlier versions (a moderator's redaction; call in its transaction)."""
+    writing.delete_revisions(node.db, post_id)
+
+
 def diff(old: str, new: str) -> list[Piece]:
     """Word by word (whitespace kept), so a changed word reads as one deletion and one insertion."""
     a, b = _words(old), _words(new)

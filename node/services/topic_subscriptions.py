@@ -12,10 +12,10 @@ author's bell subscribers) are passed in.
 from __future__ import annotations
 
 from node import markup
-from node.services import mail_notify
+from node.services import blocks, mail_notify, moderation
 from node.services.context import Node
 from node.services.errors import Invalid, NotFound
-from storage import notifications, posts
+from storage import accounts, notifications, posts
 from storage import subscriptions as store
 from storage.db import Row
 
@@ -23,10 +23,13 @@ LEVELS = (store.FOLLOW, store.MUTE)
 
 
 def _root(node: Node, account: Row, topic_id: int) -> Row:
-    """A thread's opening post (topic or blog post) the member may see."""
+    """A thread's opening post (topic or blog post) the member may see (a removed one only its
+    author and its moderators see)."""
     root = posts.by_id(node.db, topic_id) if 0 < topic_id < 2**63 else None
     if (root is None or root["id"] != root["topic_id"] or root["deleted_at"]
-            or (root["state"] != "published" and root["author_id"] != account["id"])):
+            or (root["state"] != "published" and root["author_id"] != account["id"])
+            or (root["removed_at"] and root["author_id"] != account["id"]
+                and not moderation.may_moderate_post(node, account, root))):
         raise NotFound("error.post_not_found")
     return root
 
@@ -87,7 +90,7 @@ def tell(node: Node, post_id: int, already: frozenset[int] = frozenset()) -> set
     """Notify the followers of a new post's thread and tags (in the caller's transaction); returns
     whom it notified."""
     post = posts.by_id(node.db, post_id)
-    if post is None or post["state"] != "published" or post["topic_state"] != "published":
+    if post is None or not posts.is_visible(post):  # a draft, or in a removed or deleted thread
         return set()
     skip = set(already) | {int(post["author_id"])} | store.muted_by(node.db, post["topic_id"])
     told: set[int] = set()
@@ -98,6 +101,9 @@ def tell(node: Node, post_id: int, already: frozenset[int] = frozenset()) -> set
     recipients += [(member, "tag_post") for member in store.tag_followers(node.db, tags)]
     for member, kind in recipients:
         if member in skip or member in told:
+            continue
+        reader = accounts.by_id(node.db, member)
+        if reader is None or blocks.hidden_ids(node, [post], reader):  # a limited author they do not follow
             continue
         notifications.add(node.db, member, kind, post_id, post["author_id"], node.now())
         mail_notify.post_event(node, member, kind, post_id, post["author_id"])
