@@ -115,19 +115,27 @@ def page_context(node: Node, root: Row, viewer: Row | None, page: int | str = 1,
         branch.unread = viewer is not None and _is_new(branch.post, mark, viewer)
     first_unread = next((branch for branch in order if viewer is not None and _is_new(branch.post, mark, viewer)),
                         None)
-    latest = max(order, key=lambda branch: branch.post["id"]) if order else None
+    visible = [branch for branch in order if branch.post["deleted_at"] is None and branch.post["removed_at"] is None]
+    latest = max(visible, key=lambda branch: branch.post["id"]) if visible else None
+    # The mark is one id, and replies are in tree order: a new answer to an early reply sits on page 1
+    # with the highest id. So seeing a page marks read only up to the first new post it did not show.
+    shown_ids = set(ids)
+    unseen = [branch.post["id"] for branch in order if branch.post["id"] not in shown_ids
+              and viewer is not None and _is_new(branch.post, mark, viewer)]
+    highest = max(ids) if number == 1 else max(ids[1:], default=root["id"])
+    if unseen:
+        highest = min(highest, min(unseen) - 1)
     return {
         "root_attachments": attached.get(root["id"], []),
         "root": root,
         "root_unread": number == 1 and viewer is not None and _is_new(root, mark, viewer),
         "tree": shown,
         # deleted and removed replies keep their place in the tree (and in the paging) but are not counted
-        "reply_total": sum(1 for branch in order if branch.post["deleted_at"] is None
-                           and branch.post["removed_at"] is None),
+        "reply_total": len(visible),
         "has_replies": bool(order),
         "page": number,
         "pages": pages,
-        "highest_shown": max(ids) if number == 1 else max(ids[1:], default=root["id"]),
+        "highest_shown": highest,
         "first_unread": (first_unread.post["id"], page_of(order, first_unread.post["id"])) if first_unread else None,
         "latest": (latest.post["id"], page_of(order, latest.post["id"])) if latest else None,
         "tags": posts.tags_of(node.db, [root["id"]])[root["id"]],

@@ -487,11 +487,12 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     lang = language(request)
     page = thread_page_number(request)
     moderator = account is not None and moderation.may_moderate_post(node, account, root)
-    cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = request.app.state.tree_cache
-    key = (root["id"], page, lang, node.db.version())
+    cache: VersionedCache = request.app.state.tree_cache  # emptied when the version moves on
+    version = node.db.version()  # before building: a commit meanwhile must not be stored as current
+    key = (root["id"], page, lang)
     now = datetime.now(UTC)
     minute = localtime.bucket(now)
-    parts = cache.get(key) if account is None else None
+    parts = cache.get(version, key) if account is None else None
     if parts is not None and parts["stale_after"] is not None and parts["stale_after"] != minute:
         parts = None  # it shows "3 minuten geleden": rendered in an earlier minute, so no longer true
     if parts is None:
@@ -502,6 +503,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
         env: jinja2.Environment = request.app.state.templates
         given = {"tree": context["tree"], "account": account, "liked": context["liked"], "moderator": moderator}
         found: tuple[Markup, int | None] | None = None
+        shareable = True  # false when the HTML holds this session's CSRF token
         if account is None:
             digest = hashlib.blake2b(digest_size=20)
             _fingerprint(given, digest)
@@ -512,11 +514,13 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
                 found = None  # relative times from an earlier minute
         if found is None:
             view = TimeView(lang, localtime.bucket_start(now))
+            csrf = LazyCsrf(request)
             html = Markup(render_with_times(env.get_template("tree.html"), {
-                **given, "csrf": LazyCsrf(request), "t": lambda key, **params: i18n.translate(lang, key, **params),
+                **given, "csrf": csrf, "t": lambda key, **params: i18n.translate(lang, key, **params),
             }, view))
             found = (html, minute if view.marks else None)
-            if account is None:
+            shareable = not csrf.used
+            if account is None and shareable:  # a form's token is one session's: never shared
                 by_content[content_key] = found
                 if len(by_content) > TREE_CACHE_SIZE:
                     by_content.popitem(last=False)
@@ -527,13 +531,10 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
             "first_unread", "root_unread", "has_replies")} | {"tree_html": found[0], "stale_after": found[1],
                                                 "had_read": mark is not None}
         if account is None:
-            cache[key] = parts
-            if len(cache) > TREE_CACHE_SIZE:
-                cache.popitem(last=False)
+            if shareable:
+                cache.put(version, key, parts)
         else:
-            reads.seen(node, account, root["id"], context["highest_shown"])
-    else:
-        cache.move_to_end(key)
+            reads.seen(node, account, root["id"], context["highest_shown"], mark)
     return parts | {"views": int(root["views"]) + node.views.get(root["id"], 0), "moderator": moderator}
 
 

@@ -114,7 +114,7 @@ def test_the_visitors_cache_keeps_relative_times_true(site: Site) -> None:
     # rendered as of the minute's start: a post of 5 minutes ago may read "4 minuten geleden"
     assert re.search("[45] minuten geleden", site.client.get(path).text)
     cache = site.client.app.state.tree_cache  # type: ignore[attr-defined]
-    (parts,) = cache.values()
+    (parts,) = cache.entries.values()
     assert parts["stale_after"] is not None
     # as if the minute had passed: an entry of an earlier minute is not used
     parts["stale_after"] -= 1
@@ -122,7 +122,7 @@ def test_the_visitors_cache_keeps_relative_times_true(site: Site) -> None:
     assert "STALE" not in site.client.get(path).text
     age_posts(site, p2=timedelta(days=2))
     site.client.get(path)
-    fresh = [entry for entry in cache.values() if entry["stale_after"] is None]
+    fresh = [entry for entry in cache.entries.values() if entry["stale_after"] is None]
     assert fresh, "a thread with only old times is cached without a time limit"
 
 

@@ -136,10 +136,10 @@ def test_the_visitor_cache_is_per_page_and_bounded(site: Site) -> None:
     topic, ids = long_topic(site, 120)
     path = TOPIC.format(topic)
     cache = site.client.app.state.tree_cache  # type: ignore[attr-defined]
-    cache.clear()
+    cache.entries.clear()
     one, two = site.client.get(path).text, site.client.get(path + "?page=2").text
-    assert {key[:2] for key in cache} == {(topic, 1), (topic, 2)}
-    assert site.client.get(path + "?page=2").text == two and len(cache) == 2  # served from the cache
+    assert {key[:2] for key in cache.entries} == {(topic, 1), (topic, 2)}
+    assert site.client.get(path + "?page=2").text == two and len(cache.entries) == 2  # served from the cache
     assert shown(two) == ids[50:100] and shown(one)[1:] == ids[:50]
     extra = posts.reply(site.node, fresh(site, "anne"), ids[10], "Nieuw op pagina 1")["id"]
     again = site.client.get(path).text  # a commit makes a new version: no stale page
@@ -147,7 +147,7 @@ def test_the_visitor_cache_is_per_page_and_bounded(site: Site) -> None:
     for page in range(1, 4):
         for lang in ("nl", "en"):
             site.client.get(path, params={"page": str(page), "lang": lang})
-    assert len(cache) <= web_cache_size()
+    assert len(cache.entries) <= web_cache_size()
 
 
 def web_cache_size() -> int:
@@ -169,6 +169,12 @@ def test_read_marks_new_markers_and_first_unread(site: Site) -> None:
     after = site.client.get(path).text
     assert NEW not in after  # seen now
     assert f'href="{path}?page=2#post-{ids[50]}">Naar het eerste nieuwe bericht' in after
+    # one mark per thread: a page seen past an unseen one marks read only up to the unseen page
+    site.client.get(path + "?page=3")
+    assert reads.mark(site.node.db, dirk["id"], topic) == ids[49]
+    assert f'href="{path}?page=2#post-{ids[50]}">Naar het eerste nieuwe bericht' in site.client.get(path).text
+    site.client.get(path + "?page=2")
+    assert reads.mark(site.node.db, dirk["id"], topic) == ids[99]
     site.client.get(path + "?page=3")
     assert reads.mark(site.node.db, dirk["id"], topic) == ids[119]
     site.client.get(path + "?page=2")
@@ -183,6 +189,22 @@ def test_read_marks_new_markers_and_first_unread(site: Site) -> None:
     assert page.index(NEW) > page.index(f'id="post-{theirs}"') and page.index(NEW) > page.index(f'id="post-{mine}"')
     site.logout()
     assert NEW not in site.client.get(path).text  # visitors see no markers
+
+
+def test_a_new_answer_on_page_1_does_not_mark_later_pages_read(site: Site) -> None:
+    """Replies are in tree order, so a new answer to an early reply lands on page 1 with the highest
+    id: reading page 1 then must not count page 2, never opened, as read."""
+    topic, ids = long_topic(site, 120)
+    path = TOPIC.format(topic)
+    dirk = member(site, "dirk")
+    site.login("dirk")
+    site.client.get(path)
+    nested = posts.reply(site.node, fresh(site, "bram"), ids[0], "Een late reactie op de eerste")["id"]
+    page_one = site.client.get(path).text
+    assert nested in shown(page_one)
+    assert reads.mark(site.node.db, dirk["id"], topic) < ids[50]
+    # page 2 now starts with ids[49] (pushed down by the new answer, and read before): the 49 after it are new
+    assert site.client.get(path + "?page=2").text.count(NEW) == 49
 
 
 def test_lists_and_groups_show_what_is_new(site: Site) -> None:

@@ -14,9 +14,10 @@ def mark(node: Node, account: Row | None, topic_id: int) -> int | None:
     return reads.mark(node.db, account["id"], topic_id) if account else None
 
 
-def seen(node: Node, account: Row | None, topic_id: int, post_id: int) -> None:
-    """The member saw the thread up to post_id (a mark never moves back)."""
-    if account is not None:
+def seen(node: Node, account: Row | None, topic_id: int, post_id: int, mark: int | None = None) -> None:
+    """The member saw the thread up to post_id (a mark never moves back). mark: theirs as read
+    before; when it is already there, nothing is written (a member's page view costs no sync)."""
+    if account is not None and (mark is None or post_id > mark):
         reads.advance(node.db, account["id"], topic_id, post_id, node.now())
 
 
