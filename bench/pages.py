@@ -9,7 +9,7 @@
 3. Idle memory: VmRSS of the uvicorn process after start-up and one warm-up request.
 4. Load: bench/load.py in a second process, 20 keep-alive clients per page, 2 s warm-up then
    10 s (or 50 000 requests) measured; every answer must be a complete 200 page. The pages:
-   the 200-reply topic; the first and the last page (`?page=1`, `?page=N`, 50 posts a page) of the
+   the 200-reply topic (its first page); the first and the last page (`?page=1`, `?page=N`, 50 replies a page) of the
    1,000-reply topic; the home page for a visitor, and for a member signed in through the real
    /login form (with unread notifications); the 200-reply topic again while bench/inbox_steady.py
    POSTs signed remote replies (Create(Note), inReplyTo another topic) to the node's inbox at
@@ -47,6 +47,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.inbox_traffic import ActorServer, make_senders, presign, write_requests  # noqa: E402  (after the path)
+from node.threads import PAGE_SIZE, page_count  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -63,7 +64,6 @@ IDLE_RSS_TARGET_MB = 100.0
 MB = 1_000_000  # targets are in MB (10^6 bytes); /proc reports kB (1024 bytes)
 POST_ANCHOR = re.compile(rb'id="post-(\d+)"')
 LONG_REPLIES = 1_000
-PAGE_SIZE = 50  # posts a thread page shows (helper threads' paging, issue 12)
 INBOX_RATE = 10.0  # remote replies a second during the "topic, inbox traffic" load
 INBOX_SENDERS = 3
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
@@ -440,14 +440,14 @@ def bench(server: Server, report: Report) -> None:
                                     "--long-replies", str(LONG_REPLIES)], "seeding"))
     topic_path = f"/groups/{seeded['group_slug']}/topics/{seeded['topic_id']}"
     long_path = f"/groups/{seeded['group_slug']}/topics/{seeded['long_topic_id']}"
-    last_page = -(-(LONG_REPLIES + 1) // PAGE_SIZE)  # the replies and the opening post
+    last_page = page_count(LONG_REPLIES)  # pages count replies; the opening post is above page 1
     report.setup += [
         ("content", f"{seeded['members']} members, {seeded['groups']} groups, {seeded['topics'] + 1} topics with "
                     f"{seeded['replies'] + LONG_REPLIES} replies, {seeded['blog_posts']} blog posts "
                     f"(init + seeding {time.perf_counter() - began:.1f} s)"),
         ("topic page", f"{topic_path}: {seeded['big_replies']} replies, {seeded['big_top_level']} to the topic, "
                        f"nested up to {seeded['big_max_depth']} levels"),
-        ("long topic", f"{long_path}: {LONG_REPLIES} replies, {PAGE_SIZE} posts a page, so page {last_page} is "
+        ("long topic", f"{long_path}: {LONG_REPLIES} replies, {PAGE_SIZE} replies a page, so page {last_page} is "
                        "the last"),
     ]
 
@@ -466,8 +466,9 @@ def bench(server: Server, report: Report) -> None:
         if status != 200:
             raise BenchError(f"{topic_path} answered {status}")
         shown = len(set(POST_ANCHOR.findall(page)))
-        if shown != seeded["big_replies"] + 1:
-            report.notes.append(f"the topic page shows {shown} posts, not {seeded['big_replies'] + 1}")
+        expected = 1 + min(PAGE_SIZE, seeded["big_replies"])  # the opening post and page 1's replies
+        if shown != expected:
+            report.notes.append(f"the topic page shows {shown} posts, not {expected}")
         _, home = get(port, "/")
         time.sleep(1.0)  # let the interpreter settle before reading idle memory
         idle = proc_status(server.pid)

@@ -1187,8 +1187,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "sub.list.tags": {"nl": "Tags die u volgt", "en": "Tags you follow"},
     "sub.list.none": {"nl": "Niets.", "en": "Nothing."},
     "sub.pages": {"nl": "Pagina\u2019s met meldingen", "en": "Notification pages"},
-    "sub.newer": {"nl": "Nieuwere meldingen", "en": "Newer notifications"},
-    "sub.older": {"nl": "Oudere meldingen", "en": "Older notifications"},
     "sub.page_of": {"nl": "Pagina {page}", "en": "Page {page}"},
     # daily use: writing (helper writing adds its keys below this line)
     "write.preview": {"nl": "Voorbeeld", "en": "Preview"},

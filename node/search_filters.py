@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from federation.actors import iso
 
 KINDS = ("topic", "reply", "blog")
 NAME_MAX = 100
@@ -28,7 +31,17 @@ def _day(raw: str) -> date | None:
         return None
 
 
-def parse(params: dict[str, str]) -> Wanted:
+def _midnight(day: date, zone: str) -> str | None:
+    """The moment a day starts in the node's zone (the zone the pages show times in), as stored;
+    None for a day at the edge of the calendar, where there is nothing to bound."""
+    try:
+        return iso(datetime.combine(day, time(), ZoneInfo(zone)))
+    except OverflowError:
+        return None
+
+
+def parse(params: dict[str, str], zone: str = "UTC") -> Wanted:
+    """zone: the node's time zone, so "from 11 March" means from midnight as the pages show it."""
     wanted = Wanted(group=params.get("group", "").strip()[:NAME_MAX],
                     author=params.get("author", "").strip().removeprefix("@").lower()[:NAME_MAX],
                     kind=params.get("kind", "").strip())
@@ -43,7 +56,7 @@ def parse(params: dict[str, str]) -> Wanted:
     if first and last and first > last:
         wanted.errors["to"] = "find.dates_reversed"
     if first:
-        wanted.since = first.isoformat()
-    if last:
-        wanted.until = (last + timedelta(days=1)).isoformat()
+        wanted.since = _midnight(first, zone)
+    if last and last < date.max:
+        wanted.until = _midnight(last + timedelta(days=1), zone)
     return wanted

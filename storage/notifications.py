@@ -30,6 +30,10 @@ def for_account(db: Database, account_id: int, limit: int = 50, offset: int = 0)
     )
 
 
+def count_for(db: Database, account_id: int) -> int:
+    return int(db.scalar("SELECT count(*) FROM notifications WHERE account_id = ?", (account_id,)) or 0)
+
+
 def unread_count(db: Database, account_id: int) -> int:
     return int(
         db.scalar("SELECT count(*) FROM notifications WHERE account_id = ? AND read_at IS NULL", (account_id,))

@@ -108,7 +108,14 @@ def test_filters_combine_with_paging(filled: Site) -> None:
 
 def test_filter_parsing_is_pure_and_strict() -> None:
     wanted = search_filters.parse({"from": "2026-01-31", "to": "2026-01-31", "kind": "topic", "author": " @Anne "})
-    assert (wanted.since, wanted.until, wanted.kind, wanted.author) == ("2026-01-31", "2026-02-01", "topic", "anne")
+    assert (wanted.since, wanted.until, wanted.kind, wanted.author) == (
+        "2026-01-31T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "topic", "anne")
+    # days as the pages show them: in Amsterdam, 11 March starts at 23:00 UTC the day before
+    local = search_filters.parse({"from": "2026-03-11", "to": "2026-03-11"}, "Europe/Amsterdam")
+    assert (local.since, local.until) == ("2026-03-10T23:00:00.000Z", "2026-03-11T23:00:00.000Z")
+    # the calendar's edges bound nothing and break nothing
+    edges = search_filters.parse({"from": "0001-01-01", "to": "9999-12-31"}, "Europe/Amsterdam")
+    assert (edges.errors, edges.since, edges.until) == ({}, None, None)
     assert not wanted.errors
     assert search_filters.parse({"from": "2026-1-5"}).errors == {"from": "find.bad_date"}
     assert search_filters.parse({}).errors == {}

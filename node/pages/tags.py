@@ -63,7 +63,7 @@ async def search(request: Request) -> Response:
         # what was chosen (the page number too is kept).
         clean = {**params, "page": request.query_params.get("page", "")}
         return RedirectResponse("/search" + paging.query_for(clean, 1) + _page_suffix(clean), status_code=302)
-    wanted = search_filters.parse(params)
+    wanted = search_filters.parse(params, node_of(request).config["node.timezone"])
     group = group_store.by_slug(db, wanted.group) if wanted.group else None
     if wanted.group and group is None:
         wanted.errors["group"] = "find.unknown_group"
