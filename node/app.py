@@ -28,8 +28,7 @@ from node.page_cache import VersionedCache
 from node.pages.routes import routes
 from node.services import oidc_members, organisation
 from node.services.context import Node
-from node.services.errors import Forbidden, NotFound, ServiceError
-from node.services.throttle import WINDOW_SECONDS
+from node.services.errors import Forbidden, NotFound, ServiceError, TooManyAttempts
 from node.web import upload_limit
 from storage.db import Database
 
@@ -66,8 +65,8 @@ def _service_error(request: Request, exc: Exception) -> Response:
     title = {404: "error.not_found_title", 403: "error.forbidden_title",
              429: "polish.wait_title"}.get(exc.status, "error.title")
     response = _error_page(request, exc.status, title, exc.message_key, **exc.params)
-    if exc.status == 429:  # a wait, not a fault: say how long (the log-in throttle's window)
-        response.headers["Retry-After"] = str(WINDOW_SECONDS)
+    if isinstance(exc, TooManyAttempts):  # a wait, not a fault: say how long (the limit's own window)
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

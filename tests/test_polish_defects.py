@@ -119,6 +119,9 @@ def test_the_lock_out_page_says_wait_with_retry_after(site: Site) -> None:
     assert statuses[0] == 401 and statuses[-1] == 429
     response = site.post("/login", {"username": "anne", "password": "wrong"}, csrf)
     assert response.status_code == 429 and response.headers["retry-after"] == "900"
+    from node.services.errors import TooManyAttempts
+    from node.services.throttle import WINDOW_SECONDS
+    assert TooManyAttempts("error.too_many_attempts").retry_after == WINDOW_SECONDS == 900
     assert "<title>Even geduld" in response.text and "Er ging iets mis" not in response.text
     english = site.client.post("/login?lang=en", data={"csrf": csrf, "username": "anne", "password": "x"})
     assert "<title>Too many attempts" in english.text

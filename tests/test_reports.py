@@ -200,6 +200,7 @@ def test_a_visitor_reports_with_an_email_address_and_is_rate_limited_across_rest
             assert site.post(path, {"category": "spam", "email": "Piet@Example.nl"}, site.csrf(path)).status_code == 303
         limited = site.post(path, {"category": "spam", "email": "piet@example.nl"}, site.csrf(path))
         assert limited.status_code == 429 and "te veel meldingen" in limited.text
+        assert limited.headers["retry-after"] == "3600"  # the report limit's own hour, not the log-in window
         for n in range(2):  # other addresses from the same client, up to its own limit
             sent = site.post(path, {"category": "spam", "email": f"p{n}@example.nl"}, site.csrf(path))
             assert sent.status_code == 303

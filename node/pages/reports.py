@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from node import urls
 from node.services import groups, reports
-from node.services.errors import ServiceError
+from node.services.errors import ServiceError, TooManyAttempts
 from node.web import client_address, current_account, field, flash, form_errors, node_of, read_form, redirect, render
 
 
@@ -75,6 +75,9 @@ async def _submit(request: Request, target: reports.Target) -> Response:
     except ServiceError as error:
         if error.status in (403, 404):
             raise
-        return _form(request, target, request.url.path, values, form_errors(request, error), error.status)
+        response = _form(request, target, request.url.path, values, form_errors(request, error), error.status)
+        if isinstance(error, TooManyAttempts):  # the form again, and when it may be sent
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
     flash(request, "report.thanks")
     return redirect(_back(target))

@@ -34,7 +34,14 @@ class Conflict(ServiceError):
 
 
 class TooManyAttempts(ServiceError):
+    """A limit was reached; retry_after: in how many seconds the window it counts in has passed
+    (the default is the log-in throttle's, services/throttle.WINDOW_SECONDS)."""
+
     status = 429
+
+    def __init__(self, message_key: str, field: str | None = None, retry_after: int = 900, **params: Any) -> None:
+        super().__init__(message_key, field, **params)
+        self.retry_after = retry_after
 
 
 class TooLarge(ServiceError):

@@ -111,7 +111,8 @@ def _check_visitor(node: Node, email: str, address: str) -> str:
     since = time.time() - VISITOR_WINDOW_SECONDS
     if (reports.count_attempts_from(node.db, address, since) >= PER_ADDRESS
             or reports.count_attempts_by(node.db, email, since) >= PER_EMAIL):
-        raise TooManyAttempts("error.report_rate_limited", minutes=VISITOR_WINDOW_SECONDS // 60)
+        raise TooManyAttempts("error.report_rate_limited", retry_after=VISITOR_WINDOW_SECONDS,
+                              minutes=VISITOR_WINDOW_SECONDS // 60)
     return email
 
 
@@ -124,7 +125,8 @@ def file(node: Node, reporter: Row | None, target: Target, category: str, commen
         now = datetime.fromisoformat(node.now().replace("Z", "+00:00"))
         since = (now - timedelta(seconds=VISITOR_WINDOW_SECONDS)).isoformat(timespec="milliseconds")
         if reports.count_by_reporter(node.db, reporter["id"], since.replace("+00:00", "Z")) >= PER_MEMBER:
-            raise TooManyAttempts("error.report_rate_limited", minutes=VISITOR_WINDOW_SECONDS // 60)
+            raise TooManyAttempts("error.report_rate_limited", retry_after=VISITOR_WINDOW_SECONDS,
+                              minutes=VISITOR_WINDOW_SECONDS // 60)
     else:
         email = _check_visitor(node, email, address)
         reports.prune_attempts(node.db, time.time() - VISITOR_WINDOW_SECONDS)
