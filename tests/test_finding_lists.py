@@ -193,3 +193,36 @@ def test_migration_recounts_drifted_counters(site: Site) -> None:
     m0021_finding.apply(sqlite_utils.Database(site.node.db.writer))
     row = post_store.by_id(site.node.db, topic)
     assert row is not None and (row["reply_count"], row["last_activity_at"]) == (1, "2026-01-02T10:00:00.000Z")
+
+
+def test_a_backfilled_old_remote_topic_is_not_the_latest_activity(site: Site) -> None:
+    """A remote topic's activity is when it was written (as the recount has it), not when it reached
+    us; a date in the future counts as now."""
+    from federation.actors import actor_record
+    from node.services.ingest import Ingest
+    from storage import actors
+
+    anne, group = _setup(site)
+    _topic(site, anne, group, "Vers", "2026-11-30T10:00:00.000Z")
+    doc = {"id": "https://one.example/users/bob", "type": "Person", "preferredUsername": "bob",
+           "inbox": "https://one.example/users/bob/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    runtime = site.node.runtime()
+    ingest = Ingest(site.node, runtime.actors, runtime.fetcher)
+    group_uri = f"http://127.0.0.1:8000/groups/{group['slug']}"
+    public = "https://www.w3.org/ns/activitystreams#Public"
+    old = site.client.portal.call(ingest.post, {
+        "id": "https://one.example/notes/old", "type": "Page", "name": "Uit 2020", "attributedTo": doc["id"],
+        "content": "<p>Oud</p>", "published": "2020-01-01T00:00:00Z",
+        "to": [public], "cc": [group_uri], "audience": group_uri})
+    future = site.client.portal.call(ingest.post, {
+        "id": "https://one.example/notes/later", "type": "Page", "name": "Uit de toekomst",
+        "attributedTo": doc["id"], "content": "<p>Later</p>", "published": "2999-01-01T00:00:00Z",
+        "to": [public], "cc": [group_uri],
+        "audience": group_uri})
+    assert old is not None and future is not None
+    assert post_store.by_id(site.node.db, old["id"])["last_activity_at"].startswith("2020-01-01T00:00:00")
+    assert post_store.by_id(site.node.db, future["id"])["last_activity_at"] <= site.node.now()
+    titles = TITLES.findall(site.client.get("/groups/open-overheid").text)
+    assert titles.index("Vers") < titles.index("Uit 2020")
+

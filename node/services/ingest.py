@@ -368,7 +368,10 @@ class Ingest:
                 "summary": fields["summary"], "source": fields["source"], "content": fields["content"],
                 "language": fields["language"], "uri": uri, "url": fields["url"] or uri,
                 "context_uri": fields["context"],
-                "created_at": now, "published_at": fields["published"] or now, "last_activity_at": now,
+                "created_at": now, "published_at": fields["published"] or now,
+                # as storage.posts.recount has it: when it was written, not when it reached us (a
+                # backfilled old topic is not news); a date in the future counts as now
+                "last_activity_at": min(fields["published"] or now, now),
             })
             posts.set_tags(db, post_id, fields["tags"])
             store_attachments(self.node, post_id, fields["attachments"])
