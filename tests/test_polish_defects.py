@@ -63,6 +63,15 @@ def test_delete_asks_first_and_the_post_keeps_csrf(site: Site) -> None:
     site.member("bram")
     site.login("bram")
     assert site.client.get("/posts/2/delete").status_code == 403  # not theirs
+    site.logout()
+    # the confirmation asks exactly what the delete allows: an author may delete a removed post
+    site.member("mod", role="moderator")
+    site.login("mod")
+    reason = site.csrf("/posts/2/moderate")
+    assert site.post("/posts/2/remove", {"reason": "spam"}, reason).status_code == 303
+    site.logout()
+    site.login("anne")
+    assert site.client.get("/posts/2/delete").status_code == 200
 
 
 def test_sign_up_shows_every_field_error_at_once(site: Site) -> None:

@@ -119,7 +119,7 @@ async def delete_form(request: Request) -> Response:
     """The confirmation step before a delete: what will go, and the button that does it."""
     account = require_account(request)
     post = _post(request, account)
-    posts.check_may_change(post, account)
+    posts.check_may_delete(node_of(request), post, account)  # the same rights as the delete itself
     return render(request, "post_delete.html", {"post": post, "excerpt": _excerpt(post)})
 
 

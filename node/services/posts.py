@@ -269,15 +269,20 @@ def edit(
     return get(node, post_id, actor)
 
 
+def check_may_delete(node: Node, post: Row, actor: Row) -> None:
+    """The author may delete their post (a removed one too); someone else only as its moderator."""
+    if post["deleted_at"]:
+        raise NotFound("error.post_not_found")
+    if post["author_id"] != actor["id"] and not moderation.may_moderate_post(node, actor, post):
+        raise Forbidden("error.not_allowed")
+
+
 def delete(node: Node, actor: Row, post_id: int, reason: str = "") -> Row:
     """The author's delete leaves a tombstone: the post keeps its place in the thread, its text is gone.
     A moderator's delete of someone else's post is a removal, with a reason (node/services/moderation.py)."""
     post = get(node, post_id, actor)
-    if post["deleted_at"]:
-        raise NotFound("error.post_not_found")
+    check_may_delete(node, post, actor)
     if post["author_id"] != actor["id"]:
-        if not moderation.may_moderate_post(node, actor, post):
-            raise Forbidden("error.not_allowed")
         return moderation.remove_post(node, actor, post_id, reason)
     with node.db.transaction():
         posts.tombstone(node.db, post_id, node.now())
