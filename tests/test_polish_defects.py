@@ -87,6 +87,12 @@ def test_sign_up_shows_every_field_error_at_once(site: Site) -> None:
     taken = site.post("/register", {"username": "anne", "password": PASSWORD, "email": "a@gmail.com"},
                       site.csrf("/register"))
     assert "al in gebruik" in taken.text and "utrecht.nl" in taken.text  # taken name and wrong domain together
+    # a name like another member's is said together with the rest, not only after they are fixed
+    site.member("modern")
+    alike = site.post("/register", {"username": "modem", "password": "short", "email": "a@gmail.com"},
+                      site.csrf("/register"))
+    assert alike.status_code == 422 and 'id="error-username"' in alike.text
+    assert 'id="error-password"' in alike.text and "utrecht.nl" in alike.text
 
 
 def test_an_oversized_form_says_what_happened_and_leads_back(site: Site) -> None:

@@ -171,6 +171,11 @@ def sign_up_problems(node: Node, username: str, password: str, email: str, displ
             check()
         except ServiceError as error:
             found.append(error)
+    if not any(error.field in ("username", "display_name") for error in found):
+        try:  # a name like another member's or a group's (what register() would refuse next)
+            lookalike.check_account(node, username, clean_text(display_name).strip())
+        except ServiceError as error:
+            found.append(error)
     return found
 
 
