@@ -653,7 +653,7 @@ def test_sign_up_by_email_domain_and_password_reset_are_accessible(browser: Brow
                 scanner.scan("log-in page after confirming")
                 log_in(page, "bob")
                 scanner.visit("/settings", "settings with mail preferences")
-                page.get_by_label("nieuwe onderwerpen in groepen die ik volg").check()
+                page.get_by_label("nieuwe onderwerpen in groepen en met tags die ik volg").check()
                 page.get_by_label("één keer per dag, samengevat").check()
                 submit(page, page.get_by_role("button", name="E-mailinstellingen opslaan"), re.compile(r"/settings"))
                 assert page.get_by_label("één keer per dag, samengevat").is_checked()
