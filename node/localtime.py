@@ -84,9 +84,10 @@ def shown(value: str | None, lang: str, zone: str, now: datetime) -> str:
 
 
 def is_recent(value: str | None, now: datetime) -> bool:
-    """Whether shown() gives a relative text for this value (one that changes as time passes)."""
+    """Whether the text shown() gives for this value changes within a day: relative now, or a time
+    ahead of us (another server's clock, a scheduled date) that will become relative."""
     moment = parse(value) if value else None
-    return moment is not None and relative(moment, "nl", now) is not None
+    return moment is not None and now - moment < RECENT
 
 
 def bucket(now: datetime) -> int:

@@ -130,3 +130,13 @@ def test_bucket_is_the_minute() -> None:
     assert localtime.bucket(NOW) == localtime.bucket(NOW + timedelta(seconds=59))
     assert localtime.bucket(NOW + timedelta(seconds=60)) == localtime.bucket(NOW) + 1
     assert localtime.bucket_start(NOW + timedelta(seconds=59)) == NOW
+
+
+def test_a_time_ahead_of_us_counts_as_changing() -> None:
+    """A post dated ahead (another server's clock) is shown absolute now but relative later: HTML
+    with it must not be cached as if it never changed."""
+    ahead = localtime.shown("2026-12-01T20:45:00Z", "nl", "Europe/Amsterdam", NOW)
+    assert "geleden" not in ahead and "zojuist" not in ahead
+    assert localtime.is_recent("2026-12-01T20:45:00Z", NOW)
+    assert localtime.is_recent("2026-12-01T14:00:00Z", NOW)
+    assert not localtime.is_recent("2026-11-28T14:00:00Z", NOW)
