@@ -22,6 +22,7 @@ class Branch:
     attachments: list[Row] = field(default_factory=list)
     depth: int = 1  # in the whole thread: 1 answers the opening post
     parent_elsewhere: Row | None = None  # the parent, when it is on an earlier page
+    parent_hidden: bool = False  # that parent is by a limited account the viewer does not follow
     unread: bool = False  # new to the member viewing (never for visitors)
 
 
@@ -106,11 +107,13 @@ def page_context(node: Node, root: Row, viewer: Row | None, page: int | str = 1,
         return {"page": None, "pages": pages, "root": root}
     shown = page_tree(order, number, root["id"])
     on_page = _walk(shown)
-    hidden = blocks.hidden_ids(node, [branch.post for branch in on_page], viewer)
+    elsewhere = [branch.parent_elsewhere for branch in on_page if branch.parent_elsewhere is not None]
+    hidden = blocks.hidden_ids(node, [branch.post for branch in on_page] + elsewhere, viewer)
     ids = [root["id"]] + [branch.post["id"] for branch in on_page]
     attached = media.for_posts(node, ids)  # one query for the page
     for branch in on_page:
         branch.hidden = branch.post["id"] in hidden
+        branch.parent_hidden = branch.parent_elsewhere is not None and branch.parent_elsewhere["id"] in hidden
         branch.attachments = attached.get(branch.post["id"], [])
         branch.unread = viewer is not None and _is_new(branch.post, mark, viewer)
     first_unread = next((branch for branch in order if viewer is not None and _is_new(branch.post, mark, viewer)),

@@ -253,3 +253,27 @@ def test_one_page_of_a_thousand_replies(site: Site) -> None:
     assert [branch.post["id"] for branch in order] == ids[:3]
     page = site.client.get(TOPIC.format(topic) + "?page=last").text
     assert shown(page) == ids[950:] and "Pagina 20 van 20" in page
+
+
+def test_a_hidden_parent_is_not_named_in_the_answers_to_it(site: Site) -> None:
+    """A limited account's reply is hidden from those who do not follow it; the replies to it must
+    not name its author either ("in reactie op Eve"), on its page or a later one."""
+    from federation.actors import actor_record
+    from node.services import blocks
+    from node.services.ingest import Ingest
+    from storage import actors
+
+    topic, ids = long_topic(site, 60)
+    doc = {"id": "https://one.example/users/eve", "type": "Person", "preferredUsername": "eve", "name": "Eva Elders",
+           "inbox": "https://one.example/users/eve/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    runtime = site.node.runtime()
+    eve = site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, {
+        "id": "https://one.example/notes/1", "type": "Note", "attributedTo": doc["id"], "content": "<p>Van Eva</p>",
+        "inReplyTo": f"http://127.0.0.1:8000/posts/{topic}"})
+    answer = posts.reply(site.node, fresh(site, "anne"), eve["id"], "Een antwoord aan Eva")["id"]
+    page = site.client.get(TOPIC.format(topic) + "?page=last").text
+    assert f'id="post-{answer}"' in page and "Eva Elders" in page  # nothing limited yet: named
+    blocks.block(site.node, None, doc["id"], "test", limit=True)
+    page = site.client.get(TOPIC.format(topic) + "?page=last").text
+    assert f'id="post-{answer}"' in page and "Eva Elders" not in page
