@@ -99,7 +99,7 @@ def test_a_backfilled_older_reply_comes_before_a_newer_one(world: tuple[Site, Re
     assert thread[1]["id"] > thread[2]["id"]  # arrived later, yet shown first
     page = site.client.get(urls.thread(thread[0])).text
     assert page.index("Eerder geschreven") < page.index("Later geschreven")
-    assert '<time datetime="2026-01-05T10:10:00.000Z">2026-01-05 10:10</time>' in page
+    assert '<time datetime="2026-01-05T10:10:00.000Z">5 januari 2026, 11:10</time>' in page  # local time (CET)
     status = site.client.get(f"/api/v1/statuses/{thread[1]['id']}").json()
     assert status["created_at"] == "2026-01-05T10:10:00.000Z"
     descendants = site.client.get(f"/api/v1/statuses/{thread[0]['id']}/context").json()["descendants"]
