@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from node.services.context import Node
@@ -31,18 +31,43 @@ def with_unread(node: Node, rows: Iterable[Row], account: Row | None) -> list[An
     state = reads.of_threads(node.db, account["id"], sorted({int(row["topic_id"] or row["id"]) for row in rows}))
     annotated: list[Any] = []
     for row in rows:
-        values = dict(row)
         thread = state.get(int(row["topic_id"] or row["id"]))
         mark = thread["mark"] if thread else None
         new_replies = int(thread["new_replies"]) if thread else 0
         root_new = bool(thread["root_new"]) if thread else False
         # someone else's thread never opened is new as a whole; one's own counts as read from its start
-        values["never_read"] = mark is None and root_new
-        values["unread_count"] = 0 if values["never_read"] else new_replies
-        values["unread"] = (row["id"] != row["topic_id"] and row["author_id"] != account["id"]
-                            and row["id"] > (mark or 0))
-        annotated.append(values)
+        never_read = mark is None and root_new
+        annotated.append(Marked(row, {
+            "never_read": never_read,
+            "unread_count": 0 if never_read else new_replies,
+            "unread": row["id"] != row["topic_id"] and row["author_id"] != account["id"] and row["id"] > (mark or 0),
+        }))
     return annotated
+
+
+class Marked(Mapping[str, Any]):
+    """A list row with what is new added, read like the row (copying a row's 40 columns into a dict
+    for each of a page's rows was a third of a member's home page)."""
+
+    __slots__ = ("row", "extra")
+
+    def __init__(self, row: Row, extra: dict[str, Any]) -> None:
+        self.row, self.extra = row, extra
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.extra:
+            return self.extra[key]
+        try:
+            return self.row[key]
+        except IndexError:  # sqlite3.Row's answer for a column it lacks
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.row.keys()
+        yield from self.extra
+
+    def __len__(self) -> int:
+        return len(self.row.keys()) + len(self.extra)
 
 
 def unread_per_group(node: Node, account: Row | None) -> dict[int, int]:
