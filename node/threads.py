@@ -136,6 +136,7 @@ def page_context(node: Node, root: Row, viewer: Row | None, page: int | str = 1,
         # deleted and removed replies keep their place in the tree (and in the paging) but are not counted
         "reply_total": len(visible),
         "has_replies": bool(order),
+        "positions": len(order),  # what the pages count: every reply, deleted ones keep their place
         "page": number,
         "pages": pages,
         "highest_shown": highest,

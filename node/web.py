@@ -25,7 +25,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from node import avatars, i18n, localtime, paging, threads
+from node import avatars, i18n, localtime, paging, threads, urls
 from node.page_cache import VersionedCache
 from node.services import blocks, moderation, node_settings, profile_images, reads, reports, sessions
 from node.services.accounts import registration_mode
@@ -528,14 +528,16 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
             by_content.move_to_end(content_key)
         parts = {name: context[name] for name in (
             "root", "reply_total", "tags", "liked", "root_attachments", "page", "pages", "latest",
-            "first_unread", "root_unread", "has_replies")} | {"tree_html": found[0], "stale_after": found[1],
-                                                "had_read": mark is not None}
+            "first_unread", "root_unread", "has_replies", "positions")}
+        parts |= {"tree_html": found[0], "stale_after": found[1], "had_read": mark is not None}
         if account is None:
             if shareable:
                 cache.put(version, key, parts)
         else:
             reads.seen(node, account, root["id"], context["highest_shown"], mark)
-    return parts | {"views": int(root["views"]) + node.views.get(root["id"], 0), "moderator": moderator}
+    pager = paging.nav(paging.Page(parts["page"], parts["positions"], threads.PAGE_SIZE), urls.thread(root), {})
+    return parts | {"views": int(root["views"]) + node.views.get(root["id"], 0), "moderator": moderator,
+                    "pager": pager}
 
 
 def _with_query(request: Request, **changes: str) -> str:
