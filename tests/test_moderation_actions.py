@@ -72,11 +72,13 @@ def _account(site: Site, name: str) -> Any:
 
 def _topic(site: Site, author: str = "anne", slug: str = GROUP, title: str = "Een onderwerp") -> int:
     group = groups.by_slug(site.node.db, slug)
-    return int(post_service.start_topic(site.node, _account(site, author), group, title, "Tekst erbij")["id"])
+    # on the app's own thread: its delivery worker writes through the same connection meanwhile
+    return int(site.client.portal.call(post_service.start_topic, site.node, _account(site, author), group, title,
+                                       "Tekst erbij")["id"])
 
 
 def _reply(site: Site, parent: int, author: str = "bram", body: str = "Een reactie van bram") -> int:
-    return int(post_service.reply(site.node, _account(site, author), parent, body)["id"])
+    return int(site.client.portal.call(post_service.reply, site.node, _account(site, author), parent, body)["id"])
 
 
 def _act(site: Site, path: str, data: dict[str, str]) -> int:
