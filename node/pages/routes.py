@@ -78,7 +78,6 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/organisation/inbox", ap_inbox.receive, methods=["POST"]),
         Route("/users/{name}/inbox", ap_inbox.receive, methods=["POST"]),
         Route("/groups/{slug}/inbox", ap_inbox.receive, methods=["POST"]),
-        *api_routes(),
         Route("/", home.home),
         Route("/login", auth.login_form, methods=["GET"]),
         Route("/login", auth.login, methods=["POST"]),
@@ -215,4 +214,7 @@ def routes(config: Config) -> list[BaseRoute]:
         Route("/media/{hash}", media.serve, methods=["GET", "HEAD"]),
         Route("/media/{hash}/{name}", media.serve, methods=["GET", "HEAD"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        # last: Starlette tries routes in order, and the pages (the home page first) are asked for
+        # far more than the client API's ~100 routes, whose paths (/api, /oauth, ...) no page shares
+        *api_routes(),
     ]
