@@ -69,6 +69,7 @@ def test_delete_asks_first_and_the_post_keeps_csrf(site: Site) -> None:
     site.login("mod")
     reason = site.csrf("/posts/2/moderate")
     assert site.post("/posts/2/remove", {"reason": "spam"}, reason).status_code == 303
+    assert site.client.get("/posts/2/delete").status_code == 409  # removed already: nothing to confirm
     site.logout()
     site.login("anne")
     assert site.client.get("/posts/2/delete").status_code == 200

@@ -145,10 +145,12 @@ def test_the_visitor_cache_is_per_page_and_bounded(site: Site) -> None:
     extra = posts.reply(site.node, fresh(site, "anne"), ids[10], "Nieuw op pagina 1")["id"]
     again = site.client.get(path).text  # a commit makes a new version: no stale page
     assert extra in shown(again) and shown(again)[-1] == ids[48]
+    assert cache.size == web_cache_size()
+    cache.size = 4  # the cap, made small enough to reach: six pages kept, the four last used stay
     for page in range(1, 4):
         for lang in ("nl", "en"):
             site.client.get(path, params={"page": str(page), "lang": lang})
-    assert len(cache.entries) <= web_cache_size()
+    assert [key[1:3] for key in cache.entries] == [(2, "nl"), (2, "en"), (3, "nl"), (3, "en")]
 
 
 def web_cache_size() -> int:

@@ -13,7 +13,7 @@ from node import markup
 from node.services import mail_notify, media, moderation, outbound, revisions, subscriptions, topic_subscriptions
 from node.services.accounts import can_moderate
 from node.services.context import Node
-from node.services.errors import Forbidden, Invalid, NotFound
+from node.services.errors import Conflict, Forbidden, Invalid, NotFound
 from storage import accounts, groups, notifications, posts, search, writing
 from storage.db import Row
 
@@ -275,6 +275,8 @@ def check_may_delete(node: Node, post: Row, actor: Row) -> None:
         raise NotFound("error.post_not_found")
     if post["author_id"] != actor["id"] and not moderation.may_moderate_post(node, actor, post):
         raise Forbidden("error.not_allowed")
+    if post["author_id"] != actor["id"] and post["removed_at"]:  # a moderator's delete is a removal
+        raise Conflict("error.already_removed")
 
 
 def delete(node: Node, actor: Row, post_id: int, reason: str = "") -> Row:
