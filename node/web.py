@@ -413,6 +413,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 PAGE_CACHE_SIZE = 64
 
 
+def _stale(stale_after: int | None, minute: int) -> bool:
+    """Cached HTML that showed a changing time (stale_after: the minute it was rendered in) is
+    good within that minute only; HTML without one is good until the next commit."""
+    return stale_after is not None and stale_after != minute
+
+
 def shared(request: Request, key: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """What a page shows the same to everyone (a list of recent posts, say), built once per
     database version. Only for values that do not depend on who asks."""
@@ -440,7 +446,7 @@ def render_for_visitors(request: Request, template: str, build: Callable[[], dic
     now = datetime.now(UTC)
     minute = localtime.bucket(now)
     found: tuple[str, int | None] | None = cache.get(version, key)
-    if found is not None and found[1] is not None and found[1] != minute:
+    if found is not None and _stale(found[1], minute):
         found = None  # it shows "3 minuten geleden" as of an earlier minute
     if found is None:
         csrf = LazyCsrf(request)
@@ -510,7 +516,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
     now = datetime.now(UTC)
     minute = localtime.bucket(now)
     parts = cache.get(version, key) if account is None else None
-    if parts is not None and parts["stale_after"] is not None and parts["stale_after"] != minute:
+    if parts is not None and _stale(parts["stale_after"], minute):
         parts = None  # it shows "3 minuten geleden": rendered in an earlier minute, so no longer true
     if parts is None:
         mark = reads.mark(node, account, root["id"])
@@ -527,7 +533,7 @@ def thread_context(request: Request, root: Row) -> dict[str, Any]:
             by_content: OrderedDict[tuple[Any, ...], tuple[Markup, int | None]] = request.app.state.tree_html_cache
             content_key = (root["id"], page, lang, digest.digest())
             found = by_content.get(content_key)
-            if found is not None and found[1] is not None and found[1] != minute:
+            if found is not None and _stale(found[1], minute):
                 found = None  # relative times from an earlier minute
         if found is None:
             view = TimeView(lang, localtime.bucket_start(now))

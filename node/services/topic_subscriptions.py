@@ -99,12 +99,14 @@ def tell(node: Node, post_id: int, already: frozenset[int] = frozenset()) -> set
         recipients += [(member, "topic_reply") for member in store.topic_followers(node.db, post["topic_id"])]
     tags = posts.tags_of(node.db, [post_id])[post_id]
     recipients += [(member, "tag_post") for member in store.tag_followers(node.db, tags)]
+    limited = bool(blocks.hidden_ids(node, [post], None))  # hidden from someone who follows no one
     for member, kind in recipients:
         if member in skip or member in told:
             continue
-        reader = accounts.by_id(node.db, member)
-        if reader is None or blocks.hidden_ids(node, [post], reader):  # a limited author they do not follow
-            continue
+        if limited:  # only then does it matter whom the reader follows
+            reader = accounts.by_id(node.db, member)
+            if reader is None or blocks.hidden_ids(node, [post], reader):
+                continue
         notifications.add(node.db, member, kind, post_id, post["author_id"], node.now())
         mail_notify.post_event(node, member, kind, post_id, post["author_id"])
         told.add(member)
