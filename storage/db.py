@@ -1,12 +1,16 @@
 """Open the database and run migrations; one writer connection, one reader.
 
 Every handler runs on the event loop thread, so the single writer connection
-serialises writes without locks (as Datasette's execute_write_fn does).
+serialises the node's writes (as Datasette's execute_write_fn does). A transaction
+also holds a lock, so that another thread (a test driving a running node, a
+command run beside it) waits for it instead of joining it, and the rollback of
+one can never take the other's writes along.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -60,11 +64,16 @@ class Database:
         self.external = 0
         self._data_version = self._reader_data_version()
         self._after_commit: list[Callable[[], object]] = []
+        self._lock = threading.Lock()
+        self._owner: int | None = None  # the thread whose transaction is open
+
+    def _in_my_transaction(self) -> bool:
+        return self._owner == threading.get_ident()
 
     def after_commit(self, work: Callable[[], object]) -> None:
         """Run `work` once the transaction in progress has committed (never if it rolls back): for
         what is outside the database, such as removing a file the transaction stopped using."""
-        if self.writer.in_transaction:
+        if self._in_my_transaction():
             self._after_commit.append(work)
         else:
             work()
@@ -82,32 +91,37 @@ class Database:
 
         counts=False is for bookkeeping (view counters) that must not invalidate cached pages.
         """
-        if self.writer.in_transaction:
+        if self._in_my_transaction():  # nested: part of the one already open on this thread
             yield self.writer
             return
-        derived = _derived.get()
-        if derived:
-            self.writer.execute("PRAGMA synchronous=NORMAL")
-        try:
-            self.writer.execute("BEGIN IMMEDIATE")
+        with self._lock:
+            self._owner = threading.get_ident()
             try:
-                yield self.writer
-            except BaseException:
-                self.writer.execute("ROLLBACK")
-                self._after_commit.clear()
-                raise
-            try:
-                self.writer.execute("COMMIT")
-            except BaseException:
-                self._after_commit.clear()
-                raise
-        finally:
-            if derived:
-                self.writer.execute("PRAGMA synchronous=FULL")
-        self._data_version = self._reader_data_version()  # ours: bookkeeping must not empty caches
-        if counts:
-            self.generation += 1
-        pending, self._after_commit = self._after_commit, []
+                derived = _derived.get()
+                if derived:
+                    self.writer.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    self.writer.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self.writer
+                    except BaseException:
+                        self.writer.execute("ROLLBACK")
+                        self._after_commit.clear()
+                        raise
+                    try:
+                        self.writer.execute("COMMIT")
+                    except BaseException:
+                        self._after_commit.clear()
+                        raise
+                finally:
+                    if derived:
+                        self.writer.execute("PRAGMA synchronous=FULL")
+                self._data_version = self._reader_data_version()  # ours: bookkeeping must not empty caches
+                if counts:
+                    self.generation += 1
+                pending, self._after_commit = self._after_commit, []
+            finally:
+                self._owner = None
         for work in pending:
             work()
 
@@ -129,11 +143,11 @@ class Database:
             return conn.execute(sql, params)
 
     def all(self, sql: str, params: Params = ()) -> list[Row]:
-        conn = self.writer if self.writer.in_transaction else self.reader
+        conn = self.writer if self._in_my_transaction() else self.reader
         return conn.execute(sql, params).fetchall()
 
     def one(self, sql: str, params: Params = ()) -> Row | None:
-        conn = self.writer if self.writer.in_transaction else self.reader
+        conn = self.writer if self._in_my_transaction() else self.reader
         row: Row | None = conn.execute(sql, params).fetchone()
         return row
 

@@ -68,3 +68,45 @@ def test_derived_writes_skip_the_fsync_only_where_they_are_asked_for(tmp_path: P
     assert level() == 2
     assert db.scalar("SELECT count(*) FROM settings") == 2
     db.close()
+
+
+def test_a_transaction_on_another_thread_waits_instead_of_joining_and_losing_its_writes(tmp_path: Path) -> None:
+    """A test (or a command) that writes while the node's own thread has a transaction open: before
+    the lock its writes joined that transaction, and that transaction's rollback took them along."""
+    import threading
+    import time
+
+    db = Database(tmp_path / "node.db")
+    db.migrate()
+    rounds = 40
+    errors: list[BaseException] = []
+
+    def failing_writer() -> None:
+        for n in range(rounds):
+            try:
+                with db.transaction() as conn:
+                    conn.execute("INSERT INTO settings (key, value) VALUES (?, 'rolled back')", (f"a{n}",))
+                    time.sleep(0.002)  # held open while the other thread writes
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+
+    def writer() -> None:
+        try:
+            for n in range(rounds):
+                with db.transaction() as conn:
+                    conn.execute("INSERT INTO settings (key, value) VALUES (?, 'kept')", (f"b{n}",))
+                time.sleep(0.001)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=failing_writer), threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    kept = {row["key"]: row["value"] for row in db.all("SELECT key, value FROM settings")}
+    assert kept == {f"b{n}": "kept" for n in range(rounds)}
+    assert db.one("SELECT 1 FROM settings WHERE key = 'a0'") is None  # read outside any transaction
+    db.close()
