@@ -14,10 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +30,7 @@ from bench.profile_topic import (  # noqa: E402  (after the path is set)
     signed_in,
     timed,
 )
+from bench.scratch import run_in_scratch  # noqa: E402
 from node import web  # noqa: E402
 from node.app import create_app  # noqa: E402
 from node.config import load  # noqa: E402
@@ -85,16 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--replies", type=int, default=200, help="replies of the big topic (bench/pages.py: 200)")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="meent-profile-"))
-    try:
+
+    def work(workdir: Path) -> None:
         config_path, _ = seed(workdir, args.replies)
         asyncio.run(profile(config_path, args.requests))
-    except subprocess.CalledProcessError as error:
-        print(f"profile: seeding failed: {error.stderr}", file=sys.stderr)
-        return 2
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    return run_in_scratch("meent-profile-", work)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,9 @@ import io
 import json
 import pstats
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,16 +32,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.applications import Starlette
-from starlette.requests import Request
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from node import i18n, threads, web
-from node.app import create_app
-from node.config import load
-from node.services import posts as post_service
-from node.services import sessions
-from storage import accounts, posts
-from storage.db import Row
+from starlette.applications import Starlette  # noqa: E402  (after the path is set)
+from starlette.requests import Request  # noqa: E402
+
+from bench.scratch import run_in_scratch  # noqa: E402
+from node import i18n, threads, web  # noqa: E402
+from node.app import create_app  # noqa: E402
+from node.config import load  # noqa: E402
+from node.services import posts as post_service  # noqa: E402
+from node.services import sessions  # noqa: E402
+from storage import accounts, posts  # noqa: E402
+from storage.db import Row  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -262,16 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--replies", type=int, default=200, help="replies of the topic (bench/pages.py: 200)")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="meent-profile-"))
-    try:
+
+    def work(workdir: Path) -> None:
         config_path, path = seed(workdir, args.replies)
         asyncio.run(profile(config_path, path, args.requests))
-    except subprocess.CalledProcessError as error:
-        print(f"profile: seeding failed: {error.stderr}", file=sys.stderr)
-        return 2
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    return run_in_scratch("meent-profile-", work)
 
 
 if __name__ == "__main__":
