@@ -1366,4 +1366,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "polish.members_table": {"nl": "Tabel van de leden", "en": "Table of members"},
     "polish.skip_reply": {"nl": "Naar reageren", "en": "Skip to reply"},
     # daily use: bench (helper bench adds its keys below this line)
+    # issue 12 round 2: live_like
+    "live_like.said_liked": {"nl": "U waardeert dit bericht.", "en": "You like this post."},
+    "live_like.said_unliked": {"nl": "U waardeert dit bericht niet meer.", "en": "You no longer like this post."},
 }

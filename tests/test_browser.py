@@ -283,7 +283,7 @@ def journey(page: Page, scanner: Scanner, node: LiveNode) -> None:
     scanner.visit("/groups", "groups, as administrator (new-group form)")
     page.goto(topic_path)
     like = page.locator(f"#post-{topic_id}").get_by_role("button", name="Waardeer")
-    submit(page, like, TOPIC_URL)
+    like_in_place(page, like)  # like.js: no reload
     assert like.get_attribute("aria-pressed") == "true"
     body_field(page).fill("Goed plan, @anne. Ik regel de jurist.")
     submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
@@ -963,7 +963,7 @@ def test_long_words_local_time_likes_and_delete_confirmation_fit_every_width(bro
             log_out(page)
             log_in(page, "beheerder")
             page.goto(topic)
-            submit(page, page.locator(f"#post-{topic_id}").get_by_role("button", name="Waardeer"), TOPIC_URL)
+            like_in_place(page, page.locator(f"#post-{topic_id}").get_by_role("button", name="Waardeer"))
             liked = page.locator(f"#post-{topic_id}").locator("button.meent-like--on")
             assert liked.get_attribute("aria-pressed") == "true" and "Gewaardeerd ✓" in liked.inner_text()
             time_text = page.locator(f"#post-{topic_id} time").first.inner_text()
@@ -1251,3 +1251,112 @@ def test_following_and_muting_topics_is_accessible(browser: Browser, node: LiveN
                     page.screenshot(path=str(tmp_path / f"subscriptions-{name}-{width}.png"), full_page=True)
         finally:
             chromium.close()
+
+
+def like_in_place(page: Page, button: Locator) -> None:
+    """Press a like button with like.js at work: one POST, answered with JSON, and no navigation."""
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        button.click()
+    assert posted.value.status == 200, f"POST {posted.value.url}: {posted.value.status}"
+    assert posted.value.request.headers.get("accept") == "application/json"
+
+
+def test_like_without_reload_and_without_javascript(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
+    """Issue 12: a member likes a post and the page does not reload (like.js): the button's pressed
+    state and label, the count and a polite live region change, the focus stays on the button, and a
+    reload shows the same. When like.js's request fails the form is sent the normal way; with
+    JavaScript off the form works as before. axe finds no violation of any impact."""
+    problems: list[str] = []
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            log_in(page, "anne")
+            page.goto(f"{GROUP}/new")
+            page.get_by_label("Titel").fill(TOPIC_TITLE)
+            body_field(page).fill("Wie beantwoordt welk verzoek?")
+            submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+            topic = path_of(page)
+            topic_id = number(TOPIC_URL, topic)
+            log_out(page)
+            log_in(page, "beheerder")
+            page.goto(topic)
+            post = page.locator(f"#post-{topic_id}")
+            button = post.locator("form.meent-like-form button")
+            count = post.locator(".meent-like-count")
+            status = page.locator("#meent-like-status")
+            assert button.get_attribute("aria-pressed") == "false" and count.inner_text() == ""
+            navigations: list[str] = []
+            page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+            before = page.url
+
+            like_in_place(page, button)
+            page.wait_for_function("document.getElementById('meent-like-status').textContent !== ''")
+            assert page.url == before and navigations == [], navigations
+            assert button.get_attribute("aria-pressed") == "true"
+            assert "meent-like--on" in (button.get_attribute("class") or "")
+            assert button.inner_text().startswith("Gewaardeerd ✓") and "Niet meer waarderen" in button.inner_text()
+            assert count.inner_text() == "· 1 waardering"
+            assert status.inner_text() == "U waardeert dit bericht. 1 waardering."
+            assert status.get_attribute("role") == "status"
+            assert page.evaluate("(id) => document.activeElement === document.querySelector("
+                                 "'#post-' + id + ' form.meent-like-form button')", topic_id)
+            assert post.locator("form.meent-like-form").get_attribute("action") == f"/posts/{topic_id}/unlike"
+            problems += _all_violations(page, browser.axe, "topic after a like without reload")
+
+            page.reload()
+            assert button.get_attribute("aria-pressed") == "true" and count.inner_text() == "· 1 waardering"
+            assert button.inner_text().startswith("Gewaardeerd ✓")
+
+            button.focus()  # by keyboard: unlike, in place as well
+            with page.expect_response(lambda response: response.request.method == "POST") as posted:
+                page.keyboard.press("Enter")
+            assert posted.value.status == 200
+            page.wait_for_function("document.getElementById('meent-like-status').textContent.includes('niet meer')")
+            assert button.get_attribute("aria-pressed") == "false" and button.inner_text().startswith("Waardeer")
+            assert count.inner_text() == "" and status.inner_text() == "U waardeert dit bericht niet meer."
+            navigations.clear()
+
+            # like.js's request fails (the network): the form goes the normal way, and the like is made
+            def fail_scripted(route: Any) -> None:
+                if route.request.headers.get("accept") == "application/json":
+                    route.abort()
+                else:
+                    route.continue_()
+            page.route("**/posts/*/like", fail_scripted)
+            submit(page, button, TOPIC_URL)
+            assert navigations, "the form was not sent after like.js's request failed"
+            assert button.get_attribute("aria-pressed") == "true" and count.inner_text() == "· 1 waardering"
+            problems += _all_violations(page, browser.axe, "topic after the form's fallback")
+            page.unroute("**/posts/*/like")
+
+            # like.js's answer is an error (no CSRF token in the form): the form goes, the server says why
+            page.evaluate("(id) => document.querySelector('#post-' + id + ' form.meent-like-form input[name=csrf]')"
+                          ".value = 'verlopen'", topic_id)
+            submit(page, button, re.compile(rf"/posts/{topic_id}/unlike$"), status=403)
+            assert page.get_by_text("Het formulier is verlopen").is_visible()
+
+            # JavaScript off: the form as it always was
+            plain = chromium.new_context(base_url=node.url, locale="nl-NL", java_script_enabled=False).new_page()
+            plain.set_default_timeout(10_000)
+            log_in(plain, "anne")
+            plain.goto(topic)
+            plain_button = plain.locator(f"#post-{topic_id} form.meent-like-form button")
+            submit(plain, plain_button, TOPIC_URL)
+            assert plain_button.get_attribute("aria-pressed") == "true"
+            assert plain.locator(f"#post-{topic_id} .meent-like-count").inner_text() == "· 2 waarderingen"
+            page.goto(topic)
+            assert count.inner_text() == "· 2 waarderingen"
+            for width, pressed in ((1280, "false"), (375, "true")):
+                page.set_viewport_size({"width": width, "height": 900})
+                like_in_place(page, button)  # beheerder unlikes, then likes again: both in place
+                page.wait_for_function("([id, pressed]) => document.querySelector('#post-' + id + "
+                                       "' form.meent-like-form button').getAttribute('aria-pressed') === pressed",
+                                       arg=[topic_id, pressed])
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+                problems += _all_violations(page, browser.axe, f"topic after a like at {width} px")
+                page.screenshot(path=str(tmp_path / f"like-{width}.png"), full_page=True)
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)

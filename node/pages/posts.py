@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from node import markup, threads, urls
 from node.pages import attachments, writing
 from node.services import media, posts
 from node.services.errors import Invalid, NotFound, ServiceError
 from node.web import (
+    BadForm,
+    CsrfFailed,
+    FormTooLarge,
+    LoginRequired,
     current_account,
     field,
     form_errors,
@@ -19,6 +23,7 @@ from node.web import (
     redirect,
     render,
     require_account,
+    t,
 )
 from storage.db import Row
 
@@ -146,14 +151,47 @@ async def delete(request: Request) -> Response:
 
 
 async def like(request: Request) -> Response:
-    account = require_account(request)
-    await read_form(request)
-    posts.like(node_of(request), account, request.path_params["post_id"])
-    return redirect(threads.place(node_of(request), _post(request, account)))
+    return await _like_or_unlike(request, liked=True)
 
 
 async def unlike(request: Request) -> Response:
-    account = require_account(request)
-    await read_form(request)
-    posts.unlike(node_of(request), account, request.path_params["post_id"])
-    return redirect(threads.place(node_of(request), _post(request, account)))
+    return await _like_or_unlike(request, liked=False)
+
+
+async def _like_or_unlike(request: Request, liked: bool) -> Response:
+    """Without JavaScript: the change, then back to the post's place. like.js asks for JSON instead
+    (the button and the count change in place): the same checks, and each refusal as JSON with its
+    status and message, so the script can fall back to sending the form."""
+    change = posts.like if liked else posts.unlike
+    if not _wants_json(request):
+        account = require_account(request)
+        await read_form(request)
+        change(node_of(request), account, request.path_params["post_id"])
+        return redirect(threads.place(node_of(request), _post(request, account)))
+    try:
+        account = require_account(request)
+        await read_form(request)
+        change(node_of(request), account, request.path_params["post_id"])
+        post = _post(request, account)
+    except LoginRequired:
+        return _json_error(request, 401, "error.login_required")
+    except CsrfFailed:
+        return _json_error(request, 403, "error.csrf")
+    except FormTooLarge:
+        return _json_error(request, 413, "error.too_large")
+    except BadForm:
+        return _json_error(request, 400, "error.bad_form")
+    except ServiceError as error:
+        return _json_error(request, error.status, error.message_key, **error.params)
+    count = int(post["like_count"])
+    # the count as the page shows it (plural, language): the script has no texts of its own
+    return JSONResponse({"liked": liked, "count": count,
+                         "count_text": t(request, "post.likes", count=count) if count else ""})
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "").lower()
+
+
+def _json_error(request: Request, status: int, key: str, **params: object) -> JSONResponse:
+    return JSONResponse({"error": t(request, key, **params), "status": status}, status_code=status)
