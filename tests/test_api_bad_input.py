@@ -180,7 +180,8 @@ def test_a_status_id_that_is_not_one_is_a_json_404(api: Api, method: str, bad: s
 
 
 @pytest.mark.parametrize("path", ["/api/v1/statuses/{}/context", "/api/v1/statuses/{}/source",
-                                  "/api/v1/accounts/{}", "/api/v1/accounts/{}/statuses", "/api/v1/notifications/{}"])
+                                  "/api/v1/statuses/{}/history", "/api/v1/accounts/{}", "/api/v1/accounts/{}/statuses",
+                                  "/api/v1/notifications/{}"])
 @pytest.mark.parametrize("bad", ["abc", "99999999"])
 def test_other_ids_that_are_not_are_json_404s(api: Api, path: str, bad: str) -> None:
     error(api.get(path.format(bad)), 404, "Record not found")
@@ -188,6 +189,7 @@ def test_other_ids_that_are_not_are_json_404s(api: Api, path: str, bad: str) -> 
 
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "/api/v1/statuses/{}"), ("GET", "/api/v1/statuses/{}/source"), ("GET", "/api/v1/statuses/{}/context"),
+    ("GET", "/api/v1/statuses/{}/history"),
     ("PUT", "/api/v1/statuses/{}"), ("DELETE", "/api/v1/statuses/{}"), ("POST", "/api/v1/statuses/{}/favourite"),
     ("POST", "/api/v1/statuses/{}/reblog")])
 def test_a_deleted_status_is_a_json_404(api: Api, method: str, path: str) -> None:

@@ -73,7 +73,8 @@ DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Answers that must have content here, or their schema check would prove nothing.
 FILLED = {"/api/v1/accounts/relationships", "/api/v1/accounts/{id}/statuses", "/api/v1/notifications",
           "/api/v1/timelines/home", "/api/v1/timelines/public", "/api/v1/timelines/tag/{tag}",
-          "/api/v1/statuses/{id}/context", "/api/v2/search", "/api/v1/markers", "/api/v1/instance/rules"}
+          "/api/v1/statuses/{id}/context", "/api/v1/statuses/{id}/history", "/api/v2/search", "/api/v1/markers",
+          "/api/v1/instance/rules"}
 PAGED = {"/api/v1/timelines/home", "/api/v1/timelines/public", "/api/v1/timelines/tag/{tag}",
          "/api/v1/accounts/{id}/statuses", "/api/v1/notifications"}
 
@@ -260,6 +261,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/statuses/{id}"): _delete,
     ("PUT", "/api/v1/statuses/{id}"): _edit,
     ("GET", "/api/v1/statuses/{id}/source"): lambda w: w.get(f"/api/v1/statuses/{w.ids['blog']}/source"),
+    ("GET", "/api/v1/statuses/{id}/history"): lambda w: w.get(f"/api/v1/statuses/{w.ids['blog']}/history"),
     ("GET", "/api/v1/statuses/{id}/context"): lambda w: w.get(f"/api/v1/statuses/{w.ids['reply']}/context"),
     ("POST", "/api/v1/statuses/{id}/favourite"): lambda w: w.send(
         "POST", f"/api/v1/statuses/{w.ids['answer']}/favourite", who="bram"),
@@ -369,6 +371,18 @@ def test_endpoint_answers_as_the_description_says(world: World, spec: dict[str, 
     if path in PAGED:
         report += link_problems(answer, body)
     assert not report, f"{method} {path}:\n" + "\n".join(report)
+
+
+def test_an_edited_status_has_its_versions_as_status_edits(world: World) -> None:
+    """The blog post was edited once (with its picture): two versions, the current one last, as Status shows it."""
+    versions = world.get(f"/api/v1/statuses/{world.ids['blog']}/history").json()
+    status = world.get(f"/api/v1/statuses/{world.ids['blog']}").json()
+    first, current = versions
+    assert first["content"].startswith("<p><strong>Blogtitel</strong></p><p>Over ") and "en werk." in first["content"]
+    assert current["content"] == status["content"] and "Bijgewerkt" in current["content"]
+    assert [v["account"]["id"] for v in versions] == [world.ids["anne"]] * 2
+    assert versions[-1]["created_at"] == status["edited_at"] and versions[0]["created_at"] == status["created_at"]
+    assert all(v["media_attachments"] == status["media_attachments"] for v in versions)
 
 
 def test_avatars_and_headers_are_images_we_serve(world: World) -> None:

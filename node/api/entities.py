@@ -1,5 +1,5 @@
-"""Pure mapping from our records to the Mastodon API's entities (Account, Status, MediaAttachment,
-Notification, Tag).
+"""Pure mapping from our records to the Mastodon API's entities (Account, Status, StatusEdit,
+MediaAttachment, Notification, Tag).
 
 Ids are our integer ids as strings: they grow with time, so they sort by length then text in
 creation order, as clients expect of Mastodon's snowflakes. Groups are accounts with group: true;
@@ -181,6 +181,23 @@ def status(base: str, post: Record, author: dict, *, tags: Sequence[str], mentio
         "filtered": [],
         # Meent: where the post lives (a group is an account with group: true)
         "meent": {"kind": post["kind"], "title": post["title"] or None, "group": group},
+    }
+
+
+def status_edit(post: Record, title: str | None, content: str, at: str, account: dict,
+                media: Sequence[dict] = ()) -> dict:
+    """One version of a status (StatusEdit): its title and sanitised HTML as the Status entity shows them,
+    made `at` by `account`. Meent keeps no earlier attachments: `media` is what the post has now."""
+    version = {"kind": post["kind"], "title": title, "content": content, "deleted_at": None}
+    return {
+        "content": status_content(version),
+        "spoiler_text": "",
+        "sensitive": False,
+        "created_at": api_time(at),
+        "account": account,
+        "poll": None,
+        "media_attachments": list(media),
+        "emojis": [],
     }
 
 

@@ -8,6 +8,7 @@ from federation import ids
 from node.api import entities
 from node.services import media
 from node.services.context import Node
+from node.services.revisions import Version
 from storage import accounts, follows, groups, posts
 from storage.db import Row
 
@@ -82,6 +83,20 @@ def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
                                       group=group_entity, media=[entities.media_attachment(base, m)
                                                                  for m in attachments.get(row["id"], [])]))
     return result
+
+
+def status_history(node: Node, post: Row, versions: list[Version]) -> list[dict]:
+    """StatusEdit entities, oldest first; each version's account is whoever made it (the author
+    where that account is no longer known)."""
+    base = node.config.base_url
+    attached = [entities.media_attachment(base, m) for m in media.for_posts(node, [post["id"]]).get(post["id"], [])]
+    made_by: dict[int, dict] = {}
+    for by_id in {v.by_id for v in versions if v.by_id is not None} | {post["author_id"]}:
+        if (row := accounts.by_id(node.db, by_id)) is not None:
+            made_by[by_id] = account(node, row)
+    author = made_by[post["author_id"]]
+    return [entities.status_edit(post, v.title, v.content, v.at, made_by.get(v.by_id or 0, author), attached)
+            for v in versions]
 
 
 def media_attachment(node: Node, row: Row) -> dict:

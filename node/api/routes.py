@@ -48,6 +48,7 @@ TABLE: list[tuple[str, Handler, list[str]]] = [
     ("/api/v1/statuses/{id}", statuses.delete, DELETE),
     ("/api/v1/statuses/{id}", statuses.edit, PUT),
     ("/api/v1/statuses/{id}/source", statuses.source, GET),
+    ("/api/v1/statuses/{id}/history", statuses.history, GET),
     ("/api/v1/statuses/{id}/context", statuses.context, GET),
     ("/api/v1/statuses/{id}/favourite", statuses.favourite, POST),
     ("/api/v1/statuses/{id}/unfavourite", statuses.unfavourite, POST),

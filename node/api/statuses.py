@@ -1,5 +1,5 @@
-"""Statuses: posting (topic, reply or blog post by where it is addressed), reading, editing, deleting,
-favouriting and sharing, and a thread's context."""
+"""Statuses: posting (topic, reply or blog post by where it is addressed), reading, editing (and the
+edit history), deleting, favouriting and sharing, and a thread's context."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from starlette.responses import Response
 from node.api import auth, present
 from node.api.instance import LIMITS
 from node.api.respond import ApiError, endpoint, json, params, path_id, strings, text
-from node.services import outbound
+from node.services import outbound, revisions
 from node.services import posts as post_service
 from node.services.context import Node
 from node.services.errors import ServiceError
@@ -131,6 +131,23 @@ async def source(request: Request) -> Response:
     me = auth.member(request, "read:statuses")
     post = _post(request, me)
     return json({"id": str(post["id"]), "text": _source_text(post), "spoiler_text": ""})
+
+
+@endpoint
+async def history(request: Request) -> Response:
+    """Every version, oldest first, the current one last (one for a never-edited status). Who may see
+    it is the web history page's rule (revisions.history): a removed status for its author and its
+    moderators too, which GET /api/v1/statuses/:id does not show them."""
+    viewer = auth.optional_member(request, "read:statuses")
+    node = node_of(request)
+    try:
+        post = post_service.get(node, path_id(request), viewer)
+        if post["state"] != "published":
+            raise ApiError(404, "Record not found")
+        versions = revisions.history(node, post, viewer)
+    except ServiceError as error:
+        raise ApiError(404, "Record not found") from error
+    return json(present.status_history(node, post, versions))
 
 
 @endpoint

@@ -33,6 +33,7 @@ class Version:
     by: str
     by_username: str
     at: str
+    by_id: int | None  # the account that made this version (None: no longer known)
     title_changed: bool = False
     changes: list[Piece] = field(default_factory=list)
 
@@ -84,13 +85,14 @@ def history(node: Node, post: Row, viewer: Row | None) -> list[Version]:
             raise NotFound("error.post_not_found")
     rows = writing.revisions(node.db, post["id"])
     versions: list[Version] = []
-    by, by_username = post["author_name"], post["author_username"]
+    by, by_username, by_id = post["author_name"], post["author_username"], post["author_id"]
     for number, row in enumerate(rows, 1):
         versions.append(Version(number, row["title"], row["source"], row["content"], by, by_username,
-                                row["written_at"]))
-        by, by_username = row["editor_name"] or "", row["editor_username"] or ""
+                                row["written_at"], by_id))
+        by, by_username, by_id = row["editor_name"] or "", row["editor_username"] or "", row["editor_id"]
     at = post["edited_at"] or post["published_at"] or post["created_at"]
-    versions.append(Version(len(rows) + 1, post["title"], post["source"], post["content"], by, by_username, at))
+    versions.append(Version(len(rows) + 1, post["title"], post["source"], post["content"], by, by_username, at,
+                            by_id))
     for before, after in zip(versions, versions[1:], strict=False):
         after.changes = diff(_text(before), _text(after))
         after.title_changed = before.title != after.title
