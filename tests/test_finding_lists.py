@@ -145,14 +145,19 @@ def test_tag_page_and_blogs_are_paged(site: Site) -> None:
     assert "Blog 0" in blog_second and "Blog 1<" not in blog_second
     index_second = site.client.get("/blog?page=2").text
     assert _titles(index_second) == ["Blog 0"] and 'id="h-org"' not in index_second
+    # what a list does not understand (a campaign tag, the language) does not travel into its links
+    for path in ("/tags/woo", "/users/anne/blog", "/blog", "/groups/open-overheid"):
+        stray = site.client.get(path + "?utm_source=nieuwsbrief&lang=nl").text
+        assert set(re.findall(r'href="([^"]*page=2[^"]*)"', stray)) == {f"{path}?page=2"}, path
 
 
 def test_groups_list_is_paged(site: Site) -> None:
     _setup(site)
     for n in range(paging.PER_PAGE):
         group_service.create(site.node, None, f"groep-{n:02d}", f"Groep {n:02d}", "")
-    first, second = site.client.get("/groups").text, site.client.get("/groups?page=2").text
+    first, second = site.client.get("/groups?utm_source=x").text, site.client.get("/groups?page=2").text
     assert "Groep 00" in first and "Open Overheid" not in first
+    assert set(re.findall(r'href="([^"]*page=2[^"]*)"', first)) == {"/groups?page=2"}
     assert "Open Overheid" in second and "Groep 00" not in second
 
 

@@ -29,7 +29,7 @@ async def index(request: Request) -> Response:
     db = node_of(request).db
     # The members' posts are the paged part; the organisation's newest five stay on top of page 1.
     nav = paging.of_request(request.query_params.get("page"), post_store.count_blog(db, None, members=True),
-                            "/blog", dict(request.query_params))
+                            "/blog", {})  # a list without filters: its links carry only the page (as below)
     return render(request, "blog_index.html", {
         "organisation_posts": post_store.blog(db, None, limit=5) if nav.page.number == 1 else [],
         "member_posts": post_store.blog(db, None, limit=nav.page.size, offset=nav.page.offset, members=True),
@@ -74,7 +74,7 @@ def _blog_page(request: Request, owner: Row | None) -> Response:
     db = node_of(request).db
     owner_id = owner["id"] if owner else None
     nav = paging.of_request(request.query_params.get("page"), post_store.count_blog(db, owner_id, include_drafts=own),
-                            urls.blog(owner["username"] if owner else None), dict(request.query_params))
+                            urls.blog(owner["username"] if owner else None), {})
     entries = post_store.blog(db, owner_id, include_drafts=own, limit=nav.page.size, offset=nav.page.offset)
     return render(request, "blog.html", {"owner": owner, "entries": entries, "own": own, "paging": nav})
 

@@ -27,7 +27,7 @@ def _listing(request: Request) -> dict[str, object]:
     """One page of our groups, with its navigation."""
     db = node_of(request).db
     nav = paging.of_request(request.query_params.get("page"), group_store.count_local(db), "/groups",
-                            dict(request.query_params))
+                            {})  # a list without filters: its links carry only the page
     return {"groups": group_store.listing(db, nav.page.size, nav.page.offset), "paging": nav}
 
 

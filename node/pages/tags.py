@@ -31,7 +31,7 @@ async def show(request: Request) -> Response:
     tag = _tag(request)
     node = node_of(request)
     nav = paging.of_request(request.query_params.get("page"), posts.count_by_tag(node.db, tag), urls.tag(tag),
-                            dict(request.query_params))
+                            {})  # a list without filters: its links carry only the page
     rows = posts.by_tag(node.db, tag, nav.page.size, nav.page.offset)
     viewer = current_account(request)
     entries = blocks.visible(node, rows, viewer)
