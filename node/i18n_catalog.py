@@ -1366,4 +1366,19 @@ CATALOG: dict[str, dict[str, str]] = {
     "polish.members_table": {"nl": "Tabel van de leden", "en": "Table of members"},
     "polish.skip_reply": {"nl": "Naar reageren", "en": "Skip to reply"},
     # daily use: bench (helper bench adds its keys below this line)
+    # issue 12 round 2: blog_threads
+    "sub.blog.label": {"nl": "Meldingen over dit blogbericht", "en": "Notifications about this blog post"},
+    "sub.blog.none": {"nl": "U krijgt alleen meldingen als iemand op u reageert of u noemt. Wie een blogbericht schrijft of erop reageert, volgt het vanzelf (behalve als u het negeert).",
+                      "en": "You are notified only when someone replies to you or mentions you. Writing a blog post or replying to it follows it (unless you muted it)."},
+    "sub.blog.following": {"nl": "U volgt dit blogbericht: u krijgt een melding bij elke nieuwe reactie.",
+                           "en": "You follow this blog post: you are notified of every new reply."},
+    "sub.blog.muted": {"nl": "U negeert dit blogbericht: u krijgt er geen enkele melding van, ook niet als iemand op u reageert of u noemt.",
+                       "en": "You muted this blog post: you get no notification at all from it, not even for replies to you or mentions."},
+    "notifications.topic_reply.blog": {"nl": "{name} reageerde op {title}, een blogbericht dat u volgt",
+                                       "en": "{name} replied to {title}, a blog post you follow"},
+    "mail.notify.topic_reply.blog": {"nl": "{name} reageerde op \u201c{title}\u201d, een blogbericht dat je volgt",
+                                     "en": "{name} replied to \u201c{title}\u201d, a blog post you follow"},
+    "sub.list.threads": {"nl": "Onderwerpen en blogberichten die u volgt", "en": "Topics and blog posts you follow"},
+    "sub.list.threads_muted": {"nl": "Onderwerpen en blogberichten die u negeert",
+                               "en": "Topics and blog posts you muted"},
 }
