@@ -1180,8 +1180,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "sub.flash.tag_followed": {"nl": "U volgt nu #{tag}.", "en": "You now follow #{tag}."},
     "sub.flash.tag_unfollowed": {"nl": "U volgt #{tag} niet meer.", "en": "You no longer follow #{tag}."},
     "sub.list.title": {"nl": "Wat u volgt en negeert", "en": "What you follow and mute"},
-    "sub.list.topics": {"nl": "Onderwerpen die u volgt", "en": "Topics you follow"},
-    "sub.list.muted": {"nl": "Onderwerpen die u negeert", "en": "Topics you muted"},
     "sub.list.tags": {"nl": "Tags die u volgt", "en": "Tags you follow"},
     "sub.list.none": {"nl": "Niets.", "en": "Nothing."},
     "sub.pages": {"nl": "Pagina\u2019s met meldingen", "en": "Notification pages"},
@@ -1369,4 +1367,19 @@ CATALOG: dict[str, dict[str, str]] = {
     # issue 12 round 2: live_like
     "live_like.said_liked": {"nl": "U waardeert dit bericht.", "en": "You like this post."},
     "live_like.said_unliked": {"nl": "U waardeert dit bericht niet meer.", "en": "You no longer like this post."},
+    # issue 12 round 2: blog_threads
+    "sub.blog.label": {"nl": "Meldingen over dit blogbericht", "en": "Notifications about this blog post"},
+    "sub.blog.none": {"nl": "U krijgt alleen meldingen als iemand op u reageert of u noemt. Wie een blogbericht schrijft of erop reageert, volgt het vanzelf (behalve als u het negeert).",
+                      "en": "You are notified only when someone replies to you or mentions you. Writing a blog post or replying to it follows it (unless you muted it)."},
+    "sub.blog.following": {"nl": "U volgt dit blogbericht: u krijgt een melding bij elke nieuwe reactie.",
+                           "en": "You follow this blog post: you are notified of every new reply."},
+    "sub.blog.muted": {"nl": "U negeert dit blogbericht: u krijgt er geen enkele melding van, ook niet als iemand op u reageert of u noemt.",
+                       "en": "You muted this blog post: you get no notification at all from it, not even for replies to you or mentions."},
+    "notifications.topic_reply.blog": {"nl": "{name} reageerde op {title}, een blogbericht dat u volgt",
+                                       "en": "{name} replied to {title}, a blog post you follow"},
+    "mail.notify.topic_reply.blog": {"nl": "{name} reageerde op \u201c{title}\u201d, een blogbericht dat je volgt",
+                                     "en": "{name} replied to \u201c{title}\u201d, a blog post you follow"},
+    "sub.list.threads": {"nl": "Onderwerpen en blogberichten die u volgt", "en": "Topics and blog posts you follow"},
+    "sub.list.threads_muted": {"nl": "Onderwerpen en blogberichten die u negeert",
+                               "en": "Topics and blog posts you muted"},
 }

@@ -107,24 +107,26 @@ def page_context(node: Node, root: Row, viewer: Row | None, page: int | str = 1,
         return {"page": None, "pages": pages, "root": root}
     shown = page_tree(order, number, root["id"])
     on_page = _walk(shown)
-    elsewhere = [branch.parent_elsewhere for branch in on_page if branch.parent_elsewhere is not None]
-    hidden = blocks.hidden_ids(node, [branch.post for branch in on_page] + elsewhere, viewer)
+    # hidden in the whole thread, not only on this page: a hidden post is never new, so the first
+    # new post and the read mark skip it (the lists' counts leave it out too: services/reads.py)
+    hidden = blocks.hidden_ids(node, [branch.post for branch in order], viewer)
     ids = [root["id"]] + [branch.post["id"] for branch in on_page]
     attached = media.for_posts(node, ids)  # one query for the page
     for branch in on_page:
         branch.hidden = branch.post["id"] in hidden
         branch.parent_hidden = branch.parent_elsewhere is not None and branch.parent_elsewhere["id"] in hidden
         branch.attachments = attached.get(branch.post["id"], [])
-        branch.unread = viewer is not None and _is_new(branch.post, mark, viewer)
-    first_unread = next((branch for branch in order if viewer is not None and _is_new(branch.post, mark, viewer)),
-                        None)
+        branch.unread = viewer is not None and _is_new(branch.post, mark, viewer) and not branch.hidden
+    new = [branch for branch in order
+           if viewer is not None and _is_new(branch.post, mark, viewer) and branch.post["id"] not in hidden]
+    first_unread = new[0] if new else None
     visible = [branch for branch in order if branch.post["deleted_at"] is None and branch.post["removed_at"] is None]
-    latest = max(visible, key=lambda branch: branch.post["id"]) if visible else None
+    seen_here = [branch for branch in visible if branch.post["id"] not in hidden]  # the last reply one can read
+    latest = max(seen_here, key=lambda branch: branch.post["id"]) if seen_here else None
     # The mark is one id, and replies are in tree order: a new answer to an early reply sits on page 1
     # with the highest id. So seeing a page marks read only up to the first new post it did not show.
     shown_ids = set(ids)
-    unseen = [branch.post["id"] for branch in order if branch.post["id"] not in shown_ids
-              and viewer is not None and _is_new(branch.post, mark, viewer)]
+    unseen = [branch.post["id"] for branch in new if branch.post["id"] not in shown_ids]
     highest = max(ids) if number == 1 else max(ids[1:], default=root["id"])
     if unseen:
         highest = min(highest, min(unseen) - 1)

@@ -1360,3 +1360,61 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
+
+
+def test_following_a_blog_post_is_accessible(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
+    """Issue 12 round 2: a member opens someone else's blog post, follows it (by keyboard) and mutes
+    it with the topic page's buttons; axe finds no violation of any impact on the blog post page in
+    each state, and it does not scroll sideways at 1280 or 375 px. Screenshots go to the test's folder."""
+    from node.config import load
+    from node.services import accounts, posts
+    from node.services.context import Node
+    from storage.db import Database
+
+    config = load(node.config_path)
+    db = Database(config.database_path)
+    try:
+        service = Node(config=config, db=db)
+        accounts.create(service, "dirk", PASSWORD, display_name="Dirk")
+        blog = posts.write_blog_post(service, accounts.get(service, "anne"), "Een jaar hybride werken",
+                                     "Vijf lessen.", "Schrijf meer op.", "", publish=True)
+    finally:
+        db.close()
+    path = f"/users/anne/blog/{blog['id']}"
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            problems: list[str] = []
+
+            def check(what: str) -> None:
+                """axe on the current page: no violation of any impact; and no sideways scroll."""
+                for width in (1280, 375):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    page.reload()
+                    page.wait_for_load_state("load")
+                    for violation in browser.axe.run(page).response["violations"]:
+                        problems.append(f"{what} at {width}: {violation['id']} [{violation['impact']}]"
+                                        f" {violation['help']}")
+                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (what, width)
+                    page.screenshot(path=str(tmp_path / f"blog-{what.replace(' ', '-')}-{width}.png"), full_page=True)
+
+            log_in(page, "dirk")
+            page.goto(path)
+            controls = page.get_by_role("region", name="Meldingen over dit blogbericht")
+            assert controls.get_by_text("volgt het vanzelf").is_visible()
+            check("blog post not followed")
+            follow = controls.get_by_role("button", name="Volgen (Een jaar hybride werken)")
+            follow.focus()
+            with page.expect_navigation(url=re.compile(re.escape(path) + "$")):
+                page.keyboard.press("Enter")  # the keyboard alone
+            assert page.get_by_text("U volgt nu").is_visible()
+            assert page.get_by_text("U volgt dit blogbericht").is_visible()
+            check("blog post followed")
+            submit(page, page.get_by_role("button", name=re.compile("^Negeren")), re.compile(re.escape(path) + "$"))
+            assert page.get_by_text("U negeert dit blogbericht").is_visible()
+            check("blog post muted")
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)

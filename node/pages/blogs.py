@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from node import feeds, paging, urls
 from node.pages import attachments, writing
-from node.services import accounts, posts
+from node.services import accounts, posts, topic_subscriptions
 from node.services.errors import NotFound, ServiceError
 from node.web import (
     current_account,
@@ -95,8 +95,9 @@ def _post_page(request: Request, owner_username: str | None) -> Response:
         raise NotFound("error.post_not_found")
     if post["state"] == "published":
         posts.record_view(node, post["id"])
-    return render(request, "blog_post.html", thread_context(request, post) | writing.reply_box_values(request, viewer,
-                                                                                                       post))
+    return render(request, "blog_post.html", thread_context(request, post)
+                  | writing.reply_box_values(request, viewer, post)
+                  | {"subscription": topic_subscriptions.level(node, viewer, post["id"])})
 
 
 async def organisation_post(request: Request) -> Response:

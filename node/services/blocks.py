@@ -179,6 +179,24 @@ def _anything_limited(running: FederationPolicy) -> bool:
     return bool(rules.limited_domains or rules.limited_actors or rules.list_limited)
 
 
+def anything_limited(node: Node) -> bool:
+    """Is any account or server limited? When not, no one's view hides anything."""
+    return _anything_limited(policy(node))
+
+
+def viewer_uri(node: Node, viewer: Row) -> str:
+    return ids.member(node.config.base_url, viewer["username"])
+
+
+def hidden_authors(node: Node, authors: Iterable[Row]) -> list[int]:
+    """Of remote authors (rows with id, actor_uri and followed: whether the viewer follows them),
+    those whose posts the viewer does not see: hidden_ids's rule per author, for SQL that counts posts."""
+    running = policy(node)
+    if not _anything_limited(running):
+        return []
+    return [int(row["id"]) for row in authors if not row["followed"] and running.limited(row["actor_uri"])]
+
+
 def hidden_ids(node: Node, rows: Iterable[Row], viewer: Row | None) -> set[int]:
     """Posts (rows with id, author_uri, author_domain) that this viewer may not see: by a limited
     remote account or server that the viewer does not follow. Visitors follow nobody."""

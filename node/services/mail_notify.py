@@ -43,7 +43,9 @@ def post_event(node: Node, account_id: int, kind: str, post_id: int, from_accoun
     if not chosen[pref] or post is None or sender is None:
         return
     lang = mail.language_of(node, member)
-    line = translate(lang, f"mail.notify.{kind}", name=sender["display_name"] or sender["username"],
+    # a reply in a followed blog post says so: the topic text would call it a topic
+    key = f"mail.notify.{kind}" + (".blog" if kind == "topic_reply" and post["topic_kind"] == "blog" else "")
+    line = translate(lang, key, name=sender["display_name"] or sender["username"],
                      title=post["topic_title"] or post["title"] or "…")
     url = node.config.base_url + urls.post(post)
     if chosen["digest"]:

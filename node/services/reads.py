@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from node.services import blocks
 from node.services.context import Node
 from storage import reads
 from storage.db import Row
@@ -24,11 +25,15 @@ def seen(node: Node, account: Row | None, topic_id: int, post_id: int, mark: int
 def with_unread(node: Node, rows: Iterable[Row], account: Row | None) -> list[Any]:
     """List rows with what is new to the member: never_read (someone else's thread they never
     opened), unread_count (new replies in a thread they opened or started) and, for a
-    reply row, unread (that reply is new). One query for the whole list. Visitors: rows unchanged."""
+    reply row, unread (that reply is new). Posts the member does not see (blocks) are never new. One
+    query for the whole list (two when an account or server is limited). Visitors: rows unchanged."""
     rows = list(rows)
     if account is None or not rows:
         return rows
-    state = reads.of_threads(node.db, account["id"], sorted({int(row["topic_id"] or row["id"]) for row in rows}))
+    topic_ids = sorted({int(row["topic_id"] or row["id"]) for row in rows})
+    hidden = _hidden(node, account, topic_ids)
+    state = reads.of_threads(node.db, account["id"], topic_ids, hidden)
+    unseen_authors = set(hidden)
     annotated: list[Any] = []
     for row in rows:
         thread = state.get(int(row["topic_id"] or row["id"]))
@@ -40,7 +45,8 @@ def with_unread(node: Node, rows: Iterable[Row], account: Row | None) -> list[An
         annotated.append(Marked(row, {
             "never_read": never_read,
             "unread_count": 0 if never_read else new_replies,
-            "unread": row["id"] != row["topic_id"] and row["author_id"] != account["id"] and row["id"] > (mark or 0),
+            "unread": (row["id"] != row["topic_id"] and row["author_id"] != account["id"] and row["id"] > (mark or 0)
+                       and row["author_id"] not in unseen_authors),
         }))
     return annotated
 
@@ -72,4 +78,16 @@ class Marked(Mapping[str, Any]):
 
 def unread_per_group(node: Node, account: Row | None) -> dict[int, int]:
     """Per group: how many topics have something new to the member (empty for visitors)."""
-    return reads.unread_topics_per_group(node.db, account["id"]) if account else {}
+    if account is None:
+        return {}
+    return reads.unread_topics_per_group(node.db, account["id"], _hidden(node, account, None))
+
+
+def _hidden(node: Node, account: Row, topic_ids: list[int] | None) -> list[int]:
+    """The authors of new posts in these threads (None: in any group) whose posts the member does not
+    see (blocks: a limited account they do not follow), so that no count includes what the thread
+    page hides. One query, and none when nothing is limited (the usual case)."""
+    if not blocks.anything_limited(node):
+        return []
+    candidates = reads.new_remote_authors(node.db, account["id"], blocks.viewer_uri(node, account), topic_ids)
+    return blocks.hidden_authors(node, candidates)

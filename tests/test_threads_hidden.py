@@ -1,0 +1,88 @@
+"""What's new leaves out what a member does not see (issue 12 round 2): replies by a limited remote
+account the member does not follow are hidden on the thread page, so no list counts them as new
+and the thread's "first new post" link skips them. Real app, real SQLite, a real ingested post."""
+
+from __future__ import annotations
+
+from federation.actors import actor_record
+from node.services import blocks, groups, posts
+from node.services.ingest import Ingest
+from storage import accounts as account_store
+from storage import actors, follows
+from storage.db import Row
+from tests.helpers import Site
+
+TOPIC = "/groups/open-overheid/topics/{}"
+NEW = '<strong class="meent-badge meent-badge--new">Nieuw</strong>'
+EVE = "https://one.example/users/eve"
+
+
+def member(site: Site, name: str) -> Row:
+    site.member(name)
+    row = account_store.by_username(site.node.db, name)
+    assert row is not None
+    return row
+
+
+def entry(html: str, title: str) -> str:
+    start = html.index(f">{title}</a>")
+    return html[start:html.index("</li>", start)]
+
+
+def eve_replies(site: Site, topic_id: int, count: int, first: int = 0) -> list[int]:
+    """Replies in the topic by a remote account, as federation stores them."""
+    doc = {"id": EVE, "type": "Person", "preferredUsername": "eve", "name": "Eva Elders",
+           "inbox": EVE + "/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    runtime = site.node.runtime()
+    ingest = Ingest(site.node, runtime.actors, runtime.fetcher)
+    made = []
+    for n in range(first, first + count):
+        row = site.client.portal.call(ingest.post, {
+            "id": f"https://one.example/notes/{topic_id}-{n}", "type": "Note", "attributedTo": EVE,
+            "content": f"<p>Van Eva {n}</p>", "inReplyTo": f"http://127.0.0.1:8000/posts/{topic_id}"})
+        made.append(int(row["id"]))
+    return made
+
+
+def test_hidden_replies_are_not_new_in_lists_groups_or_the_thread(site: Site) -> None:
+    site.group()
+    anne, dirk = member(site, "anne"), member(site, "dirk")
+    topic = posts.start_topic(site.node, anne, groups.get(site.node, "open-overheid"), "Een gesprek", "Begin")["id"]
+    path = TOPIC.format(topic)
+    site.login("dirk")
+    site.client.get(path)  # read: nothing new
+    hidden = eve_replies(site, topic, 2)
+    group = site.client.get("/groups/open-overheid").text
+    assert "2 nieuwe reacties" in entry(group, "Een gesprek")  # nothing limited yet: Eve's replies are new
+    assert "1 onderwerp met nieuwe berichten" in site.client.get("/groups").text
+
+    blocks.block(site.node, None, EVE, "test", limit=True)  # now hidden from dirk, who does not follow her
+    group = site.client.get("/groups/open-overheid").text
+    assert "meent-badge--new" not in entry(group, "Een gesprek")  # not "2 nieuwe reacties", not "Nieuw"
+    assert "meent-badge--new" not in entry(site.client.get("/").text, "Een gesprek")
+    assert "onderwerp met nieuwe berichten" not in site.client.get("/groups").text
+    page = site.client.get(path).text
+    assert "Naar het eerste nieuwe bericht" not in page and NEW not in page
+    assert "Van Eva" not in page
+
+    # a visible reply after Eve's: one new reply, and the first-new link leads to it, past hers
+    seen = posts.reply(site.node, anne, topic, "Van Anne")["id"]
+    assert hidden[-1] < seen
+    assert "1 nieuwe reactie" in entry(site.client.get("/groups/open-overheid").text, "Een gesprek")
+    assert "1 nieuwe reactie" in entry(site.client.get("/").text, "Een gesprek")
+    assert "1 onderwerp met nieuwe berichten" in site.client.get("/groups").text
+    page = site.client.get(path).text
+    assert f'href="{path}#post-{seen}">Naar het eerste nieuwe bericht' in page
+    assert f'href="{path}#post-{seen}">Naar de laatste reactie' in page
+    assert page.count(NEW) == 1
+    assert "meent-badge--new" not in entry(site.client.get("/groups/open-overheid").text, "Een gesprek")
+
+    # following Eve shows her posts to dirk: her next reply is new to him, in the lists and the thread
+    follows.put(site.node.db, f"http://127.0.0.1:8000/users/{dirk['username']}", EVE, "accepted", None,
+                site.node.now())
+    later = eve_replies(site, topic, 1, first=2)[0]
+    assert "1 nieuwe reactie" in entry(site.client.get("/groups/open-overheid").text, "Een gesprek")
+    assert "1 onderwerp met nieuwe berichten" in site.client.get("/groups").text
+    page = site.client.get(path).text
+    assert "Van Eva" in page and f'href="{path}#post-{later}">Naar het eerste nieuwe bericht' in page
