@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
-from storage.db import Database
+from storage.db import Database, Row
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -53,6 +54,9 @@ class Filters:
     kind: str | None = None
     since: str | None = None
     until: str | None = None
+    # Authors whose posts this viewer does not see (limited, not followed): left out of the count and
+    # the pages alike, so "12 results" is what the pages show. Not a filter the person chose.
+    hidden_authors: tuple[int, ...] = ()
 
     @property
     def any(self) -> bool:
@@ -77,6 +81,9 @@ def _where(filters: Filters) -> tuple[str, list[object]]:
         if value is not None:
             clauses.append(clause)
             params.append(value)
+    if filters.hidden_authors:
+        clauses.append("p.author_id NOT IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(filters.hidden_authors)))
     return " AND ".join(clauses), params
 
 
@@ -89,6 +96,20 @@ def _source(text: str, filters: Filters) -> tuple[str, list[object], str]:
         return (f"posts_fts JOIN posts p ON p.id = posts_fts.rowid {joins} WHERE posts_fts MATCH ? AND {where}",
                 [expression, *params], "bm25(posts_fts, 5.0, 1.0, 3.0), p.id DESC")
     return f"posts p {joins} WHERE {where}", params, "p.id DESC"
+
+
+def remote_authors(db: Database, text: str, filters: Filters, viewer_uri: str | None) -> list[Row]:
+    """The remote authors (id, actor_uri, followed: whether the viewer's follow of them is accepted)
+    of the posts a search counts: the only ones whose hiding can change what it shows."""
+    if not match_expression(text) and not filters.any:
+        return []
+    source, params, _ = _source(text, filters)
+    return db.all(
+        "SELECT a.id AS id, a.actor_uri AS actor_uri, EXISTS (SELECT 1 FROM follows f WHERE f.follower = ?"
+        " AND f.followee = a.actor_uri AND f.state = 'accepted') AS followed FROM accounts a"
+        f" WHERE a.id IN (SELECT p.author_id FROM {source} LIMIT ?)"
+        " AND a.domain IS NOT NULL AND a.domain != '' AND a.actor_uri IS NOT NULL",
+        [viewer_uri, *params, COUNT_CAP + 1])
 
 
 def find(db: Database, text: str, filters: Filters, limit: int, offset: int = 0) -> list[int]:

@@ -86,3 +86,26 @@ def test_hidden_replies_are_not_new_in_lists_groups_or_the_thread(site: Site) ->
     assert "1 onderwerp met nieuwe berichten" in site.client.get("/groups").text
     page = site.client.get(path).text
     assert "Van Eva" in page and f'href="{path}#post-{later}">Naar het eerste nieuwe bericht' in page
+
+
+def test_search_counts_and_pages_only_what_the_viewer_sees(site: Site) -> None:
+    """The heading's count and the pages leave out posts by a limited account the viewer does not
+    follow, as the results themselves do (the count once said 2 above an empty list)."""
+    site.group()
+    anne, dirk = member(site, "anne"), member(site, "dirk")
+    topic = posts.start_topic(site.node, anne, groups.get(site.node, "open-overheid"), "Een gesprek", "Begin")["id"]
+    posts.reply(site.node, anne, topic, "Van Anne over Eva")
+    eve_replies(site, topic, 2)
+    assert "3 resultaten voor ‘Eva’" in site.client.get("/search?q=Eva").text
+
+    blocks.block(site.node, None, EVE, "test", limit=True)
+    for who in (None, "dirk"):  # a visitor, then a member who does not follow her
+        if who:
+            site.login(who)
+        page = site.client.get("/search?q=Eva").text
+        assert "1 resultaat voor ‘Eva’" in page and "Van Eva" not in page, who
+        assert "Van Anne over Eva" in page
+    follows.put(site.node.db, f"http://127.0.0.1:8000/users/{dirk['username']}", EVE, "accepted", None,
+                site.node.now())
+    page = site.client.get("/search?q=Eva").text  # he follows her: he sees hers again
+    assert "3 resultaten voor ‘Eva’" in page and page.count("Van Eva") == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -83,6 +84,11 @@ async def search(request: Request) -> Response:
     if not search_store.match_expression(query) and not filters.any:
         context["searched"] = bool(query)
         return render(request, "search.html", context)
+    viewer = current_account(request)
+    if blocks.anything_limited(node):
+        viewer_uri = blocks.viewer_uri(node, viewer) if viewer is not None else None
+        authors = search_store.remote_authors(db, query, filters, viewer_uri)
+        filters = replace(filters, hidden_authors=tuple(blocks.hidden_authors(node, authors)))
     counted = search_store.count(db, query, filters)
     capped, total = counted > search_store.COUNT_CAP, min(counted, search_store.COUNT_CAP)
     nav = paging.of_request(request.query_params.get("page"), total, "/search", params)
@@ -90,5 +96,5 @@ async def search(request: Request) -> Response:
     found = {row["id"]: row for row in posts.by_ids(db, ids)}
     results = [found[i] for i in ids if i in found and posts.is_visible(found[i])]
     context.update(searched=True, total=total, paging=nav, capped=capped,
-                   results=blocks.visible(node, results, current_account(request)))
+                   results=blocks.visible(node, results, viewer))  # past the count's cap too
     return render(request, "search.html", context)
