@@ -871,12 +871,7 @@ def test_a_long_thread_in_pages_with_what_is_new(browser: Browser, node: LiveNod
             problems: list[str] = []
 
             def check(what: str) -> None:
-                """axe on the current page: no violation of any impact; and no sideways scroll."""
-                page.wait_for_load_state("load")
-                for violation in browser.axe.run(page).response["violations"]:
-                    problems.append(f"{what}: {violation['id']} [{violation['impact']}] {violation['help']}")
-                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), what
-                page.screenshot(path=shots / f"{re.sub(r'[^a-z0-9]+', '-', what)}.png", full_page=False)
+                check_page(page, browser.axe, what, problems, shots, full_page=False)
 
             for width in (1280, 375):
                 page.set_viewport_size({"width": width, "height": 900})
@@ -977,12 +972,7 @@ def test_long_words_local_time_likes_and_delete_confirmation_fit_every_width(bro
                 for path, what in pages:
                     response = page.goto(path)
                     assert response is not None and response.status == 200, path
-                    page.wait_for_load_state("load")
-                    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-                    assert wide[0] <= wide[1], f"{what} at {width} px scrolls sideways: {wide}"
-                    for violation in browser.axe.run(page).response["violations"]:  # every impact, not just serious
-                        problems.append(f"{what} at {width} px: {violation['id']} [{violation['impact']}]")
-                    page.screenshot(path=str(tmp_path / f"{re.sub(r'[^a-z]+', '-', what)}-{width}.png"), full_page=True)
+                    check_page(page, browser.axe, f"{what} at {width} px", problems, tmp_path)
             page.goto(f"/posts/{topic_id}/delete")
             assert page.get_by_role("heading", name="Bericht verwijderen").is_visible()
             page.get_by_label("Reden").fill("Proef")  # the administrator removes anne's post: with a reason
@@ -992,12 +982,20 @@ def test_long_words_local_time_likes_and_delete_confirmation_fit_every_width(bro
     assert not problems, "\n".join(problems)
 
 
-def _all_violations(page: Page, axe: Any, what: str) -> list[str]:
-    """Every axe violation, of any impact (the organisation's pages are new: they start clean)."""
+def check_page(page: Page, axe: Any, what: str, problems: list[str], shots: Path | None = None,
+               full_page: bool = True) -> None:
+    """The issue 12 pages' check of the current document at the current width: every axe violation of
+    any impact goes into problems (the pages are new: they start clean), nothing may scroll
+    sideways, and a screenshot goes into shots, named after what."""
     page.wait_for_load_state("load")
-    return [f"{what} ({page.url}): {violation['id']} [{violation['impact']}] "
-            + "; ".join(" ".join(node["html"].split()) for node in violation["nodes"])
-            for violation in axe.run(page).response["violations"]]
+    problems += [f"{what} ({page.url}): {violation['id']} [{violation['impact']}] {violation['help']}: "
+                 + "; ".join(" ".join(node["html"].split()) for node in violation["nodes"])
+                 for violation in axe.run(page).response["violations"]]
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], f"{what} scrolls sideways: {wide}"
+    if shots is not None:
+        page.screenshot(path=str(shots / f"{re.sub(r'[^a-z0-9]+', '-', what.lower()).strip('-')}.png"),
+                        full_page=full_page)
 
 
 def test_the_organisations_face_is_accessible(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
@@ -1022,7 +1020,7 @@ def test_the_organisations_face_is_accessible(browser: Browser, node: LiveNode, 
                    re.compile(r"/admin/organisation$"), 422)
             assert page.locator("#error-link_url_0").is_visible()
             assert page.get_by_label("Korte beschrijving").input_value().startswith("Praat mee")  # nothing lost
-            problems += _all_violations(page, browser.axe, "organisation form after a refused link")
+            check_page(page, browser.axe, "organisation form after a refused link", problems)
             page.get_by_label("Adres van link 1").fill("https://www.meentdorp.nl/woo")
             submit(page, page.get_by_role("button", name="Gegevens van de organisatie opslaan"), re.compile(r"/admin"))
             assert page.get_by_role("contentinfo").get_by_role("link", name="Wet open overheid").is_visible()
@@ -1037,10 +1035,7 @@ def test_the_organisations_face_is_accessible(browser: Browser, node: LiveNode, 
                                    ("/welcome", "welcome page"), ("/?lang=en", "home in English with the footer")):
                     response = page.goto(path)
                     assert response is not None and response.status == 200, path
-                    problems += _all_violations(page, browser.axe, f"{what} at {width} px")
-                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
-                    name = re.sub(r"\W+", "-", path.strip("/?")) or "home"
-                    page.screenshot(path=str(tmp_path / f"face-{name}-{width}.png"), full_page=True)
+                    check_page(page, browser.axe, f"{what} at {width} px", problems, tmp_path)
             page.goto("/privacy")
             assert page.get_by_text("Laatst bijgewerkt: 1 december 2026").is_visible()
             assert page.get_by_role("heading", name="Uw rechten onder de AVG").is_visible()
@@ -1087,14 +1082,9 @@ def test_group_sorted_and_paged_and_search_filters_are_accessible(browser: Brows
             problems: list[str] = []
 
             def check(what: str) -> None:
-                page.wait_for_load_state("load")
-                for violation in browser.axe.run(page).response["violations"]:  # every impact counts here
-                    problems.append(f"{what}: {violation['id']} [{violation['impact']}] {violation['help']}")
-                for width in (1280, 375):
+                for width in (375, 1280):  # ends where it began
                     page.set_viewport_size({"width": width, "height": 900})
-                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (what, width)
-                    page.screenshot(path=str(tmp_path / f"{what.replace(' ', '-')}-{width}.png"), full_page=True)
-                page.set_viewport_size({"width": 1280, "height": 900})
+                    check_page(page, browser.axe, f"{what} at {width} px", problems, tmp_path)
 
             page.goto(GROUP)
             page.get_by_role("navigation", name="Sorteren").get_by_role("link", name="Meeste reacties").click()
@@ -1135,10 +1125,6 @@ def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: L
     """Issue 12 (writing): quote the opening post (whole, and a selected passage through quote.js),
     preview the reply, post it, and read the history of an edited post; axe finds nothing of any
     impact, at 1280 and 375 px nothing scrolls sideways."""
-    def all_violations(page: Page, what: str) -> list[str]:
-        results = browser.axe.run(page)
-        return [f"{what}: {v['id']} [{v['impact']}]" for v in results.response["violations"]]
-
     with browser.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         problems: list[str] = []
@@ -1176,7 +1162,7 @@ def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: L
             assert preview.locator("blockquote strong").inner_text() == "welk"
             assert body_field(page).input_value().endswith("> Een tweede regel.\n\nHet team van de afdeling.")
             assert preview.locator("blockquote + p").inner_text() == "Het team van de afdeling."
-            problems += all_violations(page, "reply form with a preview")
+            check_page(page, browser.axe, "reply form with a preview", problems)
             page.screenshot(path=str(tmp_path / "writing-preview.png"), full_page=True)
             submit(page, page.get_by_role("button", name="Plaatsen"), REPLY_URL)
             reply = number(REPLY_URL, page.url)
@@ -1194,11 +1180,7 @@ def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: L
                 for path, what in ((f"/posts/{topic_id}/history", "edit history"), (topic, "thread with a quote"),
                                    (f"/posts/{reply}/reply?quote=1", "reply form with a quote"), ("/drafts", "drafts")):
                     page.goto(path)
-                    page.wait_for_load_state("load")
-                    problems += all_violations(page, f"{what} at {width} px")
-                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
-                    page.screenshot(path=str(tmp_path / f"writing-{what.replace(' ', '-')}-{width}.png"),
-                                    full_page=True)
+                    check_page(page, browser.axe, f"{what} at {width} px", problems, tmp_path)
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
@@ -1208,6 +1190,7 @@ def test_following_and_muting_topics_is_accessible(browser: Browser, node: LiveN
     """Subscriptions (issue 12): a member follows a topic (by keyboard), mutes another, follows a
     tag, and sees all three on the notifications page; axe finds no violation of any impact, and no
     page scrolls sideways at 1280 or 375 px. Screenshots go to the test's folder."""
+    problems: list[str] = []
     with browser.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -1241,16 +1224,13 @@ def test_following_and_muting_topics_is_accessible(browser: Browser, node: LiveN
             assert listing.get_by_role("link", name="#archief").is_visible()
             for width in (1280, 375):
                 page.set_viewport_size({"width": width, "height": 900})
-                for path, name in ((topics[0], "topic-followed"), (topics[1], "topic-muted"),
-                                   ("/tags/archief", "tag-followed"), ("/notifications", "notifications")):
+                for path, name in ((topics[0], "topic followed"), (topics[1], "topic muted"),
+                                   ("/tags/archief", "tag followed"), ("/notifications", "notifications")):
                     page.goto(path)
-                    page.wait_for_load_state("load")
-                    violations = browser.axe.run(page).response["violations"]
-                    assert not violations, (path, width, [(v["id"], v["impact"]) for v in violations])
-                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, width)
-                    page.screenshot(path=str(tmp_path / f"subscriptions-{name}-{width}.png"), full_page=True)
+                    check_page(page, browser.axe, f"subscriptions: {name} at {width} px", problems, tmp_path)
         finally:
             chromium.close()
+    assert not problems, "\n".join(problems)
 
 
 def like_in_place(page: Page, button: Locator) -> None:
@@ -1303,7 +1283,7 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
             assert page.evaluate("(id) => document.activeElement === document.querySelector("
                                  "'#post-' + id + ' form.meent-like-form button')", topic_id)
             assert post.locator("form.meent-like-form").get_attribute("action") == f"/posts/{topic_id}/unlike"
-            problems += _all_violations(page, browser.axe, "topic after a like without reload")
+            check_page(page, browser.axe, "topic after a like without reload", problems)
 
             page.reload()
             assert button.get_attribute("aria-pressed") == "true" and count.inner_text() == "· 1 waardering"
@@ -1328,7 +1308,7 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
             submit(page, button, TOPIC_URL)
             assert navigations, "the form was not sent after like.js's request failed"
             assert button.get_attribute("aria-pressed") == "true" and count.inner_text() == "· 1 waardering"
-            problems += _all_violations(page, browser.axe, "topic after the form's fallback")
+            check_page(page, browser.axe, "topic after the form's fallback", problems)
             page.unroute("**/posts/*/like")
 
             # like.js's answer is an error (no CSRF token in the form): the form goes, the server says why
@@ -1354,9 +1334,7 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
                 page.wait_for_function("([id, pressed]) => document.querySelector('#post-' + id + "
                                        "' form.meent-like-form button').getAttribute('aria-pressed') === pressed",
                                        arg=[topic_id, pressed])
-                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
-                problems += _all_violations(page, browser.axe, f"topic after a like at {width} px")
-                page.screenshot(path=str(tmp_path / f"like-{width}.png"), full_page=True)
+                check_page(page, browser.axe, f"topic after a like at {width} px", problems, tmp_path)
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
@@ -1393,12 +1371,7 @@ def test_following_a_blog_post_is_accessible(browser: Browser, node: LiveNode, t
                 for width in (1280, 375):
                     page.set_viewport_size({"width": width, "height": 900})
                     page.reload()
-                    page.wait_for_load_state("load")
-                    for violation in browser.axe.run(page).response["violations"]:
-                        problems.append(f"{what} at {width}: {violation['id']} [{violation['impact']}]"
-                                        f" {violation['help']}")
-                    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (what, width)
-                    page.screenshot(path=str(tmp_path / f"blog-{what.replace(' ', '-')}-{width}.png"), full_page=True)
+                    check_page(page, browser.axe, f"{what} at {width} px", problems, tmp_path)
 
             log_in(page, "dirk")
             page.goto(path)
