@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +24,10 @@ def live_node(tmp_path: Path) -> Iterator[LiveNode]:
     node = start_node(tmp_path / "node")
     yield node
     node.stop()
+
+
+@pytest.fixture
+def mastodon_class() -> Any:
+    """Mastodon.py's client class, or a skip saying what to install (before any node starts)."""
+    module = pytest.importorskip("mastodon", reason="Mastodon.py is not installed: pip install 'Mastodon.py>=2.3'")
+    return module.Mastodon

@@ -7,8 +7,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 from starlette.testclient import TestClient
@@ -17,7 +19,7 @@ from node.app import create_app
 from node.config import Config, from_values
 from node.services import accounts, groups
 from node.services.context import Node
-from storage.db import Database
+from storage.db import Database, Row
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -41,8 +43,8 @@ class Site:
     client: TestClient
     node: Node
 
-    def member(self, name: str, role: str = "member") -> None:
-        accounts.create(self.node, name, PASSWORD, role=role, display_name=name.title())
+    def member(self, name: str, role: str = "member") -> Row:
+        return accounts.create(self.node, name, PASSWORD, role=role, display_name=name.title())
 
     def group(self, slug: str = "open-overheid", name: str = "Open Overheid") -> None:
         groups.create(self.node, None, slug, name, "Over openbaarheid")
@@ -127,3 +129,12 @@ def serve_node(config_path: Path, port: int, *args: str) -> LiveNode:
             time.sleep(0.1)
     process.kill()
     raise AssertionError("node did not start within 30 s")
+
+
+def mastodon_logged_in(mastodon_class: Any, url: str, client_id: str, secret: str, username: str,
+                       scopes: Sequence[str] = ("read", "write", "follow")) -> Any:
+    """A Mastodon.py client logged in as the member with the tests' password (the password grant)."""
+    client = mastodon_class(client_id=client_id, client_secret=secret, api_base_url=url,
+                            version_check_mode="created", request_timeout=30)
+    assert client.log_in(username, PASSWORD, scopes=list(scopes), allow_http=True)
+    return client

@@ -31,12 +31,6 @@ ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 CODE = re.compile(r'id="oauth-code">([^<]+)<')
 
 
-@pytest.fixture
-def mastodon_class() -> Any:
-    """The Mastodon class, or a skip saying what to install (before any node starts)."""
-    module = pytest.importorskip("mastodon", reason="Mastodon.py is not installed: pip install 'Mastodon.py>=2.3'")
-    return module.Mastodon
-
 
 @pytest.fixture
 def toot() -> str:

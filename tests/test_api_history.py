@@ -14,24 +14,13 @@ import pytest
 
 from node.services import blocks
 from storage import posts
-from tests.helpers import PASSWORD, LiveNode, Site, make_site, meent
+from tests.helpers import PASSWORD, LiveNode, Site, make_site, mastodon_logged_in, meent
 from tests.test_fixtures import Env, env, load  # noqa: F401 (env: the federation fixture)
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = "read write follow"
 
 
-@pytest.fixture
-def mastodon_class() -> Any:
-    module = pytest.importorskip("mastodon", reason="Mastodon.py is not installed: pip install 'Mastodon.py>=2.3'")
-    return module.Mastodon
-
-
-def _logged_in(mastodon_class: Any, url: str, client_id: str, secret: str, username: str) -> Any:
-    client = mastodon_class(client_id=client_id, client_secret=secret, api_base_url=url,
-                            version_check_mode="created", request_timeout=30)
-    assert client.log_in(username, PASSWORD, scopes=SCOPES.split(), allow_http=True)
-    return client
 
 
 def test_mastodon_py_reads_a_status_history(mastodon_class: Any, live_node: LiveNode) -> None:
@@ -41,9 +30,9 @@ def test_mastodon_py_reads_a_status_history(mastodon_class: Any, live_node: Live
         meent("user", "add", name, "--password", PASSWORD, "--config", str(live_node.config_path))
     client_id, secret = mastodon_class.create_app("Meent-history", scopes=SCOPES.split(), redirect_uris=OOB,
                                                   api_base_url=live_node.url)
-    anne = _logged_in(mastodon_class, live_node.url, client_id, secret, "anne")
-    bram = _logged_in(mastodon_class, live_node.url, client_id, secret, "bram")
-    admin = _logged_in(mastodon_class, live_node.url, client_id, secret, "beheerder")
+    anne = mastodon_logged_in(mastodon_class, live_node.url, client_id, secret, "anne")
+    bram = mastodon_logged_in(mastodon_class, live_node.url, client_id, secret, "bram")
+    admin = mastodon_logged_in(mastodon_class, live_node.url, client_id, secret, "beheerder")
     anne_id = str(anne.me()["id"])
 
     posted = anne.status_post("Openbaarheid\nDe eerste versie.")

@@ -23,23 +23,12 @@ from node.api import entities
 from node.services import groups, media
 from storage import groups as storage_groups
 from tests import media_samples
-from tests.helpers import PASSWORD, LiveNode, Site, make_site, meent
+from tests.helpers import PASSWORD, LiveNode, Site, make_site, mastodon_logged_in, meent
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = ["read", "write", "follow"]
 
 
-@pytest.fixture
-def mastodon_class() -> Any:
-    module = pytest.importorskip("mastodon", reason="Mastodon.py is not installed: pip install 'Mastodon.py>=2.3'")
-    return module.Mastodon
-
-
-def _logged_in(mastodon_class: Any, url: str, client_id: str, secret: str, username: str) -> Any:
-    client = mastodon_class(client_id=client_id, client_secret=secret, api_base_url=url,
-                            version_check_mode="created", request_timeout=30)
-    assert client.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
-    return client
 
 
 def test_mastodon_py_uploads_posts_and_reads_back_images(mastodon_class: Any, live_node: LiveNode) -> None:
@@ -49,8 +38,8 @@ def test_mastodon_py_uploads_posts_and_reads_back_images(mastodon_class: Any, li
         meent("user", "add", name, "--password", PASSWORD, "--config", str(live_node.config_path))
     client_id, secret = mastodon_class.create_app("Meent-media", scopes=SCOPES, redirect_uris=OOB,
                                                   api_base_url=live_node.url)
-    anne = _logged_in(mastodon_class, live_node.url, client_id, secret, "anne")
-    bram = _logged_in(mastodon_class, live_node.url, client_id, secret, "bram")
+    anne = mastodon_logged_in(mastodon_class, live_node.url, client_id, secret, "anne")
+    bram = mastodon_logged_in(mastodon_class, live_node.url, client_id, secret, "bram")
 
     limits = anne.instance()["configuration"]
     assert limits["statuses"]["max_media_attachments"] == 6

@@ -7,21 +7,13 @@ from __future__ import annotations
 from federation.actors import actor_record
 from node.services import blocks, groups, posts
 from node.services.ingest import Ingest
-from storage import accounts as account_store
 from storage import actors, follows
-from storage.db import Row
 from tests.helpers import Site
 
 TOPIC = "/groups/open-overheid/topics/{}"
 NEW = '<strong class="meent-badge meent-badge--new">Nieuw</strong>'
 EVE = "https://one.example/users/eve"
 
-
-def member(site: Site, name: str) -> Row:
-    site.member(name)
-    row = account_store.by_username(site.node.db, name)
-    assert row is not None
-    return row
 
 
 def entry(html: str, title: str) -> str:
@@ -47,7 +39,7 @@ def eve_replies(site: Site, topic_id: int, count: int, first: int = 0) -> list[i
 
 def test_hidden_replies_are_not_new_in_lists_groups_or_the_thread(site: Site) -> None:
     site.group()
-    anne, dirk = member(site, "anne"), member(site, "dirk")
+    anne, dirk = site.member("anne"), site.member("dirk")
     topic = posts.start_topic(site.node, anne, groups.get(site.node, "open-overheid"), "Een gesprek", "Begin")["id"]
     path = TOPIC.format(topic)
     site.login("dirk")
@@ -92,7 +84,7 @@ def test_search_counts_and_pages_only_what_the_viewer_sees(site: Site) -> None:
     """The heading's count and the pages leave out posts by a limited account the viewer does not
     follow, as the results themselves do (the count once said 2 above an empty list)."""
     site.group()
-    anne, dirk = member(site, "anne"), member(site, "dirk")
+    anne, dirk = site.member("anne"), site.member("dirk")
     topic = posts.start_topic(site.node, anne, groups.get(site.node, "open-overheid"), "Een gesprek", "Begin")["id"]
     posts.reply(site.node, anne, topic, "Van Anne over Eva")
     eve_replies(site, topic, 2)

@@ -16,12 +16,6 @@ POST_IDS = re.compile(r'<article class="meent-post[^"]*" id="post-(\d+)"')
 NEW = '<strong class="meent-badge meent-badge--new">Nieuw</strong>'
 
 
-def member(site: Site, name: str) -> Row:
-    site.member(name)
-    row = account_store.by_username(site.node.db, name)
-    assert row is not None
-    return row
-
 
 def fresh(site: Site, name: str) -> Row:
     row = account_store.by_username(site.node.db, name)
@@ -32,7 +26,7 @@ def fresh(site: Site, name: str) -> Row:
 def long_topic(site: Site, replies: int) -> tuple[int, list[int]]:
     """A topic by anne with `replies` top-level replies, bram and citlali taking turns."""
     site.group()
-    anne, bram, citlali = member(site, "anne"), member(site, "bram"), member(site, "citlali")
+    anne, bram, citlali = site.member("anne"), site.member("bram"), site.member("citlali")
     topic = posts.start_topic(site.node, anne, groups.get(site.node, "open-overheid"), "Een lang gesprek", "Begin")
     ids = [posts.reply(site.node, (bram, citlali)[n % 2], topic["id"], f"Reactie {n}")["id"] for n in range(replies)]
     return topic["id"], ids
@@ -120,7 +114,7 @@ def test_nested_reply_whose_parent_is_on_the_previous_page(site: Site) -> None:
 
 
 def test_blog_thread_paging(site: Site) -> None:
-    anne, bram = member(site, "anne"), member(site, "bram")
+    anne, bram = site.member("anne"), site.member("bram")
     post = posts.write_blog_post(site.node, anne, "Een blog", "", "Tekst", "", publish=True)
     ids = [posts.reply(site.node, bram, post["id"], f"Commentaar {n}")["id"] for n in range(75)]
     path = f"/users/anne/blog/{post['id']}"
@@ -161,7 +155,7 @@ def web_cache_size() -> int:
 def test_read_marks_new_markers_and_first_unread(site: Site) -> None:
     topic, ids = long_topic(site, 120)
     path = TOPIC.format(topic)
-    dirk = member(site, "dirk")
+    dirk = site.member("dirk")
     site.login("dirk")
     before = site.client.get(path).text
     # all new to dirk: the opening post too; the first new reply is the first reply
@@ -199,7 +193,7 @@ def test_a_new_answer_on_page_1_does_not_mark_later_pages_read(site: Site) -> No
     id: reading page 1 then must not count page 2, never opened, as read."""
     topic, ids = long_topic(site, 120)
     path = TOPIC.format(topic)
-    dirk = member(site, "dirk")
+    dirk = site.member("dirk")
     site.login("dirk")
     site.client.get(path)
     nested = posts.reply(site.node, fresh(site, "bram"), ids[0], "Een late reactie op de eerste")["id"]
@@ -214,7 +208,7 @@ def test_lists_and_groups_show_what_is_new(site: Site) -> None:
     topic, ids = long_topic(site, 3)
     other = posts.start_topic(site.node, fresh(site, "bram"), groups.get(site.node, "open-overheid"),
                               "Een tweede onderwerp", "Nog een")["id"]
-    own = posts.start_topic(site.node, member(site, "dirk"), groups.get(site.node, "open-overheid"),
+    own = posts.start_topic(site.node, site.member("dirk"), groups.get(site.node, "open-overheid"),
                             "Van dirk zelf", "Mijn onderwerp")["id"]
     site.login("dirk")
 
