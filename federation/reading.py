@@ -264,6 +264,7 @@ class RemotePost:
     source_markdown: str  # the author's Markdown, when given as source with mediaType text/markdown
     language: str
     published: datetime | None
+    updated: datetime | None  # when its author last changed it, as sent (never after now)
     url: str | None  # its page, when a web URL
     context: str | None  # its thread's collection (FEP-7888)
     hashtags: list[str]
@@ -285,7 +286,8 @@ def read_post(obj: Mapping[str, Any], now: datetime, document_types: frozenset[s
     return RemotePost(
         content_html=content, name=text_of(obj, "name"), summary_html=text_of(obj, "summary")[:MAX_CONTENT],
         source_markdown=markdown, language=str(language)[:10] or "nl",
-        published=remote_time(obj.get("published"), now), url=url if web_url(url) else None,
+        published=remote_time(obj.get("published"), now), updated=remote_time(obj.get("updated"), now),
+        url=url if web_url(url) else None,
         context=bounded_url(obj.get("context")), hashtags=hashtag_names(obj), mentions=mention_hrefs(obj),
         attachments=attachments(obj, document_types),
     )

@@ -1382,4 +1382,16 @@ CATALOG: dict[str, dict[str, str]] = {
     "sub.list.threads": {"nl": "Onderwerpen en blogberichten die u volgt", "en": "Topics and blog posts you follow"},
     "sub.list.threads_muted": {"nl": "Onderwerpen en blogberichten die u negeert",
                                "en": "Topics and blog posts you muted"},
+    # issue 12 round 2: redaction
+    "redaction.by_moderator": {"nl": "Gewijzigd door een moderator", "en": "Changed by a moderator"},
+    "redaction.withdrawn": {
+        "nl": "Een moderator heeft de eerdere versies van dit bericht verwijderd. Hun tekst is niet bewaard.",
+        "en": "A moderator removed the earlier versions of this post. Their text has not been kept.",
+    },
+    "redaction.no_diff": {"nl": "Geen vergelijking: de vorige versies zijn door een moderator verwijderd.",
+                          "en": "No comparison: a moderator removed the previous versions."},
+    "redaction.same_text": {
+        "nl": "Alleen de bijlagen, tags of samenvatting zijn gewijzigd; titel en tekst zijn gelijk gebleven.",
+        "en": "Only the attachments, tags or summary changed; the title and text stayed the same.",
+    },
 }

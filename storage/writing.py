@@ -66,7 +66,8 @@ def delete_drafts_of(db: Database, account_id: int) -> None:
 
 
 def add_revision(db: Database, post: Row, editor_id: int | None, now: str, keep: int) -> None:
-    """The post as it was before this edit; only the newest `keep` revisions of a post stay."""
+    """The post as it was before this edit (`now`: when it was replaced); only the newest `keep`
+    revisions of a post stay."""
     with db.transaction() as conn:
         conn.execute(
             "INSERT INTO post_revisions (post_id, title, source, content, editor_id, written_at, replaced_at)"
@@ -77,6 +78,17 @@ def add_revision(db: Database, post: Row, editor_id: int | None, now: str, keep:
             "DELETE FROM post_revisions WHERE post_id = ? AND id NOT IN"
             " (SELECT id FROM post_revisions WHERE post_id = ? ORDER BY id DESC LIMIT ?)",
             (post["id"], post["id"], keep))
+
+
+def redact_revisions(db: Database, post: Row, editor_id: int, now: str) -> None:
+    """A redaction: every earlier version goes, one row without text stands for them all (written
+    when the post was first published, replaced `now` by the moderator `editor_id`)."""
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM post_revisions WHERE post_id = ?", (post["id"],))
+        conn.execute(
+            "INSERT INTO post_revisions (post_id, title, source, content, editor_id, written_at, replaced_at,"
+            " redacted) VALUES (?, NULL, '', '', ?, ?, ?, 1)",
+            (post["id"], editor_id, post["published_at"] or post["created_at"], now))
 
 
 def revisions(db: Database, post_id: int) -> list[Row]:

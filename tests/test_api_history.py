@@ -15,6 +15,7 @@ import pytest
 from node.services import blocks
 from storage import posts
 from tests.helpers import PASSWORD, LiveNode, Site, make_site, mastodon_logged_in, meent
+from tests.media_samples import png
 from tests.test_fixtures import Env, env, load  # noqa: F401 (env: the federation fixture)
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -138,15 +139,50 @@ def test_an_edited_status_has_every_version_in_order(api: Api) -> None:
     assert versions[0]["created_at"] < versions[1]["created_at"] < versions[2]["created_at"]
 
 
-def test_a_moderators_redaction_leaves_only_the_redacted_version(api: Api) -> None:
+def test_a_moderators_redaction_leaves_a_trace_without_text_and_credits_a_moderator(api: Api) -> None:
     topic = api.topic("Bellen\nBel me thuis: 06-12345678.")
     api.send("PUT", f"/api/v1/statuses/{topic}", {"status": "Bellen\nBel me thuis: 06-12345678, na zessen."},
              "anne")
     api.send("PUT", f"/api/v1/statuses/{topic}", {"status": "Bellen\nBel me via de gemeente."}, "mod")
-    [only] = api.history(topic, None).json()
-    assert "via de gemeente" in only["content"] and "06-12345678" not in str(only)
-    # who redacted is not kept (revisions.forget drops the rows), so the version is the author's, as on the web
-    assert only["account"]["id"] == api.account_id("anne")
+    status = api.site.client.get(f"/api/v1/statuses/{topic}").json()
+    for who in ("bram", "anne", None):
+        withdrawn, current = api.history(topic, who).json()
+        assert "06-12345678" not in str([withdrawn, current])
+        # the withdrawn versions were the author's; no text, no files
+        assert withdrawn["content"] == "" and withdrawn["media_attachments"] == []
+        assert withdrawn["account"]["id"] == api.account_id("anne")
+        assert withdrawn["created_at"] == status["created_at"]
+        # the moderator made the current text, but is named to nobody who may not moderate (as the public
+        # moderation log): a stand-in account pointing at that log
+        assert "via de gemeente" in current["content"] and current["created_at"] == status["edited_at"]
+        assert current["account"]["id"] == "0" and current["account"]["url"].endswith("/moderation-log")
+        assert current["account"]["display_name"] == "moderator"
+    _, current = api.history(topic, "mod").json()
+    assert current["account"]["id"] == api.account_id("mod")
+
+
+def test_an_edit_that_changes_nothing_sets_no_edited_at(api: Api) -> None:
+    topic = api.topic("Gelijk\nDezelfde tekst.")
+    api.send("PUT", f"/api/v1/statuses/{topic}", {"status": "Gelijk\nDezelfde tekst."}, "anne")
+    assert api.site.client.get(f"/api/v1/statuses/{topic}").json()["edited_at"] is None
+    assert len(api.history(topic, "bram").json()) == 1
+
+
+def test_an_edit_of_only_the_attachments_is_a_version_of_its_own(api: Api) -> None:
+    topic = api.topic("Bijlage\nDe tekst blijft.")
+    status = api.site.client.get(f"/api/v1/statuses/{topic}").json()
+    upload = api.site.client.post("/api/v2/media", data={"description": "Een groen vlak"},
+                                  files={"file": ("vlak.png", png(), "image/png")}, headers=api.tokens["anne"])
+    assert upload.status_code == 200, upload.text
+    api.send("PUT", f"/api/v1/statuses/{topic}",
+             {"status": "Bijlage\nDe tekst blijft.", "media_ids": [upload.json()["id"]]}, "anne")
+    edited = api.site.client.get(f"/api/v1/statuses/{topic}").json()
+    assert edited["edited_at"] is not None and len(edited["media_attachments"]) == 1
+    first, current = api.history(topic, "bram").json()  # versions = edits + 1
+    assert first["content"] == current["content"] == status["content"]
+    assert current["created_at"] == edited["edited_at"] and first["created_at"] == status["created_at"]
+    page = api.site.client.get(f"/posts/{topic}/history").text
+    assert "Alleen de bijlagen, tags of samenvatting zijn gewijzigd" in page and "<ins>" not in page
 
 
 def test_a_removed_status_history_is_for_its_author_and_moderators_only(api: Api) -> None:
@@ -204,6 +240,7 @@ def test_a_remote_post_changed_by_a_federated_update_shows_both_versions(env: En
     assert first["account"] == current["account"] == status["account"]
     assert first["account"]["acct"] == "lemmy_alpha@ds9.lemmy.ml"
     assert status["edited_at"] is not None and current["created_at"] == status["edited_at"]
+    assert status["edited_at"] == "2021-10-29T15:11:35.976Z"  # the object's `updated`, not when we took it in
     # a limited server's posts are hidden from whoever follows nobody there: its history too
     blocks.block(env.site.node, None, "ds9.lemmy.ml", "Te druk", limit=True)
     answer = client.get(f"/api/v1/statuses/{page['id']}/history")

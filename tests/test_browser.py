@@ -1391,3 +1391,42 @@ def test_following_a_blog_post_is_accessible(browser: Browser, node: LiveNode, t
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_redacted_history_is_accessible(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
+    """Issue 12 round 2 (redaction): a moderator's edit of a member's topic leaves a trace without the
+    withdrawn text; a visitor reads "een moderator", never the text; axe finds nothing of any impact, at
+    1280 and 375 px nothing scrolls sideways."""
+    with browser.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        problems: list[str] = []
+        try:
+            page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
+            page.set_default_timeout(10_000)
+            log_in(page, "anne")
+            page.goto(f"{GROUP}/new")
+            page.get_by_label("Titel").fill("Bereikbaarheid")
+            body_field(page).fill("Bel me thuis op 06-12345678.")
+            submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+            topic_id = number(TOPIC_URL, page.url)
+            log_out(page)
+            log_in(page, "beheerder")
+            page.goto(f"/posts/{topic_id}/edit")
+            body_field(page).fill("Bel me via het algemene nummer.")
+            submit(page, page.get_by_role("button", name="Opslaan"), TOPIC_URL)
+            log_out(page)
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"/posts/{topic_id}/history")
+                page.wait_for_load_state("load")
+                text = page.locator("main").inner_text()
+                assert "06-12345678" not in page.content() and "Gewijzigd door een moderator" in text
+                assert "Een moderator heeft de eerdere versies van dit bericht verwijderd" in text
+                results = browser.axe.run(page)
+                problems += [f"redacted history at {width} px: {v['id']} [{v['impact']}]"
+                             for v in results.response["violations"]]
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+                page.screenshot(path=str(tmp_path / f"redacted-history-{width}.png"), full_page=True)
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)

@@ -201,6 +201,20 @@ def status_edit(post: Record, title: str | None, content: str, at: str, account:
     }
 
 
+def moderation_account(base: str, at: str) -> dict:
+    """Who made a version in a redaction, for whoever may not know which moderator it was (the public
+    moderation log names no one either): a stand-in Account, id "0", pointing at that log."""
+    return {
+        "id": "0", "username": "moderator", "acct": "moderator", "display_name": "moderator",
+        "locked": False, "bot": False, "discoverable": False, "indexable": False, "group": False,
+        "hide_collections": True, "noindex": True, "created_at": api_time(at), "note": "",
+        "url": f"{base}/moderation-log", "uri": f"{base}/moderation-log",
+        **_images(base, (None, None), (None, None)),
+        "followers_count": 0, "following_count": 0, "statuses_count": 0, "last_status_at": None,
+        "emojis": [], "fields": [], "roles": [],
+    }
+
+
 def tag(base: str, name: str) -> dict:
     return {"id": name, "name": name, "url": f"{base}/tags/{name}", "history": [], "following": False}
 

@@ -87,7 +87,8 @@ def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
 
 def status_history(node: Node, post: Row, versions: list[Version]) -> list[dict]:
     """StatusEdit entities, oldest first; each version's account is whoever made it (the author
-    where that account is no longer known)."""
+    where that account is no longer known; the moderator of a redaction only for those who may know,
+    `Version.by_id`). A version a moderator withdrew keeps no text: empty content."""
     base = node.config.base_url
     attached = [entities.media_attachment(base, m) for m in media.for_posts(node, [post["id"]]).get(post["id"], [])]
     made_by: dict[int, dict] = {}
@@ -95,8 +96,11 @@ def status_history(node: Node, post: Row, versions: list[Version]) -> list[dict]
         if (row := accounts.by_id(node.db, by_id)) is not None:
             made_by[by_id] = account(node, row)
     author = made_by[post["author_id"]]
-    return [entities.status_edit(post, v.title, v.content, v.at, made_by.get(v.by_id or 0, author), attached)
-            for v in versions]
+    edits = []
+    for v in versions:
+        who = made_by.get(v.by_id or 0) or (entities.moderation_account(base, v.at) if v.by_moderator else author)
+        edits.append(entities.status_edit(post, v.title, v.content, v.at, who, [] if v.redacted else attached))
+    return edits
 
 
 def media_attachment(node: Node, row: Row) -> dict:

@@ -185,19 +185,32 @@ class Federated:
         if reading.kind(obj) not in reading.POST_TYPES:
             return
         fields = post_fields(obj, document_types(self.node))
+        edited_at = edit_time(fields["updated"], post, self.node.now())
         changes = {"content": fields["content"], "summary": fields["summary"], "source": fields["source"],
-                   "edited_at": self.node.now()}
+                   "edited_at": edited_at}
         if post["kind"] != "reply" and fields["title"]:
             changes["title"] = fields["title"]
+        if self._changes_nothing(post, changes, fields):
+            self._group_announce(post, activity)  # passed on all the same, but no edit to keep or show
+            return
         with self.node.db.transaction():
-            revisions.record(self.node, post, post["author_id"], changes.get("title"), changes["source"],
-                             changes["content"])
+            revisions.record(self.node, post, post["author_id"], edited_at)
             posts.update(self.node.db, post["id"], changes)
             posts.set_tags(self.node.db, post["id"], fields["tags"])
             store_attachments(self.node, post["id"], fields["attachments"], replace=True)
             search.index(self.node.db, post["id"], changes.get("title", post["title"]), fields["content"],
                          fields["tags"])
         self._group_announce(posts.by_id(self.node.db, post["id"]), activity)
+
+    def _changes_nothing(self, post: Row, changes: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
+        """A repeated Update (or one of what we do not keep) changes no text, summary, tag or file."""
+        db = self.node.db
+        if revisions.text_changed(post, changes.get("title"), changes["source"], changes["content"]):
+            return False
+        if changes["summary"] != post["summary"] or fields["tags"] != posts.tags_of(db, [post["id"]])[post["id"]]:
+            return False
+        had = [row["remote_url"] for row in media.for_posts(self.node, [post["id"]]).get(post["id"], [])]
+        return had == [item.url for item in fields["attachments"]]
 
     async def delete(self, activity: Activity) -> None:
         actor = reading.id_of(activity.get("actor"))
@@ -324,3 +337,11 @@ class Federated:
             posts.unlike(self.node.db, post["id"], account["id"])
         else:
             posts.like(self.node.db, post["id"], account["id"], self.node.now())
+
+
+def edit_time(updated: str | None, post: Row, now: str) -> str:
+    """When a federated Update was made: the object's `updated` (our time format) when it is sane,
+    not after now and not before the post was published or last edited here; else `now`."""
+    if updated is None or updated > now or updated < (post["edited_at"] or post["published_at"] or ""):
+        return now
+    return updated

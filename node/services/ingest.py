@@ -48,6 +48,7 @@ def post_fields(obj: Mapping[str, Any], document_types: frozenset[str] = frozens
         "source": read.source_markdown,
         "language": read.language,
         "published": iso(read.published) if read.published else None,
+        "updated": iso(read.updated) if read.updated else None,
         "url": read.url,
         "context": read.context,
         "tags": sorted(tag for tag in tags if markup.HASHTAG.fullmatch("#" + tag))[:reading.MAX_TAGS],

@@ -247,26 +247,42 @@ def edit(
             fields.update(state="published", published_at=now)
         elif publish is False and post["state"] == "published":
             fields.update(state="draft")
-    if post["state"] == "published" and fields.get("state", "published") == "published":
-        fields["edited_at"] = now  # editing a draft, or publishing it, is not an edit
+    text = revisions.text_changed(post, fields.get("title"), body, rendered.html)
+    changed = text or _others_changed(node, post, fields, rendered, extra_tags, attachments)
+    if post["state"] == "published" and fields.get("state", "published") == "published" and changed:
+        fields["edited_at"] = now  # editing a draft, or publishing it, is not an edit; nor is changing nothing
     with node.db.transaction():
-        if "edited_at" in fields and actor["id"] != post["author_id"]:
-            # a moderator's edit of someone else's post is a redaction (an address, an insult): what
+        if "edited_at" in fields and text and actor["id"] != post["author_id"]:
+            # a moderator's edit of someone else's text is a redaction (an address, an insult): what
             # it took out must not stay readable in the history, so the earlier versions go
-            revisions.forget(node, post_id)
+            revisions.redact(node, post, actor["id"])
         elif "edited_at" in fields:  # the version it replaces stays readable (/posts/{id}/history)
-            revisions.record(node, post, actor["id"], fields.get("title"), body, rendered.html)
+            revisions.record(node, post, actor["id"])
         posts.update(node.db, post_id, fields)
         if attachments is not None:
             media.attach(node, post_id, attachments)
         _after_write(node, post_id, rendered, extra_tags)
         if fields.get("state") == "draft":  # unpublished: other servers are asked to forget it
             outbound.post_deleted(node, post_id)
-        else:
+        elif changed or "state" in fields:  # an edit that changes nothing tells no one
             outbound.post_updated(node, post_id, newly_published=fields.get("state") == "published")
             if fields.get("state") == "published":
                 _tell_all(node, post_id)
     return get(node, post_id, actor)
+
+
+def _others_changed(node: Node, post: Row, fields: dict[str, Any], rendered: markup.Rendered,
+                    extra_tags: list[str], attachments: list[Row] | None) -> bool:
+    """Whether an edit changes what is not kept as a version: the blog summary, tags, attachments."""
+    if "summary" in fields and post["kind"] == "blog" and fields["summary"] != post["summary"]:
+        return True
+    tags = sorted(set(rendered.tags) | set(extra_tags))
+    if tags != posts.tags_of(node.db, [post["id"]])[post["id"]]:
+        return True
+    if attachments is None:
+        return False
+    current = [int(row["id"]) for row in media.for_posts(node, [post["id"]]).get(post["id"], [])]
+    return [int(row["id"]) for row in attachments] != current
 
 
 def check_may_delete(node: Node, post: Row, actor: Row) -> None:

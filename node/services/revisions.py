@@ -1,5 +1,7 @@
 """The edit history of a post: each edit keeps the version it replaces (storage/writing.py), shown
-to everyone who may see the post, with a readable difference between versions."""
+to everyone who may see the post, with a readable difference between versions. A moderator's
+redaction keeps no earlier text, only a trace that versions were withdrawn and by whom; who that
+moderator is only the post's moderators see, as the public moderation log names no one."""
 
 from __future__ import annotations
 
@@ -33,21 +35,29 @@ class Version:
     by: str
     by_username: str
     at: str
-    by_id: int | None  # the account that made this version (None: no longer known)
+    by_id: int | None  # the account that made this version (None: no longer known, or a moderator not named)
+    redacted: bool = False  # earlier versions a moderator withdrew: no title, no text
+    by_moderator: bool = False  # made by the moderator who withdrew the versions before it
+    same_text: bool = False  # title and text as before: only attachments, tags or the summary changed
     title_changed: bool = False
     changes: list[Piece] = field(default_factory=list)
 
 
-def record(node: Node, post: Row, editor_id: int | None, title: str | None, source: str, content: str) -> None:
-    """Call in the edit's transaction, before the post changes; an edit that changes nothing keeps nothing."""
-    if source == post["source"] and content == post["content"] and title in (None, post["title"]):
-        return
-    writing.add_revision(node.db, post, editor_id, node.now(), KEEP)
+def text_changed(post: Row, title: str | None, source: str, content: str) -> bool:
+    """Whether an edit changes what the history keeps of a version (title, source, content)."""
+    return source != post["source"] or content != post["content"] or title not in (None, post["title"])
 
 
-def forget(node: Node, post_id: int) -> None:
-    """Drop a post's earlier versions (a moderator's redaction; call in its transaction)."""
-    writing.delete_revisions(node.db, post_id)
+def record(node: Node, post: Row, editor_id: int | None, at: str | None = None) -> None:
+    """Keep the version an edit replaces; call in the edit's transaction, before the post changes,
+    and only for an edit that changes something. at: when the edit was made (default now)."""
+    writing.add_revision(node.db, post, editor_id, at or node.now(), KEEP)
+
+
+def redact(node: Node, post: Row, moderator_id: int) -> None:
+    """A moderator's edit of someone else's text: the earlier versions go (what it took out must
+    not stay readable), a row without text says that they were withdrawn (call in its transaction)."""
+    writing.redact_revisions(node.db, post, moderator_id, node.now())
 
 
 def diff(old: str, new: str) -> list[Piece]:
@@ -84,16 +94,26 @@ def history(node: Node, post: Row, viewer: Row | None) -> list[Version]:
         if not own and not (viewer is not None and moderation.may_moderate_post(node, viewer, post)):
             raise NotFound("error.post_not_found")
     rows = writing.revisions(node.db, post["id"])
+    names_moderators = viewer is not None and moderation.may_moderate_post(node, viewer, post)
     versions: list[Version] = []
     by, by_username, by_id = post["author_name"], post["author_username"], post["author_id"]
+    by_moderator = False
     for number, row in enumerate(rows, 1):
-        versions.append(Version(number, row["title"], row["source"], row["content"], by, by_username,
-                                row["written_at"], by_id))
+        redacted = bool(row["redacted"])
+        versions.append(Version(number, None if redacted else row["title"], "" if redacted else row["source"],
+                                "" if redacted else row["content"], by, by_username, row["written_at"], by_id,
+                                redacted=redacted, by_moderator=by_moderator))
         by, by_username, by_id = row["editor_name"] or "", row["editor_username"] or "", row["editor_id"]
+        by_moderator = redacted
+        if redacted and not names_moderators:
+            by, by_username, by_id = "", "", None
     at = post["edited_at"] or post["published_at"] or post["created_at"]
     versions.append(Version(len(rows) + 1, post["title"], post["source"], post["content"], by, by_username, at,
-                            by_id))
+                            by_id, by_moderator=by_moderator))
     for before, after in zip(versions, versions[1:], strict=False):
-        after.changes = diff(_text(before), _text(after))
+        if before.redacted:
+            continue  # nothing to compare with: the earlier text is gone
         after.title_changed = before.title != after.title
+        after.same_text = not after.title_changed and _text(before) == _text(after)
+        after.changes = [] if after.same_text else diff(_text(before), _text(after))
     return versions

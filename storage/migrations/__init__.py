@@ -24,6 +24,7 @@ from storage.migrations import (
     m0019_subscriptions,
     m0020_writing,
     m0021_finding,
+    m0022_redactions,
 )
 
 MIGRATIONS = Migrations("meent")
@@ -48,3 +49,4 @@ MIGRATIONS(name="0018_topic_reads")(m0018_topic_reads.apply)
 MIGRATIONS(name="0019_subscriptions")(m0019_subscriptions.apply)
 MIGRATIONS(name="0020_writing")(m0020_writing.apply)
 MIGRATIONS(name="0021_finding")(m0021_finding.apply)
+MIGRATIONS(name="0022_redactions")(m0022_redactions.apply)
