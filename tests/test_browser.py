@@ -1422,11 +1422,7 @@ def test_a_redacted_history_is_accessible(browser: Browser, node: LiveNode, tmp_
                 text = page.locator("main").inner_text()
                 assert "06-12345678" not in page.content() and "Gewijzigd door een moderator" in text
                 assert "Een moderator heeft de eerdere versies van dit bericht verwijderd" in text
-                results = browser.axe.run(page)
-                problems += [f"redacted history at {width} px: {v['id']} [{v['impact']}]"
-                             for v in results.response["violations"]]
-                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
-                page.screenshot(path=str(tmp_path / f"redacted-history-{width}.png"), full_page=True)
+                check_page(page, browser.axe, f"redacted history at {width} px", problems, tmp_path)
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
