@@ -26,7 +26,7 @@ from node.headers import SecurityHeaders
 from node.mail_runtime import MailRuntime
 from node.page_cache import VersionedCache
 from node.pages.routes import routes
-from node.services import oidc_members, organisation
+from node.services import oidc_members, organisation, summaries
 from node.services.context import Node
 from node.services.errors import Forbidden, NotFound, ServiceError, TooManyAttempts
 from node.web import upload_limit
@@ -98,7 +98,8 @@ VIEW_FLUSH_SECONDS = 5.0
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Background work in the server's event loop: writing batched page views."""
+    """Background work in the server's event loop: writing batched page views, revalidating SSO
+    members, and (once after an upgrade) deriving old summaries again."""
     node: Node = app.state.node
     federation = FederationRuntime(node)
     await federation.start()
@@ -112,11 +113,13 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
     task = asyncio.create_task(flush_views())
     revalidation = asyncio.create_task(oidc_members.revalidate_forever(node))
+    summaries_refreshed = asyncio.create_task(summaries.refresh_in_background(node))
     try:
         yield
     finally:
         task.cancel()
         revalidation.cancel()
+        summaries_refreshed.cancel()
         node.flush_views()
         await mail.stop()
         await federation.stop()

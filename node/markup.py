@@ -186,6 +186,16 @@ def readable_text(fragment: str) -> str:
     return "".join(out).strip()
 
 
+def summary_before_blocks(fragment: str, limit: int = 280) -> str:
+    """The summary as Meent derived it before summaries kept blocks apart (list items, headings and
+    code ran together): only to recognise stored summaries that were derived, so they may be again."""
+    stripped = nh3.clean(fragment.replace("</p>", "</p> ").replace("<br>", " "), tags=set())
+    text = " ".join(html.unescape(stripped).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def summarise(fragment: str, limit: int = 280) -> str:
     """A plain-text summary of the start of a post that reads well on its own."""
     text = readable_text(fragment)

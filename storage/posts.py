@@ -71,6 +71,17 @@ def update(db: Database, post_id: int, fields: dict[str, Any]) -> None:
     )
 
 
+def summaries_after(db: Database, after_id: int, limit: int) -> list[Row]:
+    """Posts by id after after_id with their summary and content (the summary refresh's batches)."""
+    return db.all("SELECT id, summary, content FROM posts WHERE id > ? AND summary IS NOT NULL AND content IS NOT NULL"
+                  " ORDER BY id LIMIT ?", (after_id, limit))
+
+
+def set_summaries(db: Database, summaries: list[tuple[int, str]]) -> None:
+    with db.transaction() as conn:
+        conn.executemany("UPDATE posts SET summary = ? WHERE id = ?", [(text, post_id) for post_id, text in summaries])
+
+
 def by_id(db: Database, post_id: int) -> Row | None:
     return db.one(f"{SELECT} WHERE posts.id = ?", (post_id,))
 
