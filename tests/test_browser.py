@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1233,12 +1234,25 @@ def test_following_and_muting_topics_is_accessible(browser: Browser, node: LiveN
     assert not problems, "\n".join(problems)
 
 
+def wait_until(page: Page, expression: str, arg: Any = None, seconds: float = 10.0) -> None:
+    """Poll from here: Playwright's wait_for_function evaluates its predicate with eval inside the
+    page, which our CSP (script-src 'self') rightly refuses."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"not true after {seconds} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def like_in_place(page: Page, button: Locator) -> None:
-    """Press a like button with like.js at work: one POST, answered with JSON, and no navigation."""
+    """Press a like button with like.js at work: one POST, answered with JSON, and no navigation; returns
+    once the script has turned the button (it does so after reading the answer's body)."""
+    pressed = button.element_handle()  # its name changes with its state: hold the element itself
+    before = pressed.get_attribute("aria-pressed")
     with page.expect_response(lambda response: response.request.method == "POST") as posted:
-        button.click()
+        pressed.click()
     assert posted.value.status == 200, f"POST {posted.value.url}: {posted.value.status}"
     assert posted.value.request.headers.get("accept") == "application/json"
+    wait_until(page, "([button, before]) => button.getAttribute('aria-pressed') !== before", [pressed, before])
 
 
 def test_like_without_reload_and_without_javascript(browser: Browser, node: LiveNode, tmp_path: Path) -> None:
@@ -1272,7 +1286,7 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
             before = page.url
 
             like_in_place(page, button)
-            page.wait_for_function("document.getElementById('meent-like-status').textContent !== ''")
+            wait_until(page, "document.getElementById('meent-like-status').textContent !== ''")
             assert page.url == before and navigations == [], navigations
             assert button.get_attribute("aria-pressed") == "true"
             assert "meent-like--on" in (button.get_attribute("class") or "")
@@ -1293,7 +1307,7 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
             with page.expect_response(lambda response: response.request.method == "POST") as posted:
                 page.keyboard.press("Enter")
             assert posted.value.status == 200
-            page.wait_for_function("document.getElementById('meent-like-status').textContent.includes('niet meer')")
+            wait_until(page, "document.getElementById('meent-like-status').textContent.includes('niet meer')")
             assert button.get_attribute("aria-pressed") == "false" and button.inner_text().startswith("Waardeer")
             assert count.inner_text() == "" and status.inner_text() == "U waardeert dit bericht niet meer."
             navigations.clear()
@@ -1331,9 +1345,9 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
             for width, pressed in ((1280, "false"), (375, "true")):
                 page.set_viewport_size({"width": width, "height": 900})
                 like_in_place(page, button)  # beheerder unlikes, then likes again: both in place
-                page.wait_for_function("([id, pressed]) => document.querySelector('#post-' + id + "
-                                       "' form.meent-like-form button').getAttribute('aria-pressed') === pressed",
-                                       arg=[topic_id, pressed])
+                wait_until(page, "([id, pressed]) => document.querySelector('#post-' + id + "
+                           "' form.meent-like-form button').getAttribute('aria-pressed') === pressed",
+                           [topic_id, pressed])
                 check_page(page, browser.axe, f"topic after a like at {width} px", problems, tmp_path)
         finally:
             chromium.close()

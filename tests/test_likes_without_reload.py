@@ -126,3 +126,24 @@ def test_like_js_only_for_members_with_its_texts_and_the_csp_allows_only_our_scr
     bram = account_store.by_username(site.node.db, "bram")
     blog = posts.write_blog_post(site.node, bram, "Een blog", "", "Tekst", "", publish=True)
     assert '<script src="/static/like.js" defer></script>' in site.client.get(f"/users/bram/blog/{blog['id']}").text
+
+
+def test_a_removed_post_or_one_hidden_from_the_member_cannot_be_liked(site: Site) -> None:
+    """Not found, as the pages say: no like, no notification, no federated Like, no count."""
+    from node.services import blocks, moderation
+    from tests.test_threads_hidden import EVE, eve_replies
+
+    thread(site)
+    eve = eve_replies(site, 1, 1)[0]
+    moderation.remove_post(site.node, None, 2, "Spam")
+    blocks.block(site.node, None, EVE, "test", limit=True)
+    site.login("bram")
+    csrf = site.csrf(TOPIC)
+    for post_id in (2, eve):
+        for action in ("like", "unlike"):
+            answer = send(site, f"/posts/{post_id}/{action}", csrf)
+            assert answer.status_code == 404 and "count" not in answer.json(), (post_id, action)
+        assert like_count(site, post_id) == 0
+    site.logout()
+    site.login("anne")  # the removed post's author may still like it (she sees it, with the notice)
+    assert send(site, "/posts/2/like", site.csrf(TOPIC)).json()["liked"] is True

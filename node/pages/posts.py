@@ -163,30 +163,29 @@ async def _like_or_unlike(request: Request, liked: bool) -> Response:
     (the button and the count change in place): the same checks, and each refusal as JSON with its
     status and message, so the script can fall back to sending the form."""
     change = posts.like if liked else posts.unlike
-    if not _wants_json(request):
-        account = require_account(request)
-        await read_form(request)
-        change(node_of(request), account, request.path_params["post_id"])
-        return redirect(threads.place(node_of(request), _post(request, account)))
     try:
         account = require_account(request)
         await read_form(request)
         change(node_of(request), account, request.path_params["post_id"])
         post = _post(request, account)
-    except LoginRequired:
-        return _json_error(request, 401, "error.login_required")
-    except CsrfFailed:
-        return _json_error(request, 403, "error.csrf")
-    except FormTooLarge:
-        return _json_error(request, 413, "error.too_large")
-    except BadForm:
-        return _json_error(request, 400, "error.bad_form")
-    except ServiceError as error:
-        return _json_error(request, error.status, error.message_key, **error.params)
+    except (LoginRequired, CsrfFailed, FormTooLarge, BadForm, ServiceError) as refused:
+        if not _wants_json(request):
+            raise  # the app's own pages for each
+        return _json_refusal(request, refused)
+    if not _wants_json(request):
+        return redirect(threads.place(node_of(request), post))
     count = int(post["like_count"])
     # the count as the page shows it (plural, language): the script has no texts of its own
     return JSONResponse({"liked": liked, "count": count,
                          "count_text": t(request, "post.likes", count=count) if count else ""})
+
+
+def _json_refusal(request: Request, refused: Exception) -> JSONResponse:
+    if isinstance(refused, ServiceError):
+        return _json_error(request, refused.status, refused.message_key, **refused.params)
+    status, key = {LoginRequired: (401, "error.login_required"), CsrfFailed: (403, "error.csrf"),
+                   FormTooLarge: (413, "error.too_large")}.get(type(refused), (400, "error.bad_form"))
+    return _json_error(request, status, key)
 
 
 def _wants_json(request: Request) -> bool:

@@ -10,7 +10,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from node import markup
-from node.services import mail_notify, media, moderation, outbound, revisions, subscriptions, topic_subscriptions
+from node.services import (
+    blocks,
+    mail_notify,
+    media,
+    moderation,
+    outbound,
+    revisions,
+    subscriptions,
+    topic_subscriptions,
+)
 from node.services.accounts import can_moderate
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -310,10 +319,20 @@ def delete(node: Node, actor: Row, post_id: int, reason: str = "") -> Row:
     return get(node, post_id, actor)
 
 
-def like(node: Node, account: Row, post_id: int) -> None:
+def _likeable(node: Node, account: Row, post_id: int) -> Row:
+    """A post the member sees: not deleted, not removed (but for its author and its moderators),
+    not by a limited account they do not follow. Others are not found, as on the pages."""
     post = get(node, post_id, account)
-    if post["deleted_at"]:
+    if post["deleted_at"] or blocks.hidden_ids(node, [post], account):
         raise NotFound("error.post_not_found")
+    if (post["removed_at"] or post["topic_removed_at"]) and post["author_id"] != account["id"] \
+            and not moderation.may_moderate_post(node, account, post):
+        raise NotFound("error.post_not_found")
+    return post
+
+
+def like(node: Node, account: Row, post_id: int) -> None:
+    post = _likeable(node, account, post_id)
     with node.db.transaction():
         if not posts.like(node.db, post_id, account["id"], node.now()):
             return
@@ -323,7 +342,7 @@ def like(node: Node, account: Row, post_id: int) -> None:
 
 
 def unlike(node: Node, account: Row, post_id: int) -> None:
-    get(node, post_id, account)
+    _likeable(node, account, post_id)
     with node.db.transaction():
         if posts.unlike(node.db, post_id, account["id"]):
             outbound.unliked(node, account, post_id)

@@ -41,7 +41,16 @@
     var count = article && article.querySelector(".meent-like-count");
     if (count) count.textContent = answer.count_text ? "· " + answer.count_text : "";
     var said = answer.liked ? texts.saidLiked : texts.saidUnliked;
-    status.textContent = answer.count_text ? said + " " + answer.count_text + "." : said;
+    var message = answer.count_text ? said + " " + answer.count_text + "." : said;
+    // emptied first, so that the same sentence twice in a row (two posts at "1 waardering") is said again
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = message; }, 50);
+  }
+
+  function idle(form) {
+    delete form.dataset.busy;
+    var button = form.querySelector("button[aria-pressed]");
+    if (button) button.removeAttribute("aria-busy");
   }
 
   document.addEventListener("submit", function (event) {
@@ -50,6 +59,8 @@
     event.preventDefault();
     if (form.dataset.busy) return; // a second press while the first is on its way
     form.dataset.busy = "1";
+    var pressed = form.querySelector("button[aria-pressed]");
+    if (pressed) pressed.setAttribute("aria-busy", "true");
     fetch(form.action, {
       method: "POST",
       body: new URLSearchParams(new FormData(form)),
@@ -64,10 +75,17 @@
       if (typeof answer.liked !== "boolean" || typeof answer.count_text !== "string") throw new Error("odd answer");
       return answer;
     }).then(function (answer) {
-      delete form.dataset.busy;
+      idle(form);
       show(form, answer); // the change is made: a fault from here on must not send the form again
     }, function () {
+      idle(form); // a page brought back from the history must not find the button stuck
       form.submit(); // the normal way: the server answers as without this script
     });
+  });
+
+  // a page restored from the back/forward cache: no request of this page is on its way any more
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form.meent-like-form[data-busy]").forEach(idle);
   });
 })();
