@@ -121,3 +121,13 @@ def local_usernames(db: Database) -> list[str]:
 def set_last_login(db: Database, account_id: int, now: str) -> None:
     """A finished log-in (web session or app token), shown to admins."""
     db.execute("UPDATE accounts SET last_login_at = ? WHERE id = ?", (now, account_id))
+
+
+def remote_authors_query(author_ids: str, viewer: str) -> str:
+    """SQL for the remote accounts among `author_ids` (a subquery of account ids), as rows (id,
+    actor_uri, followed: whether `viewer`, a parameter, follows them and was accepted): the
+    candidates node/services/blocks.hidden_authors_among decides on."""
+    return ("SELECT a.id AS id, a.actor_uri AS actor_uri, EXISTS (SELECT 1 FROM follows f WHERE"
+            f" f.follower = {viewer} AND f.followee = a.actor_uri AND f.state = 'accepted') AS followed"
+            f" FROM accounts a WHERE a.id IN ({author_ids})"
+            " AND a.domain IS NOT NULL AND a.domain != '' AND a.actor_uri IS NOT NULL")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
+from storage import accounts
 from storage.db import Database, Row
 
 SELECT = (
@@ -169,13 +172,28 @@ def by_author(db: Database, author_id: int, limit: int = 20) -> list[Row]:
 TAGGED = f"JOIN post_tags t ON t.post_id = posts.id WHERE t.tag = ? AND {VISIBLE_ROOT} AND {VISIBLE_THREAD}"
 
 
-def by_tag(db: Database, tag: str, limit: int = 50, offset: int = 0) -> list[Row]:
-    return db.all(f"{SELECT} {TAGGED} ORDER BY posts.id DESC LIMIT ? OFFSET ?", (tag, limit, offset))
+def _tagged(tag: str, hidden: Sequence[int]) -> tuple[str, list[object]]:
+    """The tag's visible posts; hidden: authors whose posts this viewer does not see."""
+    if not hidden:
+        return TAGGED, [tag]
+    return TAGGED + " AND posts.author_id NOT IN (SELECT value FROM json_each(?))", [tag, json.dumps(list(hidden))]
 
 
-def count_by_tag(db: Database, tag: str) -> int:
-    return int(db.scalar("SELECT count(*) FROM posts LEFT JOIN posts root ON root.id = posts.topic_id"
-                         f" {TAGGED}", (tag,)) or 0)
+def by_tag(db: Database, tag: str, limit: int = 50, offset: int = 0, hidden: Sequence[int] = ()) -> list[Row]:
+    where, params = _tagged(tag, hidden)
+    return db.all(f"{SELECT} {where} ORDER BY posts.id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+
+
+def count_by_tag(db: Database, tag: str, hidden: Sequence[int] = ()) -> int:
+    where, params = _tagged(tag, hidden)
+    return int(db.scalar(f"SELECT count(*) FROM posts LEFT JOIN posts root ON root.id = posts.topic_id {where}",
+                         params) or 0)
+
+
+def remote_authors_by_tag(db: Database, tag: str, viewer_uri: str | None) -> list[Row]:
+    """The remote authors of the tag's visible posts, with whether the viewer follows them."""
+    authors = f"SELECT posts.author_id FROM posts LEFT JOIN posts root ON root.id = posts.topic_id {TAGGED}"
+    return db.all(accounts.remote_authors_query(authors, "?"), [viewer_uri, tag])
 
 
 def by_ids(db: Database, ids: list[int]) -> list[Row]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from storage import accounts
 from storage.db import Database, Row
 
 # p is a post of thread t; r the member's mark on t (LEFT JOINed, so NULL when never read).
@@ -87,11 +88,7 @@ def new_remote_authors(db: Database, account_id: int, viewer_uri: str, topic_ids
         return []
     params: dict[str, object] = {"account": account_id, "viewer": viewer_uri}
     where = f"p.topic_id IN ({_threads(topic_ids, params)})" if topic_ids is not None else "p.group_id IS NOT NULL"
-    return db.all(
-        "SELECT DISTINCT a.id AS id, a.actor_uri AS actor_uri, EXISTS (SELECT 1 FROM follows f"
-        " WHERE f.follower = :viewer AND f.followee = a.actor_uri AND f.state = 'accepted') AS followed"
-        " FROM posts p JOIN accounts a ON a.id = p.author_id"
-        " LEFT JOIN topic_reads r ON r.account_id = :account AND r.topic_id = p.topic_id"
-        f" WHERE {where} AND a.domain IS NOT NULL AND a.domain != '' AND a.actor_uri IS NOT NULL AND {_NEW}",
-        params,
-    )
+    authors = ("SELECT p.author_id FROM posts p"
+               " LEFT JOIN topic_reads r ON r.account_id = :account AND r.topic_id = p.topic_id"
+               f" WHERE {where} AND {_NEW}")
+    return db.all(accounts.remote_authors_query(authors, ":viewer"), params)

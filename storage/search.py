@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from storage import accounts
 from storage.db import Database, Row
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -100,16 +101,13 @@ def _source(text: str, filters: Filters) -> tuple[str, list[object], str]:
 
 def remote_authors(db: Database, text: str, filters: Filters, viewer_uri: str | None) -> list[Row]:
     """The remote authors (id, actor_uri, followed: whether the viewer's follow of them is accepted)
-    of the posts a search counts: the only ones whose hiding can change what it shows."""
+    of the posts a search counts (the first COUNT_CAP + 1, so leaving some authors out lets it reach
+    others: blocks.hidden_authors_among asks again)."""
     if not match_expression(text) and not filters.any:
         return []
     source, params, _ = _source(text, filters)
-    return db.all(
-        "SELECT a.id AS id, a.actor_uri AS actor_uri, EXISTS (SELECT 1 FROM follows f WHERE f.follower = ?"
-        " AND f.followee = a.actor_uri AND f.state = 'accepted') AS followed FROM accounts a"
-        f" WHERE a.id IN (SELECT p.author_id FROM {source} LIMIT ?)"
-        " AND a.domain IS NOT NULL AND a.domain != '' AND a.actor_uri IS NOT NULL",
-        [viewer_uri, *params, COUNT_CAP + 1])
+    authors = f"SELECT p.author_id FROM {source} LIMIT ?"  # the rows count() looks at
+    return db.all(accounts.remote_authors_query(authors, "?"), [viewer_uri, *params, COUNT_CAP + 1])
 
 
 def find(db: Database, text: str, filters: Filters, limit: int, offset: int = 0) -> list[int]:

@@ -8,6 +8,7 @@ from federation.actors import actor_record
 from node.services import blocks, groups, posts
 from node.services.ingest import Ingest
 from storage import actors, follows
+from storage import posts as post_store
 from tests.helpers import Site
 
 TOPIC = "/groups/open-overheid/topics/{}"
@@ -101,3 +102,36 @@ def test_search_counts_and_pages_only_what_the_viewer_sees(site: Site) -> None:
                 site.node.now())
     page = site.client.get("/search?q=Eva").text  # he follows her: he sees hers again
     assert "3 resultaten voor ‘Eva’" in page and page.count("Van Eva") == 2
+
+
+def test_search_past_its_cap_and_tag_pages_leave_out_every_hidden_author(site: Site) -> None:
+    """Search looks at its first 1,001 matches for hidden authors; leaving those out lets it reach
+    another hidden author, so it asks again. A tag page leaves them out in SQL too (full pages)."""
+    site.group()
+    anne = site.member("anne")
+    group = groups.get(site.node, "open-overheid")
+    topic = posts.start_topic(site.node, anne, group, "Een gesprek", "Begin #woo")["id"]
+    posts.reply(site.node, anne, topic, "Van Anne #woo")
+    eve_reply = eve_replies(site, topic, 1)[0]
+    db = site.node.db
+    row = db.one("SELECT * FROM posts WHERE id = ?", (eve_reply,))
+    assert row is not None
+    copy = {key: row[key] for key in row.keys() if key != "id"}
+    with db.transaction():  # many replies by Eve, as a busy federated thread has
+        for n in range(1_050):
+            post_store.insert(db, copy | {"uri": f"https://one.example/notes/many-{n}", "url": None})
+    frank = "https://two.example/users/frank"
+    actors.put(db, actor_record({"id": frank, "type": "Person", "preferredUsername": "frank",
+                                 "inbox": frank + "/inbox"}, site.node.now()))
+    runtime = site.node.runtime()
+    for n in range(35):  # and after them, more than a page by Frank, with the tag
+        site.client.portal.call(Ingest(site.node, runtime.actors, runtime.fetcher).post, {
+            "id": f"https://two.example/notes/{n}", "type": "Note", "attributedTo": frank,
+            "content": f"<p>Van Frank {n} #woo</p>", "tag": [{"type": "Hashtag", "name": "#woo"}],
+            "inReplyTo": f"http://127.0.0.1:8000/posts/{topic}"})
+    blocks.block(site.node, None, EVE, "test", limit=True)
+    blocks.block(site.node, None, frank, "test", limit=True)
+    page = site.client.get("/search?kind=reply").text
+    assert "1 resultaat" in page and "Van Anne" in page and "Van Frank" not in page
+    tagged = site.client.get("/tags/woo").text  # not an empty first page of two: Anne's two posts
+    assert tagged.count('<li class="meent-entry">') == 2 and "meent-pagination" not in tagged

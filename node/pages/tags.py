@@ -31,11 +31,12 @@ def _tag(request: Request) -> str:
 async def show(request: Request) -> Response:
     tag = _tag(request)
     node = node_of(request)
-    nav = paging.of_request(request.query_params.get("page"), posts.count_by_tag(node.db, tag), urls.tag(tag),
-                            {})  # a list without filters: its links carry only the page
-    rows = posts.by_tag(node.db, tag, nav.page.size, nav.page.offset)
     viewer = current_account(request)
-    entries = blocks.visible(node, rows, viewer)
+    # left out in SQL, so that the pages are full and their number right
+    hidden = blocks.hidden_authors_among(node, viewer, lambda uri, _: posts.remote_authors_by_tag(node.db, tag, uri))
+    nav = paging.of_request(request.query_params.get("page"), posts.count_by_tag(node.db, tag, hidden), urls.tag(tag),
+                            {})  # a list without filters: its links carry only the page
+    entries = posts.by_tag(node.db, tag, nav.page.size, nav.page.offset, hidden)
     return render(request, "tag.html", {"tag": tag, "entries": entries, "paging": nav,
                                         "tag_following": topic_subscriptions.follows_tag(node, viewer, tag)})
 
@@ -85,10 +86,9 @@ async def search(request: Request) -> Response:
         context["searched"] = bool(query)
         return render(request, "search.html", context)
     viewer = current_account(request)
-    if blocks.anything_limited(node):
-        viewer_uri = blocks.viewer_uri(node, viewer) if viewer is not None else None
-        authors = search_store.remote_authors(db, query, filters, viewer_uri)
-        filters = replace(filters, hidden_authors=tuple(blocks.hidden_authors(node, authors)))
+    filters = replace(filters, hidden_authors=blocks.hidden_authors_among(
+        node, viewer, lambda uri, hidden: search_store.remote_authors(
+            db, query, replace(filters, hidden_authors=hidden), uri), capped=True))
     counted = search_store.count(db, query, filters)
     capped, total = counted > search_store.COUNT_CAP, min(counted, search_store.COUNT_CAP)
     nav = paging.of_request(request.query_params.get("page"), total, "/search", params)

@@ -12,7 +12,7 @@ follow the author (`hidden_from`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -179,22 +179,33 @@ def _anything_limited(running: FederationPolicy) -> bool:
     return bool(rules.limited_domains or rules.limited_actors or rules.list_limited)
 
 
-def anything_limited(node: Node) -> bool:
-    """Is any account or server limited? When not, no one's view hides anything."""
-    return _anything_limited(policy(node))
-
-
 def viewer_uri(node: Node, viewer: Row) -> str:
     return ids.member(node.config.base_url, viewer["username"])
 
 
-def hidden_authors(node: Node, authors: Iterable[Row]) -> list[int]:
-    """Of remote authors (rows with id, actor_uri and followed: whether the viewer follows them),
-    those whose posts the viewer does not see: hidden_ids's rule per author, for SQL that counts posts."""
+# A capped query (search looks at its first 1,001 matches) is asked again without the hidden authors
+# it found, since leaving their posts out lets it reach others; this many times at most.
+HIDDEN_ROUNDS = 4
+
+
+def hidden_authors_among(node: Node, viewer: Row | None,
+                         candidates: Callable[[str | None, tuple[int, ...]], Iterable[Row]],
+                         capped: bool = False) -> tuple[int, ...]:
+    """The authors whose posts this viewer does not see (hidden_ids's rule per author), for SQL that
+    counts or pages posts. candidates(viewer's URI, authors hidden so far) gives the remote authors a
+    query meets, as rows (id, actor_uri, followed). Nothing is asked when nothing is limited."""
     running = policy(node)
     if not _anything_limited(running):
-        return []
-    return [int(row["id"]) for row in authors if not row["followed"] and running.limited(row["actor_uri"])]
+        return ()
+    uri = viewer_uri(node, viewer) if viewer is not None else None
+    hidden: tuple[int, ...] = ()
+    for _ in range(HIDDEN_ROUNDS if capped else 1):
+        found = {int(row["id"]) for row in candidates(uri, hidden)
+                 if not row["followed"] and running.limited(row["actor_uri"])}
+        if found <= set(hidden):
+            break
+        hidden = tuple(sorted({*hidden, *found}))
+    return hidden
 
 
 def hidden_ids(node: Node, rows: Iterable[Row], viewer: Row | None) -> set[int]:
@@ -203,7 +214,7 @@ def hidden_ids(node: Node, rows: Iterable[Row], viewer: Row | None) -> set[int]:
     running = policy(node)
     if not _anything_limited(running):
         return set()
-    viewer_uri = ids.member(node.config.base_url, viewer["username"]) if viewer is not None else None
+    uri = viewer_uri(node, viewer) if viewer is not None else None
     hidden: set[int] = set()
     answers: dict[str, bool] = {}
     for row in rows:
@@ -211,7 +222,7 @@ def hidden_ids(node: Node, rows: Iterable[Row], viewer: Row | None) -> set[int]:
         if not row["author_domain"] or not author:
             continue
         if author not in answers:
-            answers[author] = running.limited(author) and not _follows(node, viewer_uri, author)
+            answers[author] = running.limited(author) and not _follows(node, uri, author)
         if answers[author]:
             hidden.add(int(row["id"]))
     return hidden

@@ -83,11 +83,9 @@ def unread_per_group(node: Node, account: Row | None) -> dict[int, int]:
     return reads.unread_topics_per_group(node.db, account["id"], _hidden(node, account, None))
 
 
-def _hidden(node: Node, account: Row, topic_ids: list[int] | None) -> list[int]:
+def _hidden(node: Node, account: Row, topic_ids: list[int] | None) -> tuple[int, ...]:
     """The authors of new posts in these threads (None: in any group) whose posts the member does not
     see (blocks: a limited account they do not follow), so that no count includes what the thread
     page hides. One query, and none when nothing is limited (the usual case)."""
-    if not blocks.anything_limited(node):
-        return []
-    candidates = reads.new_remote_authors(node.db, account["id"], blocks.viewer_uri(node, account), topic_ids)
-    return blocks.hidden_authors(node, candidates)
+    return blocks.hidden_authors_among(
+        node, account, lambda uri, _: reads.new_remote_authors(node.db, account["id"], uri or "", topic_ids))
