@@ -122,17 +122,21 @@ def bounded_url(value: Any) -> str | None:
     return found if found is not None and len(found) <= MAX_URL and web_url(found) else None
 
 
+MAX_TIME = 64  # an ISO 8601 time with microseconds and an offset has 32 characters
+
+
 def remote_time(value: Any, now: datetime) -> datetime | None:
-    """A remote timestamp, never later than `now` (a post dated 9999 must not stay on top)."""
-    if not isinstance(value, str):
+    """A remote timestamp, never later than `now` (a post dated 9999 must not stay on top); None
+    for anything else than a sane ISO 8601 string, as for no time at all."""
+    if not isinstance(value, str) or len(value) > MAX_TIME:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return min(moment.astimezone(UTC), now)
+    except (ValueError, OverflowError):  # "0001-01-01T00:00:00+01:00" is before the first moment in UTC
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return min(moment.astimezone(UTC), now)
 
 
 def tags(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:

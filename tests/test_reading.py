@@ -52,6 +52,10 @@ def test_is_public_within_bounds(obj: dict[str, object], public: bool) -> None:
     ("2026-03-02T10:30:00+01:00", datetime(2026, 3, 2, 9, 30, tzinfo=UTC)),
     ("2026-03-02T09:30:00", datetime(2026, 3, 2, 9, 30, tzinfo=UTC)),
     ("9999-01-01T00:00:00Z", NOW), ("gisteren", None), (12, None),
+    # before the first or after the last moment datetime has in UTC: OverflowError, read as no time
+    ("0001-01-01T00:00:00+01:00", None), ("9999-12-31T23:59:59-01:00", None),
+    ("2026-03-02T09:30:00Z" + " " * 10_000, None), ("9" * 10_000, None), ([], None), (["2026-03-02"], None),
+    ({"@value": "2026-03-02T09:30:00Z"}, None), (None, None), (1.5e300, None), (True, None),
 ])
 def test_remote_time_is_never_in_the_future(value: object, moment: datetime | None) -> None:
     assert reading.remote_time(value, NOW) == moment

@@ -5,7 +5,7 @@ or a temporary error (FetchError, ActorUnavailable, outcomes.Temporary) for the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from federation import ids, reading, vocab
@@ -14,7 +14,7 @@ from federation.fetch import Fetcher, FetchError
 from federation.outcomes import Final
 from node.services import media, outbound, reports, revisions
 from node.services.context import Node
-from node.services.ingest import Ingest, document_types, post_fields, store_attachments
+from node.services.ingest import Ingest, document_types, post_fields, store_attachments, stored_description
 from node.services.remote_moderation import RemoteModeration
 from storage import accounts, follows, groups, notifications, posts, search
 from storage.db import Row
@@ -186,6 +186,9 @@ class Federated:
             return
         fields = post_fields(obj, document_types(self.node))
         edited_at = edit_time(fields["updated"], post, self.node.now())
+        if edited_at is None:  # older than what we have: it came late, a newer one is applied already
+            self._group_announce(post, activity)  # passed on all the same: its receivers judge it alike
+            return
         changes = {"content": fields["content"], "summary": fields["summary"], "source": fields["source"],
                    "edited_at": edited_at}
         if post["kind"] != "reply" and fields["title"]:
@@ -203,14 +206,14 @@ class Federated:
         self._group_announce(posts.by_id(self.node.db, post["id"]), activity)
 
     def _changes_nothing(self, post: Row, changes: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
-        """A repeated Update (or one of what we do not keep) changes no text, summary, tag or file."""
+        """A repeated Update (or one of what we do not keep) changes no text, summary, tag, file, image
+        description or focal point."""
         db = self.node.db
         if revisions.text_changed(post, changes.get("title"), changes["source"], changes["content"]):
             return False
         if changes["summary"] != post["summary"] or fields["tags"] != posts.tags_of(db, [post["id"]])[post["id"]]:
             return False
-        had = [row["remote_url"] for row in media.for_posts(self.node, [post["id"]]).get(post["id"], [])]
-        return had == [item.url for item in fields["attachments"]]
+        return attachments_same(media.for_posts(self.node, [post["id"]]).get(post["id"], []), fields["attachments"])
 
     async def delete(self, activity: Activity) -> None:
         actor = reading.id_of(activity.get("actor"))
@@ -339,9 +342,18 @@ class Federated:
             posts.like(self.node.db, post["id"], account["id"], self.node.now())
 
 
-def edit_time(updated: str | None, post: Row, now: str) -> str:
-    """When a federated Update was made: the object's `updated` (our time format) when it is sane,
-    not after now and not before the post was published or last edited here; else `now`."""
-    if updated is None or updated > now or updated < (post["edited_at"] or post["published_at"] or ""):
+def edit_time(updated: str | None, post: Row | Mapping[str, Any], now: str) -> str | None:
+    """When a federated Update was made: the object's `updated` (our time format), or `now` when it
+    has none (or a nonsensical one) or one after now. None when it is earlier than the post's last
+    change here (its last edit, or its publication when never edited): a late Update, outdone by
+    one we took in already, which changes nothing (as in Mastodon)."""
+    if updated is None or updated > now:
         return now
-    return updated
+    return None if updated < (post["edited_at"] or post["published_at"] or "") else updated
+
+
+def attachments_same(had: Sequence[Row | Mapping[str, Any]], found: Sequence[reading.RemoteAttachment]) -> bool:
+    """The stored attachments of a post are what an Update sends: the same files in the same order,
+    each with the same description (alt text) and focal point as we would store them."""
+    return ([(row["remote_url"], row["description"], row["focus_x"], row["focus_y"]) for row in had]
+            == [(item.url, stored_description(item), *item.focus) for item in found])

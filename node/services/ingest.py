@@ -61,6 +61,11 @@ def document_types(node: Node) -> frozenset[str]:
     return frozenset(media.allowed_document_types(node))
 
 
+def stored_description(item: reading.RemoteAttachment) -> str:
+    """A remote attachment's description (alt text) as we store it."""
+    return clean_text(item.name).strip()[:media.DESCRIPTION_MAX]
+
+
 def store_attachments(node: Node, post_id: int, found: list[reading.RemoteAttachment], replace: bool = False) -> None:
     """A remote post's images and documents as media rows naming their URL (in the post's
     transaction); the files are fetched through our cache when first shown. replace: a remote
@@ -70,7 +75,7 @@ def store_attachments(node: Node, post_id: int, found: list[reading.RemoteAttach
         media_rows.delete_remote_for_post(db, post_id)
     now = node.now()
     for position, item in enumerate(found):
-        description = clean_text(item.name).strip()[:media.DESCRIPTION_MAX]
+        description = stored_description(item)
         name = media.clean_name(urlsplit(item.url).path) if item.kind == "document" else ""
         media_id = media_rows.add(db, account_id=None, kind=item.kind, media_type=item.media_type, file_hash=None,
                                    preview_hash=None, name=name, description=description, width=item.width,
