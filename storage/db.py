@@ -2,9 +2,12 @@
 
 Every handler runs on the event loop thread, so the single writer connection
 serialises the node's writes (as Datasette's execute_write_fn does). A transaction
-also holds a lock, so that another thread (a test driving a running node, a
-command run beside it) waits for it instead of joining it, and the rollback of
-one can never take the other's writes along.
+also holds a lock, so that another thread of this process (a test driving a
+running node through TestClient's portal) waits for it instead of joining it, and
+the rollback of one can never take the other's writes along. (Another process,
+such as the command line, has its own connection: SQLite's own locking covers it.)
+Nothing may await inside a transaction: another task of the loop would join it
+(tests/test_db.py checks the source for that).
 """
 
 from __future__ import annotations

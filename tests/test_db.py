@@ -90,6 +90,8 @@ def test_a_transaction_on_another_thread_waits_instead_of_joining_and_losing_its
                     raise RuntimeError("rolled back")
             except RuntimeError:
                 pass
+            except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
 
     def writer() -> None:
         try:
@@ -110,3 +112,23 @@ def test_a_transaction_on_another_thread_waits_instead_of_joining_and_losing_its
     assert kept == {f"b{n}": "kept" for n in range(rounds)}
     assert db.one("SELECT 1 FROM settings WHERE key = 'a0'") is None  # read outside any transaction
     db.close()
+
+
+def test_no_code_awaits_inside_a_transaction() -> None:
+    """A transaction is owned by a thread, not a task: an await inside one would let another task of
+    the event loop join it (and lose its writes with a rollback), so none may be written."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for folder in ("node", "federation", "storage"):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.With) or not any(
+                        isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+                        and item.context_expr.func.attr == "transaction" for item in node.items):
+                    continue
+                for inner in (n for statement in node.body for n in ast.walk(statement)):
+                    if isinstance(inner, (ast.Await, ast.AsyncWith, ast.AsyncFor)):
+                        found.append(f"{path.relative_to(root)}:{inner.lineno}")
+    assert found == []
