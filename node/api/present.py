@@ -98,7 +98,7 @@ def status_history(node: Node, post: Row, versions: list[Version]) -> list[dict]
     author = made_by[post["author_id"]]
     edits = []
     for v in versions:
-        who = made_by.get(v.by_id or 0) or (entities.moderation_account(base, v.at) if v.by_moderator else author)
+        who = made_by.get(v.by_id or 0) or (entities.moderation_account(base) if v.by_moderator else author)
         edits.append(entities.status_edit(post, v.title, v.content, v.at, who, [] if v.redacted else attached))
     return edits
 
