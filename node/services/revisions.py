@@ -1,7 +1,8 @@
 """The edit history of a post: each edit keeps the version it replaces (storage/writing.py), shown
 to everyone who may see the post, with a readable difference between versions. A moderator's
-redaction keeps no earlier text, only a trace that versions were withdrawn and by whom; who that
-moderator is only the post's moderators see, as the public moderation log names no one."""
+redaction keeps no earlier text, only a trace that versions were withdrawn and by whom. Who the
+moderator was who made a version of someone else's post (a redaction or not) only the post's
+moderators see, as the public moderation log names no one."""
 
 from __future__ import annotations
 
