@@ -215,6 +215,18 @@ def redact(value: Any, object_id: str) -> Any:
     return value
 
 
+def replace_object(value: Any, new: Mapping[str, Any]) -> Any:
+    """An activity with every embedded copy of an object replaced by its new version (a moderator's
+    redaction: the old copies in our outbox must not keep the text it took out). A Tombstone stays."""
+    if isinstance(value, Mapping):
+        if value.get("id") == new["id"] and value.get("type") != "Tombstone" and len(value) > 1:
+            return dict(new)
+        return {key: replace_object(item, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [replace_object(item, new) for item in value]
+    return value
+
+
 def strip_context(obj: Mapping[str, Any]) -> dict[str, Any]:
     """An object embedded in an activity does not repeat the @context."""
     return {k: v for k, v in obj.items() if k != "@context"}

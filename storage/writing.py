@@ -67,7 +67,8 @@ def delete_drafts_of(db: Database, account_id: int) -> None:
 
 def add_revision(db: Database, post: Row, editor_id: int | None, now: str, keep: int) -> None:
     """The post as it was before this edit (`now`: when it was replaced); only the newest `keep`
-    revisions of a post stay."""
+    revisions of a post stay, besides a redaction's trace (`redacted = 1`), which always stays: it is
+    what says that a moderator withdrew the earliest versions."""
     with db.transaction() as conn:
         conn.execute(
             "INSERT INTO post_revisions (post_id, title, source, content, editor_id, written_at, replaced_at)"
@@ -75,8 +76,8 @@ def add_revision(db: Database, post: Row, editor_id: int | None, now: str, keep:
             (post["id"], post["title"], post["source"], post["content"], editor_id,
              post["edited_at"] or post["published_at"] or post["created_at"], now))
         conn.execute(
-            "DELETE FROM post_revisions WHERE post_id = ? AND id NOT IN"
-            " (SELECT id FROM post_revisions WHERE post_id = ? ORDER BY id DESC LIMIT ?)",
+            "DELETE FROM post_revisions WHERE post_id = ? AND redacted = 0 AND id NOT IN"
+            " (SELECT id FROM post_revisions WHERE post_id = ? AND redacted = 0 ORDER BY id DESC LIMIT ?)",
             (post["id"], post["id"], keep))
 
 
@@ -97,6 +98,3 @@ def revisions(db: Database, post_id: int) -> list[Row]:
         "SELECT r.*, a.display_name AS editor_name, a.username AS editor_username FROM post_revisions r"
         " LEFT JOIN accounts a ON a.id = r.editor_id WHERE r.post_id = ? ORDER BY r.id", (post_id,))
 
-
-def delete_revisions(db: Database, post_id: int) -> None:
-    db.execute("DELETE FROM post_revisions WHERE post_id = ?", (post_id,))

@@ -25,9 +25,10 @@ from PIL import Image
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from node.api.entities import GROUP_OFFSET
+from node.api.entities import GROUP_OFFSET, MODERATION_SINCE, moderation_account
 from node.api.routes import TABLE
 from node.services import rules
+from node.services.accounts import USERNAME
 from tests import media_samples
 from tests.helpers import PASSWORD, make_site
 
@@ -383,6 +384,16 @@ def test_an_edited_status_has_its_versions_as_status_edits(world: World) -> None
     assert [v["account"]["id"] for v in versions] == [world.ids["anne"]] * 2
     assert versions[-1]["created_at"] == status["edited_at"] and versions[0]["created_at"] == status["created_at"]
     assert all(v["media_attachments"] == status["media_attachments"] for v in versions)
+
+
+def test_the_moderators_stand_in_is_an_account_as_the_description_says(registry: Registry) -> None:
+    """The stand-in a status edit credits when the viewer may not know which moderator made it
+    (tests/test_api_history.py shows it in an answer); an acct no member can have."""
+    stand_in = moderation_account("https://meent.example")
+    validator = Draft202012Validator({"$ref": f"{SPEC_URI}#/components/schemas/Account"}, registry=registry)
+    report = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator.iter_errors(stand_in)]
+    assert not report + conventions(stand_in)
+    assert not USERNAME.match(stand_in["acct"]) and stand_in["created_at"] == MODERATION_SINCE
 
 
 def test_avatars_and_headers_are_images_we_serve(world: World) -> None:

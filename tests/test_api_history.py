@@ -12,7 +12,9 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
+from node.api.entities import MODERATION_ACCT, MODERATION_SINCE
 from node.services import blocks
+from node.services.accounts import USERNAME
 from storage import posts
 from tests.helpers import PASSWORD, LiveNode, Site, make_site, mastodon_logged_in, meent
 from tests.media_samples import png
@@ -20,8 +22,6 @@ from tests.test_fixtures import Env, env, load  # noqa: F401 (env: the federatio
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = "read write follow"
-
-
 
 
 def test_mastodon_py_reads_a_status_history(mastodon_class: Any, live_node: LiveNode) -> None:
@@ -157,8 +157,38 @@ def test_a_moderators_redaction_leaves_a_trace_without_text_and_credits_a_modera
         assert "via de gemeente" in current["content"] and current["created_at"] == status["edited_at"]
         assert current["account"]["id"] == "0" and current["account"]["url"].endswith("/moderation-log")
         assert current["account"]["display_name"] == "moderator"
+        assert current["account"]["acct"] == current["account"]["username"] == MODERATION_ACCT
+        assert current["account"]["created_at"] == MODERATION_SINCE
     _, current = api.history(topic, "mod").json()
     assert current["account"]["id"] == api.account_id("mod")
+
+
+def test_a_moderators_ordinary_edit_credits_a_moderator_to_everyone_else(api: Api) -> None:
+    api.site.login("anne")
+    saved = api.site.post("/blog/new", {"title": "Labels", "summary": "", "body": "De tekst blijft.", "tags": "woo",
+                                        "action": "publish"})
+    api.site.logout()
+    assert saved.status_code == 303, saved.text
+    post_id = int(api.site.node.db.scalar("SELECT max(id) FROM posts") or 0)
+    api.site.login("mod")  # only the tags change: an ordinary version, no redaction
+    edited = api.site.post(f"/posts/{post_id}/edit", {"title": "Labels", "summary": "", "body": "De tekst blijft.",
+                                                      "tags": "woo archief"})
+    api.site.logout()
+    assert edited.status_code == 303, edited.text
+    for who in ("bram", "anne", None):
+        first, current = api.history(post_id, who).json()
+        assert first["account"]["id"] == api.account_id("anne") and first["content"] == current["content"]
+        assert current["account"]["id"] == "0" and current["account"]["acct"] == MODERATION_ACCT, who
+    _, current = api.history(post_id, "mod").json()
+    assert current["account"]["id"] == api.account_id("mod")
+
+
+def test_no_member_can_be_the_moderators_stand_in(api: Api) -> None:
+    assert not USERNAME.match(MODERATION_ACCT)  # no member can be called so
+    answer = api.site.client.get("/api/v1/accounts/lookup", params={"acct": MODERATION_ACCT},
+                                 headers=api.tokens["bram"])
+    assert answer.status_code == 404
+    assert api.site.client.get("/api/v1/accounts/0", headers=api.tokens["bram"]).status_code == 404
 
 
 def test_an_edit_that_changes_nothing_sets_no_edited_at(api: Api) -> None:

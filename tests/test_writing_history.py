@@ -4,12 +4,18 @@ with who changed what, to everyone who may see the post, and never a deleted or 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+import orjson
+
+from federation import vocab
+from federation.actors import actor_record
 from node import urls
 from node.services import lifecycle, revisions
 from node.services.federated import edit_time
-from storage import posts
+from storage import actors, follows, posts
 from tests.helpers import Site
+from tests.media_samples import png
 from tests.test_fixtures import Env, env, load  # noqa: F401 (env: the federation fixture)
 
 
@@ -239,3 +245,175 @@ def test_the_time_of_a_federated_update() -> None:
     assert edit_time("2023-12-31T00:00:00.000Z", post, now) is None  # before it was published: late
     edited = {**post, "edited_at": "2024-07-01T00:00:00.000Z"}
     assert edit_time("2024-06-01T00:00:00.000Z", edited, now) is None  # before its last edit here: late
+
+
+def _remote_follower(site: Site, uri: str, followee: str) -> None:
+    doc = {"id": uri, "type": "Person", "preferredUsername": uri.rsplit("/", 1)[1], "inbox": f"{uri}/inbox"}
+    actors.put(site.node.db, actor_record(doc, site.node.now()))
+    follows.put(site.node.db, uri, followee, "accepted", None, site.node.now())
+
+
+def test_a_redaction_leaves_no_removed_text_in_the_outbox(site: Site) -> None:
+    topic_id = setup(site)
+    anne = site.node.config.base_url + "/users/anne"
+    group = site.node.config.base_url + "/groups/open-overheid"
+    _remote_follower(site, "https://one.example/users/a", anne)
+    _remote_follower(site, "https://two.example/users/b", group)
+    site.node.db.execute("UPDATE deliveries SET state = 'done'")
+    edit(site, topic_id, "Bel me thuis: Dorpsstraat 1.", title="Woo Dorpsstraat")
+    site.logout()
+    site.login("mod")
+    edit(site, topic_id, "Bel me via de gemeente.")
+    site.logout()
+    rows = site.node.db.all("SELECT uri, type, actor FROM activities ORDER BY id")
+    assert len(rows) >= 6  # Create, Announces, Updates and their Announces, the redaction's Update
+    for path in ("/users/anne/outbox?page=1", "/groups/open-overheid/outbox?page=1",
+                 *(urlsplit(row["uri"]).path for row in rows)):
+        answer = site.client.get(path)
+        assert answer.status_code == 200, path
+        assert "Dorpsstraat" not in answer.text and "publiceert alles" not in answer.text, path
+    queued = site.node.db.all("SELECT body FROM deliveries WHERE state = 'pending' AND body != ''")
+    assert not queued  # deliveries read the body from activities: none carries a copy of its own
+    create, *_, update = [row["uri"] for row in rows if row["actor"] == anne and row["type"] in ("Create", "Update")]
+    assert "Bel me via de gemeente." in site.client.get(urlsplit(update).path).text
+    first = orjson.loads(site.client.get(urlsplit(create).path).text)
+    assert first["type"] == "Create" and "via de gemeente" in first["object"]["content"]  # the post as it is
+
+
+def test_replace_object_keeps_tombstones_and_references() -> None:
+    new = {"id": "https://a.example/posts/1", "type": "Note", "content": "nieuw"}
+    activity = {"id": "x", "type": "Announce", "object": {"id": "y", "type": "Update", "object": {
+        "id": "https://a.example/posts/1", "type": "Note", "content": "oud"}}}
+    assert vocab.replace_object(activity, new)["object"]["object"] == new
+    tombstone = {"type": "Delete", "object": {"id": "https://a.example/posts/1", "type": "Tombstone"}}
+    assert vocab.replace_object(tombstone, new) == tombstone
+    assert vocab.replace_object({"object": "https://a.example/posts/1"}, new) == {"object": "https://a.example/posts/1"}
+
+
+def _blog(site: Site, body: str, summary: str = "", tags: str = "woo") -> int:
+    saved = site.post("/blog/new", {"title": "Woo", "summary": summary, "body": body, "tags": tags,
+                                    "action": "publish"})
+    assert saved.status_code == 303, saved.text
+    return int(site.node.db.scalar("SELECT max(id) FROM posts") or 0)
+
+
+def _summary(site: Site, post_id: int) -> str:
+    post = posts.by_id(site.node.db, post_id)
+    assert post is not None
+    return str(post["summary"])
+
+
+def test_a_derived_summary_follows_the_new_text_and_a_redaction_takes_the_old_one_out(site: Site) -> None:
+    site.member("anne")
+    site.member("mod", role="moderator")
+    site.login("anne")
+    post_id = _blog(site, "Bel me thuis: 06-12345678.")
+    assert "06-12345678" in _summary(site, post_id)
+    fields = {"title": "Woo", "body": "Bel me op het werk.", "tags": "woo"}
+    # the edit form fills in the stored summary, so that is what comes back
+    form = site.client.get(f"/posts/{post_id}/edit").text
+    assert "06-12345678" in form
+    assert site.post(f"/posts/{post_id}/edit", {**fields, "summary": _summary(site, post_id)}).status_code == 303
+    assert _summary(site, post_id) == "Bel me op het werk."
+    own = _blog(site, "Een tweede bericht.", summary="Mijn eigen samenvatting")
+    assert site.post(f"/posts/{own}/edit", {**fields, "summary": "Mijn eigen samenvatting"}).status_code == 303
+    assert _summary(site, own) == "Mijn eigen samenvatting"  # typed by the author: it stays
+    typed = _blog(site, "Schrijf naar Dorpsstraat 1.", summary="Adres: Dorpsstraat 1")
+    site.logout()
+    site.login("mod")
+    assert site.post(f"/posts/{typed}/edit", {"title": "Woo", "body": "Schrijf naar de gemeente.", "tags": "woo",
+                                              "summary": "Adres: Dorpsstraat 1"}).status_code == 303
+    assert _summary(site, typed) == "Schrijf naar de gemeente."  # the redaction derives it again
+    assert "Dorpsstraat" not in site.client.get(f"/posts/{typed}/history").text
+
+
+def test_a_moderators_edit_of_only_the_tags_names_them_only_to_moderators(site: Site) -> None:
+    site.member("anne")
+    site.member("mod", role="moderator")
+    site.login("anne")
+    post_id = _blog(site, "Alles openbaar.")
+    site.logout()
+    site.login("mod")
+    assert site.post(f"/posts/{post_id}/edit", {"title": "Woo", "summary": "", "body": "Alles openbaar.",
+                                                "tags": "woo archief"}).status_code == 303
+    page = site.client.get(f"/posts/{post_id}/history").text
+    assert "Gewijzigd door Mod" in page
+    site.logout()
+    for who in (None, "anne"):
+        if who:
+            site.login(who)
+        page = site.client.get(f"/posts/{post_id}/history").text
+        assert "Gewijzigd door een moderator" in page and "door Mod" not in page, who
+        assert "Alleen de bijlagen, tags of samenvatting zijn gewijzigd" in page  # an ordinary version
+
+
+def test_a_mention_that_registered_since_makes_no_text_change(site: Site) -> None:
+    site.group()
+    site.member("anne")
+    site.member("mod", role="moderator")
+    site.login("anne")
+    topic = site.post("/groups/open-overheid/topics", {"title": "Woo", "body": "Vraag het @piet."})
+    assert topic.status_code == 303
+    topic_id = int(topic.headers["location"].rsplit("/", 1)[1])
+    post_id = _blog(site, "Vraag het @piet.")
+    site.member("piet")  # now @piet is a member: the same text renders with a link
+    edit(site, topic_id, "Vraag het @piet.")
+    post = posts.by_id(site.node.db, topic_id)
+    assert post is not None and post["edited_at"] is None  # an author's save of the same text: no edit
+    site.logout()
+    site.login("mod")
+    assert site.post(f"/posts/{post_id}/edit", {"title": "Woo", "summary": "", "body": "Vraag het @piet.",
+                                                "tags": "woo archief"}).status_code == 303
+    [row] = site.node.db.all("SELECT * FROM post_revisions WHERE post_id = ?", (post_id,))
+    assert row["redacted"] == 0 and row["source"] == "Vraag het @piet."  # a tags-only version, no redaction
+
+
+def test_a_changed_description_is_an_edit_that_is_sent(site: Site) -> None:
+    site.member("anne")
+    site.group()
+    site.login("anne")
+    _remote_follower(site, "https://one.example/users/a", site.node.config.base_url + "/users/anne")
+    made = site.client.post("/groups/open-overheid/topics", data={
+        "csrf": site.csrf("/groups/open-overheid/new"), "title": "Foto", "body": "Kijk", "alt_1": "Een groen vlak"},
+        files={"file_1": ("vlak.png", png(), "image/png")}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    topic_id = int(made.headers["location"].rsplit("/", 1)[1])
+    media_id = int(site.node.db.scalar("SELECT id FROM media") or 0)
+    form = {"csrf": site.csrf(f"/posts/{topic_id}/edit"), "title": "Foto", "body": "Kijk", "media_id": str(media_id)}
+    same = site.client.post(f"/posts/{topic_id}/edit", data={**form, f"description_{media_id}": "Een groen vlak"},
+                            files={"file_9": ("", b"", "")}, follow_redirects=False)
+    assert same.status_code == 303
+    post = posts.by_id(site.node.db, topic_id)
+    assert post is not None and post["edited_at"] is None  # nothing changed
+    changed = site.client.post(f"/posts/{topic_id}/edit", data={**form, f"description_{media_id}": "Een blauw vlak"},
+                               files={"file_9": ("", b"", "")}, follow_redirects=False)
+    assert changed.status_code == 303, changed.text
+    post = posts.by_id(site.node.db, topic_id)
+    assert post is not None and post["edited_at"] is not None
+    assert site.node.db.scalar("SELECT description FROM media WHERE id = ?", (media_id,)) == "Een blauw vlak"
+    sent = [orjson.loads(row["body"]) for row in site.node.db.all(
+        "SELECT a.body FROM deliveries d JOIN activities a ON a.uri = d.activity_uri"
+        " WHERE d.inbox = 'https://one.example/users/a/inbox' ORDER BY d.id")]
+    assert [body["type"] for body in sent] == ["Create", "Update"]
+    assert sent[1]["object"]["attachment"][0]["name"] == "Een blauw vlak"
+    page = site.client.get(f"/posts/{topic_id}/history").text
+    assert "Versie 2 (huidige)" in page and "Alleen de bijlagen, tags of samenvatting zijn gewijzigd" in page
+    emptied = site.client.post(f"/posts/{topic_id}/edit", data={**form, f"description_{media_id}": ""},
+                               files={"file_9": ("", b"", "")}, follow_redirects=False)
+    assert emptied.status_code == 422 and "Beschrijf elke afbeelding (vlak.png)" in emptied.text
+    assert site.node.db.scalar("SELECT description FROM media WHERE id = ?", (media_id,)) == "Een blauw vlak"
+
+
+def test_pruning_keeps_the_trace_of_a_redaction(site: Site) -> None:
+    topic_id = setup(site)
+    edit(site, topic_id, "Bel me thuis: 06-12345678.")
+    site.logout()
+    site.login("mod")
+    edit(site, topic_id, "Bel me via de gemeente.")
+    site.logout()
+    site.login("anne")
+    for n in range(revisions.KEEP + 2):
+        edit(site, topic_id, f"Versie nummer {n}")
+    rows = site.node.db.all("SELECT * FROM post_revisions WHERE post_id = ? ORDER BY id", (topic_id,))
+    assert rows[0]["redacted"] == 1 and len(rows) == revisions.KEEP + 1
+    assert "Een moderator heeft de eerdere versies" in site.client.get(f"/posts/{topic_id}/history").text

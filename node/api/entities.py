@@ -201,13 +201,20 @@ def status_edit(post: Record, title: str | None, content: str, at: str, account:
     }
 
 
-def moderation_account(base: str, at: str) -> dict:
-    """Who made a version in a redaction, for whoever may not know which moderator it was (the public
-    moderation log names no one either): a stand-in Account, id "0", pointing at that log."""
+# The stand-in's user name: a hyphen is no character of a member's (accounts.USERNAME), so no member
+# can ever be this account, and a client that goes by acct finds no one by it (lookup is a 404).
+MODERATION_ACCT = "moderation-log"
+MODERATION_SINCE = "1970-01-01T00:00:00.000Z"  # fixed: the stand-in is no account that was ever made
+
+
+def moderation_account(base: str) -> dict:
+    """Who made a version of someone else's post (a moderator), for whoever may not know which
+    moderator it was (the public moderation log names no one either): a stand-in Account, id "0",
+    pointing at that log."""
     return {
-        "id": "0", "username": "moderator", "acct": "moderator", "display_name": "moderator",
+        "id": "0", "username": MODERATION_ACCT, "acct": MODERATION_ACCT, "display_name": "moderator",
         "locked": False, "bot": False, "discoverable": False, "indexable": False, "group": False,
-        "hide_collections": True, "noindex": True, "created_at": api_time(at), "note": "",
+        "hide_collections": True, "noindex": True, "created_at": MODERATION_SINCE, "note": "",
         "url": f"{base}/moderation-log", "uri": f"{base}/moderation-log",
         **_images(base, (None, None), (None, None)),
         "followers_count": 0, "following_count": 0, "statuses_count": 0, "last_status_at": None,

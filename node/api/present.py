@@ -87,7 +87,7 @@ def statuses(node: Node, rows: list[Row], viewer: Row | None) -> list[dict]:
 
 def status_history(node: Node, post: Row, versions: list[Version]) -> list[dict]:
     """StatusEdit entities, oldest first; each version's account is whoever made it (the author
-    where that account is no longer known; the moderator of a redaction only for those who may know,
+    where that account is no longer known; a moderator only for those who may know,
     `Version.by_id`). A version a moderator withdrew keeps no text: empty content."""
     base = node.config.base_url
     attached = [entities.media_attachment(base, m) for m in media.for_posts(node, [post["id"]]).get(post["id"], [])]
@@ -98,7 +98,7 @@ def status_history(node: Node, post: Row, versions: list[Version]) -> list[dict]
     author = made_by[post["author_id"]]
     edits = []
     for v in versions:
-        who = made_by.get(v.by_id or 0) or (entities.moderation_account(base, v.at) if v.by_moderator else author)
+        who = made_by.get(v.by_id or 0) or (entities.moderation_account(base) if v.by_moderator else author)
         edits.append(entities.status_edit(post, v.title, v.content, v.at, who, [] if v.redacted else attached))
     return edits
 

@@ -4,6 +4,7 @@ back with an error (a browser cannot fill a file input again, so nothing is uplo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +22,11 @@ SLOTS = 3
 
 @dataclass
 class Chosen:
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)  # media rows, or copies with the description as typed
     errors: dict[str, str] = field(default_factory=dict)
     status: int = 200
     slot_values: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[int, str] = field(default_factory=dict)  # of the edited post's attachments, as typed
 
     @property
     def media_ids(self) -> list[int]:
@@ -35,18 +37,24 @@ def _ids(form: FormData) -> list[int]:
     return [int(value) for value in form.getlist("media_id") if isinstance(value, str) and value.isdigit()]
 
 
-async def take(request: Request, form: FormData, account: Row) -> Chosen:
+async def take(request: Request, form: FormData, account: Row, post_id: int | None = None) -> Chosen:
     """The uploads the form keeps (with their descriptions as typed) and the files newly chosen,
-    uploaded now. A file refused (type, size, damage) is an error on its slot; the others stay."""
+    uploaded now. A file refused (type, size, damage) is an error on its slot; the others stay.
+    post_id: the post being edited; its own attachments' descriptions are not written here but
+    handed to posts.edit (`descriptions`), which makes a changed one part of the edit."""
     node = node_of(request)
     chosen = Chosen()
     for media_id in _ids(form):
         try:
-            row = media.own(node, account, media_id)
+            row: Any = media.own(node, account, media_id)
             if form_field(form, f"remove_{media_id}"):
                 continue
             description = form_field(form, f"description_{media_id}")
-            if description != row["description"]:
+            if post_id is not None and row["post_id"] == post_id:
+                media.check_description(description)  # too long: an error at its field, as below
+                chosen.descriptions[media_id] = description
+                row = {**{key: row[key] for key in row.keys()}, "description": description}
+            elif description != row["description"]:
                 row = media.describe(node, account, media_id, description)
         except ServiceError as error:
             if error.status == 404:
@@ -73,7 +81,8 @@ async def take(request: Request, form: FormData, account: Row) -> Chosen:
     return chosen
 
 
-def context(request: Request, rows: list[Row], slot_values: dict[str, str] | None = None) -> dict[str, Any]:
+def context(request: Request, rows: Sequence[Any],
+            slot_values: dict[str, str] | None = None) -> dict[str, Any]:
     """What the attachments macro needs: the uploads shown, the empty slots and the limits to tell."""
     config = node_of(request).config
     return {"attachments": {

@@ -95,7 +95,7 @@ async def edit(request: Request) -> Response:
     values = {name: field(form, name) for name in ("title", "summary", "body", "tags")}
     publish = {"publish": True, "draft": False}.get(field(form, "action"))
     own = post["author_id"] == account["id"]  # a moderator edits the text, not the author's files
-    chosen = await attachments.take(request, form, account) if own else attachments.Chosen()
+    chosen = await attachments.take(request, form, account, post["id"]) if own else attachments.Chosen()
     files = attachments.context(request, chosen.rows, chosen.slot_values) if own else {}
     try:
         if chosen.errors:
@@ -109,7 +109,7 @@ async def edit(request: Request) -> Response:
             node_of(request), account, post["id"], body=values["body"],
             title=values["title"] if post["kind"] != "reply" else None,
             summary=values["summary"], tags=values["tags"], publish=publish,
-            media_ids=chosen.media_ids if own else None,
+            media_ids=chosen.media_ids if own else None, descriptions=chosen.descriptions,
         )
     except ServiceError as error:
         if error.status in (403, 404):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -90,7 +91,7 @@ async def upload(node: Node, account: Row, data: bytes, name: str, description: 
     """An attachment not yet in a post (an image re-encoded, a document kept as it is)."""
     _check_size(node, data)
     media_type = sniff.sniff(data, name)
-    description = _description(description)
+    description = check_description(description)
     name = clean_name(name)
     if media_type in sniff.IMAGE_TYPES:
         done = await _processed(node, data, media_type, "attachment")
@@ -129,7 +130,8 @@ async def upload_image(node: Node, data: bytes, name: str, purpose: str) -> str:
         return _store(node, done.full, done.blurhash)
 
 
-def _description(text: str) -> str:
+def check_description(text: str) -> str:
+    """A description (alt text) as stored: cleaned, at most DESCRIPTION_MAX characters."""
     cleaned = clean_text(text or "").strip()
     if len(cleaned) > DESCRIPTION_MAX:
         raise Invalid("error.too_long", "description", max=DESCRIPTION_MAX)
@@ -157,13 +159,39 @@ def own(node: Node, account: Row, media_id: int) -> Row:
 
 def describe(node: Node, account: Row, media_id: int, description: str | None, focus: str | None = None) -> Row:
     row = own(node, account, media_id)
-    text = row["description"] if description is None else _description(description)
+    text = row["description"] if description is None else check_description(description)
     x, y = (row["focus_x"], row["focus_y"]) if not focus else check_focus(focus)
     with node.db.transaction():
         media.describe(node.db, media_id, text, x, y)
     found = media.by_id(node.db, media_id)
     assert found is not None
     return found
+
+
+def changed_descriptions(node: Node, post_id: int, descriptions: Mapping[int, str]) -> dict[int, str]:
+    """Of the new descriptions given for a post's attachments (by id), those that differ from the stored
+    ones, cleaned. An edit writes them in its own transaction (write_descriptions), so that a changed
+    description is a change of the post: an Update goes out with it. Ids not attached to the post are
+    left out; an image's description may not be emptied."""
+    changed = {}
+    for row in media.of_post(node.db, post_id):
+        if row["id"] not in descriptions:
+            continue
+        text = check_description(descriptions[row["id"]])
+        if text == row["description"]:
+            continue
+        if row["kind"] == "image" and not text:
+            raise Invalid("error.media_needs_description", "media_ids", name=row["name"])
+        changed[int(row["id"])] = text
+    return changed
+
+
+def write_descriptions(node: Node, changed: Mapping[int, str]) -> None:
+    """Write what changed_descriptions found (in the edit's transaction); the focus stays."""
+    for media_id, text in changed.items():
+        row = media.by_id(node.db, media_id)
+        if row is not None:
+            media.describe(node.db, media_id, text, row["focus_x"], row["focus_y"])
 
 
 def check_attachable(node: Node, account: Row, media_ids: list[int], post_id: int | None = None) -> list[Row]:

@@ -247,6 +247,21 @@ def unshared(node: Node, account: Row, post: Row) -> None:
     publish(node, undo, follower_inboxes(node, actor))
 
 
+def post_redacted(node: Node, post_id: int) -> None:
+    """A moderator's redaction: every activity of ours that embeds the post (its Create, its Updates,
+    a group's Announces of them) embeds the post as it is now, in our outbox and in what is still
+    queued (deliveries read the body from there), so the text taken out is served and sent no more.
+    Call in the redaction's transaction, after the post changed."""
+    post = posts.by_id(node.db, post_id)
+    if post is None or post["uri"]:
+        return
+    current = vocab.strip_context(object_of(node, post))
+    with node.db.transaction():
+        for row in activities.about_object(node.db, current["id"]):
+            rewritten = vocab.replace_object(orjson.loads(row["body"]), current)
+            activities.set_body(node.db, row["uri"], orjson.dumps(rewritten).decode())
+
+
 def _forget(node: Node, object_id: str) -> None:
     """A deleted post leaves no copy in our outbox, and what is still queued about it is not sent."""
     with node.db.transaction():

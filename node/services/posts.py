@@ -6,7 +6,7 @@ apply the same limits, the same sanitising and the same notifications.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from node import markup
@@ -226,42 +226,44 @@ def check_may_change(post: Row, actor: Row) -> None:
 def edit(
     node: Node, actor: Row, post_id: int, *, body: str, title: str | None = None,
     summary: str | None = None, tags: str | None = None, publish: bool | None = None,
-    media_ids: Sequence[int] | None = None,
+    media_ids: Sequence[int] | None = None, descriptions: Mapping[int, str] | None = None,
 ) -> Row:
     """media_ids: the attachments the post keeps and gains, in order (None: as they are); those
-    left out are taken off. Only the author changes them: a moderator edits text, not files."""
+    left out are taken off. descriptions: new descriptions (alt text) of the post's attachments, by
+    id, written in the edit's transaction; a changed one is a change of the attachments. Only the
+    author changes them: a moderator edits text, not files."""
     post = get(node, post_id, actor)
     check_may_change(post, actor)
     if post["uri"]:
         raise Forbidden("error.not_allowed")  # another server's post: moderators may remove it, not rewrite it
     body = _check_body(node, body)
+    own = post["author_id"] == actor["id"]
     attachments = None
-    if media_ids is not None and post["author_id"] == actor["id"]:
+    if media_ids is not None and own:
         attachments = media.check_attachable(node, actor, list(media_ids), post_id)
+    described = media.changed_descriptions(node, post_id, descriptions or {}) if own else {}
     rendered = _render(node, body)
     now = node.now()
     fields: dict[str, Any] = {"source": body, "content": rendered.html}
     if post["kind"] != "reply" and title is not None:
         fields["title"] = _check_title(node, title)
+    text = revisions.text_changed(post, fields.get("title"), body, rendered.html)
+    redaction = text and not own and post["state"] == "published"
     if post["kind"] == "topic":
         fields["summary"] = markup.summarise(rendered.html)
     extra_tags: list[str] = []
     if post["kind"] == "blog":
-        summary = " ".join(markup.clean_text(summary or "").split())
-        if len(summary) > SUMMARY_MAX:
-            raise Invalid("error.too_long", "summary", max=SUMMARY_MAX)
-        fields["summary"] = summary or markup.summarise(rendered.html)
+        fields["summary"] = _blog_summary(post, summary, rendered.html, redaction)
         extra_tags = _parse_tags(tags or "")
         if publish and post["state"] == "draft":
             fields.update(state="published", published_at=now)
         elif publish is False and post["state"] == "published":
             fields.update(state="draft")
-    text = revisions.text_changed(post, fields.get("title"), body, rendered.html)
-    changed = text or _others_changed(node, post, fields, rendered, extra_tags, attachments)
+    changed = text or bool(described) or _others_changed(node, post, fields, rendered, extra_tags, attachments)
     if post["state"] == "published" and fields.get("state", "published") == "published" and changed:
         fields["edited_at"] = now  # editing a draft, or publishing it, is not an edit; nor is changing nothing
     with node.db.transaction():
-        if "edited_at" in fields and text and actor["id"] != post["author_id"]:
+        if "edited_at" in fields and redaction:
             # a moderator's edit of someone else's text is a redaction (an address, an insult): what
             # it took out must not stay readable in the history, so the earlier versions go
             revisions.redact(node, post, actor["id"])
@@ -270,7 +272,10 @@ def edit(
         posts.update(node.db, post_id, fields)
         if attachments is not None:
             media.attach(node, post_id, attachments)
+        media.write_descriptions(node, described)
         _after_write(node, post_id, rendered, extra_tags)
+        if "edited_at" in fields and redaction:  # nor in the copies of the post our outbox still serves
+            outbound.post_redacted(node, post_id)
         if fields.get("state") == "draft":  # unpublished: other servers are asked to forget it
             outbound.post_deleted(node, post_id)
         elif changed or "state" in fields:  # an edit that changes nothing tells no one
@@ -278,6 +283,19 @@ def edit(
             if fields.get("state") == "published":
                 _tell_all(node, post_id)
     return get(node, post_id, actor)
+
+
+def _blog_summary(post: Row, given: str | None, content: str, redaction: bool) -> str:
+    """An empty summary is derived from the text (markup.summarise). The edit form and the client API
+    pass the stored summary back as it was, so one that was derived from the old text is derived
+    again from the new one, and a redaction derives it again unless the moderator typed another (the
+    old one may quote what the moderator took out)."""
+    typed = " ".join(markup.clean_text(given or "").split())
+    if len(typed) > SUMMARY_MAX:
+        raise Invalid("error.too_long", "summary", max=SUMMARY_MAX)
+    if typed == post["summary"] and (redaction or post["summary"] == markup.summarise(post["content"])):
+        typed = ""
+    return typed or markup.summarise(content)
 
 
 def _others_changed(node: Node, post: Row, fields: dict[str, Any], rendered: markup.Rendered,

@@ -1,7 +1,8 @@
 """The edit history of a post: each edit keeps the version it replaces (storage/writing.py), shown
 to everyone who may see the post, with a readable difference between versions. A moderator's
-redaction keeps no earlier text, only a trace that versions were withdrawn and by whom; who that
-moderator is only the post's moderators see, as the public moderation log names no one."""
+redaction keeps no earlier text, only a trace that versions were withdrawn and by whom. Who the
+moderator was who made a version of someone else's post (a redaction or not) only the post's
+moderators see, as the public moderation log names no one."""
 
 from __future__ import annotations
 
@@ -37,15 +38,23 @@ class Version:
     at: str
     by_id: int | None  # the account that made this version (None: no longer known, or a moderator not named)
     redacted: bool = False  # earlier versions a moderator withdrew: no title, no text
-    by_moderator: bool = False  # made by the moderator who withdrew the versions before it
+    by_moderator: bool = False  # made by someone other than the author: a moderator
+    compared: bool = True  # False after withdrawn versions: nothing to compare with
     same_text: bool = False  # title and text as before: only attachments, tags or the summary changed
     title_changed: bool = False
     changes: list[Piece] = field(default_factory=list)
 
 
 def text_changed(post: Row, title: str | None, source: str, content: str) -> bool:
-    """Whether an edit changes what the history keeps of a version (title, source, content)."""
-    return source != post["source"] or content != post["content"] or title not in (None, post["title"])
+    """Whether an edit changes what the history keeps of a version: the title and the text. A local
+    post's text is its Markdown source: its HTML also depends on which mentioned names exist now, so
+    saving an unchanged text after @name registered changes nothing (the HTML only when there is no
+    source). Another server's post is what it sends: its source and its HTML."""
+    if title not in (None, post["title"]):
+        return True
+    if not post["uri"] and (source or post["source"]):
+        return source != post["source"]
+    return source != post["source"] or content != post["content"]
 
 
 def record(node: Node, post: Row, editor_id: int | None, at: str | None = None) -> None:
@@ -104,15 +113,17 @@ def history(node: Node, post: Row, viewer: Row | None) -> list[Version]:
                                 "" if redacted else row["content"], by, by_username, row["written_at"], by_id,
                                 redacted=redacted, by_moderator=by_moderator))
         by, by_username, by_id = row["editor_name"] or "", row["editor_username"] or "", row["editor_id"]
-        by_moderator = redacted
-        if redacted and not names_moderators:
+        # only a moderator edits someone else's post; who it was, only the post's moderators learn
+        by_moderator = row["editor_id"] != post["author_id"]
+        if by_moderator and not names_moderators:
             by, by_username, by_id = "", "", None
     at = post["edited_at"] or post["published_at"] or post["created_at"]
     versions.append(Version(len(rows) + 1, post["title"], post["source"], post["content"], by, by_username, at,
                             by_id, by_moderator=by_moderator))
     for before, after in zip(versions, versions[1:], strict=False):
         if before.redacted:
-            continue  # nothing to compare with: the earlier text is gone
+            after.compared = False  # nothing to compare with: the earlier text is gone
+            continue
         after.title_changed = before.title != after.title
         after.same_text = not after.title_changed and _text(before) == _text(after)
         after.changes = [] if after.same_text else diff(_text(before), _text(after))
