@@ -417,3 +417,42 @@ def test_pruning_keeps_the_trace_of_a_redaction(site: Site) -> None:
     rows = site.node.db.all("SELECT * FROM post_revisions WHERE post_id = ? ORDER BY id", (topic_id,))
     assert rows[0]["redacted"] == 1 and len(rows) == revisions.KEEP + 1
     assert "Een moderator heeft de eerdere versies" in site.client.get(f"/posts/{topic_id}/history").text
+
+
+def test_a_moderators_summary_only_edit_leaves_nothing_in_the_outbox_and_they_cannot_unpublish(site: Site) -> None:
+    site.member("anne")
+    site.member("mod", role="moderator")
+    _remote_follower(site, "https://one.example/users/a", site.node.config.base_url + "/users/anne")
+    site.login("anne")
+    post_id = _blog(site, "Een bericht over de Woo.", summary="Bel me: 06-12345678")
+    site.logout()
+    site.login("mod")
+    fields = {"title": "Woo", "body": "Een bericht over de Woo.", "tags": "woo"}
+    assert site.post(f"/posts/{post_id}/edit", {**fields, "summary": "Over de Woo"}).status_code == 303
+    uris = [row["uri"] for row in site.node.db.all("SELECT uri FROM activities")]
+    assert uris
+    for path in ("/users/anne/outbox?page=1", *(urlsplit(uri).path for uri in uris)):
+        assert "06-12345678" not in site.client.get(path).text, path
+    # a moderator's hand-made "save as draft" does not withdraw the author's post
+    changed = {**fields, "body": "Een bericht.", "summary": "Over de Woo", "action": "draft"}
+    assert site.post(f"/posts/{post_id}/edit", changed).status_code == 303
+    post = posts.by_id(site.node.db, post_id)
+    assert post is not None and post["state"] == "published" and post["source"] == "Een bericht."
+
+
+def test_another_admins_correction_of_an_organisation_blog_post_is_an_edit_not_a_redaction(site: Site) -> None:
+    site.member("baas", role="admin")
+    site.member("chef", role="admin")
+    site.login("baas")
+    saved = site.post("/blog/new", {"title": "Nieuws", "summary": "", "body": "De raad besluit.", "tags": "",
+                                    "organisation": "yes", "action": "publish"})
+    assert saved.status_code == 303, saved.text
+    post_id = int(site.node.db.scalar("SELECT max(id) FROM posts") or 0)
+    site.logout()
+    site.login("chef")
+    assert site.post(f"/posts/{post_id}/edit", {"title": "Nieuws", "body": "De raad besluit vanavond.", "tags": "",
+                                                "summary": ""}).status_code == 303
+    site.logout()
+    history = site.client.get(f"/posts/{post_id}/history").text
+    assert "De raad besluit." in history and "Gewijzigd door een moderator" not in history  # both versions kept
+    assert site.node.db.scalar("SELECT count(*) FROM post_revisions WHERE redacted = 1") == 0

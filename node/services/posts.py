@@ -237,11 +237,12 @@ def edit(
     if post["uri"]:
         raise Forbidden("error.not_allowed")  # another server's post: moderators may remove it, not rewrite it
     body = _check_body(node, body)
-    own = post["author_id"] == actor["id"]
+    own = _speaks_for(post, actor)
+    author = post["author_id"] == actor["id"]  # files are their uploader's to change
     attachments = None
-    if media_ids is not None and own:
+    if media_ids is not None and author:
         attachments = media.check_attachable(node, actor, list(media_ids), post_id)
-    described = media.changed_descriptions(node, post_id, descriptions or {}) if own else {}
+    described = media.changed_descriptions(node, post_id, descriptions or {}) if author else {}
     rendered = _render(node, body)
     now = node.now()
     fields: dict[str, Any] = {"source": body, "content": rendered.html}
@@ -255,9 +256,9 @@ def edit(
     if post["kind"] == "blog":
         fields["summary"] = _blog_summary(post, summary, rendered.html, redaction)
         extra_tags = _parse_tags(tags or "")
-        if publish and post["state"] == "draft":
+        if own and publish and post["state"] == "draft":  # only its author publishes or withdraws it
             fields.update(state="published", published_at=now)
-        elif publish is False and post["state"] == "published":
+        elif own and publish is False and post["state"] == "published":
             fields.update(state="draft")
     changed = text or bool(described) or _others_changed(node, post, fields, rendered, extra_tags, attachments)
     if post["state"] == "published" and fields.get("state", "published") == "published" and changed:
@@ -274,7 +275,9 @@ def edit(
             media.attach(node, post_id, attachments)
         media.write_descriptions(node, described)
         _after_write(node, post_id, rendered, extra_tags)
-        if "edited_at" in fields and redaction:  # nor in the copies of the post our outbox still serves
+        if "edited_at" in fields and not own:
+            # what a moderator took out (text, title, summary, tags) must not stay readable in the
+            # copies of the post our outbox still serves, nor go out with a delivery still queued
             outbound.post_redacted(node, post_id)
         if fields.get("state") == "draft":  # unpublished: other servers are asked to forget it
             outbound.post_deleted(node, post_id)
@@ -283,6 +286,14 @@ def edit(
             if fields.get("state") == "published":
                 _tell_all(node, post_id)
     return get(node, post_id, actor)
+
+
+def _speaks_for(post: Row, actor: Row) -> bool:
+    """Is this the post's own author? An organisation blog post (no owner) is every admin's: another
+    admin's correction of it is an edit, not a moderator's redaction."""
+    if post["author_id"] == actor["id"]:
+        return True
+    return post["kind"] == "blog" and post["blog_owner"] is None and actor["role"] == "admin"
 
 
 def _blog_summary(post: Row, given: str | None, content: str, redaction: bool) -> str:

@@ -104,6 +104,7 @@ def history(node: Node, post: Row, viewer: Row | None) -> list[Version]:
             raise NotFound("error.post_not_found")
     rows = writing.revisions(node.db, post["id"])
     names_moderators = viewer is not None and moderation.may_moderate_post(node, viewer, post)
+    organisation_post = post["kind"] == "blog" and post["blog_owner"] is None and not post["uri"]
     versions: list[Version] = []
     by, by_username, by_id = post["author_name"], post["author_username"], post["author_id"]
     by_moderator = False
@@ -113,8 +114,9 @@ def history(node: Node, post: Row, viewer: Row | None) -> list[Version]:
                                 "" if redacted else row["content"], by, by_username, row["written_at"], by_id,
                                 redacted=redacted, by_moderator=by_moderator))
         by, by_username, by_id = row["editor_name"] or "", row["editor_username"] or "", row["editor_id"]
-        # only a moderator edits someone else's post; who it was, only the post's moderators learn
-        by_moderator = row["editor_id"] != post["author_id"]
+        # only a moderator edits someone else's post (but for the organisation's blog, which every
+        # admin writes, in their own name); who it was, only the post's moderators learn
+        by_moderator = row["editor_id"] != post["author_id"] and not organisation_post
         if by_moderator and not names_moderators:
             by, by_username, by_id = "", "", None
     at = post["edited_at"] or post["published_at"] or post["created_at"]
