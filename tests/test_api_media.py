@@ -78,6 +78,16 @@ def test_mastodon_py_uploads_posts_and_reads_back_images(mastodon_class: Any, li
     edited = anne.status_update(posted["id"], "Foto van de dag\nNu in rood.", media_ids=[third["id"]])
     assert [m["id"] for m in edited["media_attachments"]] == [third["id"]]
 
+    # Once attached, a description changes with an edit of the post (kept as a version, sent),
+    # not behind its back through media_update (404, as Mastodon answers)
+    with pytest.raises(MastodonNotFoundError):
+        anne.media_update(third["id"], description="Stilletjes anders")
+    versions = len(anne.status_history(posted["id"]))
+    described = anne.status_update(posted["id"], "Foto van de dag\nNu in rood.",
+                                   media_attributes=[{"id": third["id"], "description": "Een helderrood vlak"}])
+    assert [m["description"] for m in described["media_attachments"]] == ["Een helderrood vlak"]
+    assert len(anne.status_history(posted["id"])) == versions + 1 and described["edited_at"]
+
     # The avatar: cut to 400x400 and served by our node, in every Account entity.
     account = anne.account_update_credentials(avatar=io.BytesIO(media_samples.jpeg_with_gps(900, 600)),
                                               avatar_mime_type="image/jpeg", note="Over Woo")

@@ -67,6 +67,29 @@ def _status_text(values: dict[str, object]) -> str:
     return status_text
 
 
+MEDIA_ATTRIBUTES_MAX = 20
+
+
+def _descriptions(values: dict[str, object]) -> dict[int, str]:
+    """media_attributes[] of an edit ([{id, description, focus}], as Mastodon's clients send them in
+    JSON): the attachments' new descriptions by id. Focus is not editable here."""
+    raw = values.get("media_attributes")
+    if raw is None:
+        return {}
+    if not isinstance(raw, list) or len(raw) > MEDIA_ATTRIBUTES_MAX or not all(isinstance(i, dict) for i in raw):
+        raise ApiError(422, "Validation failed: media_attributes must be a list of objects")
+    found = {}
+    for item in raw:
+        ident = str(item.get("id", "")).strip()
+        if not ident.isdigit() or len(ident) > 18:
+            raise ApiError(404, "Record not found", "This file does not exist (any more).")
+        if "description" in item:
+            if not isinstance(item["description"], str):
+                raise ApiError(422, "Validation failed: description must be a string")
+            found[int(ident)] = item["description"]
+    return found
+
+
 def _media_ids(values: dict[str, object]) -> list[int] | None:
     """media_ids[] as numbers (clients send them as strings); None when absent (an edit keeps them).
     An id that is no number is nobody's upload: 404, as for someone else's."""
@@ -169,13 +192,15 @@ async def edit(request: Request) -> Response:
     post = _post(request, me)
     status_text = _status_text(values)
     media_ids = _media_ids(values)
+    descriptions = _descriptions(values)
     if post["kind"] == "reply":
-        updated = post_service.edit(node, me, post["id"], body=status_text, media_ids=media_ids)
+        updated = post_service.edit(node, me, post["id"], body=status_text, media_ids=media_ids,
+                                    descriptions=descriptions)
     else:
         title, body = _title_and_body(status_text)
         tags = post_service.tags_for_form(node, post) if post["kind"] == "blog" else None
         updated = post_service.edit(node, me, post["id"], body=body, title=title, summary=post["summary"], tags=tags,
-                                    media_ids=media_ids)
+                                    media_ids=media_ids, descriptions=descriptions)
     return json(present.status(node, updated, me))
 
 

@@ -158,7 +158,12 @@ def own(node: Node, account: Row, media_id: int) -> Row:
 
 
 def describe(node: Node, account: Row, media_id: int, description: str | None, focus: str | None = None) -> Row:
+    """An upload's description and focus before it is attached. Once it is part of a post, only an
+    edit of the post changes them (posts.edit), so that the change is kept and sent; until then it
+    is not found here, as Mastodon answers."""
     row = own(node, account, media_id)
+    if row["post_id"] is not None:
+        raise NotFound("error.media_not_found")
     text = row["description"] if description is None else check_description(description)
     x, y = (row["focus_x"], row["focus_y"]) if not focus else check_focus(focus)
     with node.db.transaction():
