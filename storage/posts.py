@@ -190,10 +190,16 @@ def count_by_tag(db: Database, tag: str, hidden: Sequence[int] = ()) -> int:
                          params) or 0)
 
 
-def remote_authors_by_tag(db: Database, tag: str, viewer_uri: str | None) -> list[Row]:
-    """The remote authors of the tag's visible posts, with whether the viewer follows them."""
-    authors = f"SELECT posts.author_id FROM posts LEFT JOIN posts root ON root.id = posts.topic_id {TAGGED}"
-    return db.all(accounts.remote_authors_query(authors, "?"), [viewer_uri, tag])
+TAG_AUTHORS_LOOK = 2_000  # posts of a tag whose authors a page view looks at (newest first)
+
+
+def remote_authors_by_tag(db: Database, tag: str, viewer_uri: str | None, hidden: Sequence[int] = ()) -> list[Row]:
+    """The remote authors of the tag's newest visible posts (not those by `hidden` authors), with
+    whether the viewer follows them: a bounded look, asked again past the hidden ones."""
+    where, params = _tagged(tag, hidden)
+    authors = ("SELECT posts.author_id FROM posts LEFT JOIN posts root ON root.id = posts.topic_id"
+               f" {where} ORDER BY posts.id DESC LIMIT ?")
+    return db.all(accounts.remote_authors_query(authors, "?"), [viewer_uri, *params, TAG_AUTHORS_LOOK])
 
 
 def by_ids(db: Database, ids: list[int]) -> list[Row]:

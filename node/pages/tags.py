@@ -33,7 +33,8 @@ async def show(request: Request) -> Response:
     node = node_of(request)
     viewer = current_account(request)
     # left out in SQL, so that the pages are full and their number right
-    hidden = blocks.hidden_authors_among(node, viewer, lambda uri, _: posts.remote_authors_by_tag(node.db, tag, uri))
+    hidden = blocks.hidden_authors_among(
+        node, viewer, lambda uri, hidden: posts.remote_authors_by_tag(node.db, tag, uri, hidden), capped=True)
     nav = paging.of_request(request.query_params.get("page"), posts.count_by_tag(node.db, tag, hidden), urls.tag(tag),
                             {})  # a list without filters: its links carry only the page
     entries = posts.by_tag(node.db, tag, nav.page.size, nav.page.offset, hidden)

@@ -6,12 +6,16 @@ by an author or sent as a remote summary, so deriving it again loses nothing."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from node import markup
 from node.services.context import Node
 from storage import posts, settings
 
-BATCH = 500
+BATCH = 100  # two HTML passes a post, on the event loop: small enough not to hold requests up
+PAUSE = 0.01  # seconds between batches
+RETRY = 60.0  # seconds after a batch failed (the database busy with a command, say)
+log = logging.getLogger("meent.summaries")
 DONE = "upgrade.summaries_refreshed"  # when the last batch ran
 AFTER = "upgrade.summaries_after"  # the last post id a batch looked at
 
@@ -38,6 +42,14 @@ def refresh_batch(node: Node, size: int = BATCH) -> bool:
 
 
 async def refresh_in_background(node: Node) -> None:
-    """All batches, letting requests in between them."""
-    while refresh_batch(node):
-        await asyncio.sleep(0)
+    """All batches, letting requests in between them; a failed batch is tried again later (what it
+    did not finish stays to do: its progress is written with its changes)."""
+    while True:
+        try:
+            if not refresh_batch(node):
+                return
+        except Exception:  # noqa: BLE001 - logged; the node serves on, and the batch comes again
+            log.exception("refreshing old summaries failed; trying again in %.0f s", RETRY)
+            await asyncio.sleep(RETRY)
+            continue
+        await asyncio.sleep(PAUSE)
