@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from federation import ids
 from node import markup, urls
-from node.services import audit, media, outbound_moderation, sessions
+from node.services import audit, blocks, media, outbound_moderation, sessions
 from node.services.accounts import can_moderate, is_admin
 from node.services.context import Node
 from node.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -44,6 +44,17 @@ def may_moderate_post(node: Node, actor: Row | None, post: Row) -> bool:
         return True
     group = group_of(node, post)
     return moderates(node, actor, group) if group is not None else can_moderate(actor)
+
+
+def check_may_see(node: Node, post: Row, viewer: Row | None) -> None:
+    """Not found unless the viewer sees this post as the pages show it: not deleted, not by a limited
+    account they do not follow, and when removed (or in a removed thread) only its author and its
+    moderators."""
+    if post["deleted_at"] or blocks.hidden_ids(node, [post], viewer):
+        raise NotFound("error.post_not_found")
+    if post["removed_at"] or post["topic_removed_at"]:
+        if viewer is None or (viewer["id"] != post["author_id"] and not may_moderate_post(node, viewer, post)):
+            raise NotFound("error.post_not_found")
 
 
 def may_moderate_group(node: Node, actor: Row | None, group: Row) -> bool:

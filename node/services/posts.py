@@ -11,7 +11,6 @@ from typing import Any
 
 from node import markup
 from node.services import (
-    blocks,
     mail_notify,
     media,
     moderation,
@@ -349,14 +348,9 @@ def delete(node: Node, actor: Row, post_id: int, reason: str = "") -> Row:
 
 
 def _likeable(node: Node, account: Row, post_id: int) -> Row:
-    """A post the member sees: not deleted, not removed (but for its author and its moderators),
-    not by a limited account they do not follow. Others are not found, as on the pages."""
+    """A post the member sees (others are not found, as on the pages)."""
     post = get(node, post_id, account)
-    if post["deleted_at"] or blocks.hidden_ids(node, [post], account):
-        raise NotFound("error.post_not_found")
-    if (post["removed_at"] or post["topic_removed_at"]) and post["author_id"] != account["id"] \
-            and not moderation.may_moderate_post(node, account, post):
-        raise NotFound("error.post_not_found")
+    moderation.check_may_see(node, post, account)
     return post
 
 

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from node import markup
-from node.services import blocks, moderation
+from node.services import moderation
 from node.services.context import Node
-from node.services.errors import NotFound
 from storage import writing
 from storage.db import Row
 
@@ -96,12 +95,7 @@ def _words(text: str) -> list[str]:
 def history(node: Node, post: Row, viewer: Row | None) -> list[Version]:
     """Every version, oldest first, the last one the current text. A deleted post has none; a removed
     one only for its author and its moderators."""
-    if post["deleted_at"] or blocks.hidden_ids(node, [post], viewer):  # limited authors' text stays hidden here too
-        raise NotFound("error.post_not_found")
-    if post["removed_at"] or post["topic_removed_at"]:
-        own = viewer is not None and viewer["id"] == post["author_id"]
-        if not own and not (viewer is not None and moderation.may_moderate_post(node, viewer, post)):
-            raise NotFound("error.post_not_found")
+    moderation.check_may_see(node, post, viewer)  # limited authors' text stays hidden here too
     rows = writing.revisions(node.db, post["id"])
     names_moderators = viewer is not None and moderation.may_moderate_post(node, viewer, post)
     organisation_post = post["kind"] == "blog" and post["blog_owner"] is None and not post["uri"]
