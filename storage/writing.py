@@ -95,6 +95,7 @@ def redact_revisions(db: Database, post: Row, editor_id: int, now: str) -> None:
 def revisions(db: Database, post_id: int) -> list[Row]:
     """Oldest first, with the name of whoever made the change that replaced each."""
     return db.all(
-        "SELECT r.*, a.display_name AS editor_name, a.username AS editor_username FROM post_revisions r"
+        "SELECT r.*, a.display_name AS editor_name, a.username AS editor_username, a.role AS editor_role"
+        " FROM post_revisions r"
         " LEFT JOIN accounts a ON a.id = r.editor_id WHERE r.post_id = ? ORDER BY r.id", (post_id,))
 

@@ -87,6 +87,10 @@ def test_mastodon_py_uploads_posts_and_reads_back_images(mastodon_class: Any, li
                                    media_attributes=[{"id": third["id"], "description": "Een helderrood vlak"}])
     assert [m["description"] for m in described["media_attachments"]] == ["Een helderrood vlak"]
     assert len(anne.status_history(posted["id"])) == versions + 1 and described["edited_at"]
+    # a client sends every attachment back, an undescribed one with null: that leaves it as it is
+    kept = anne.status_update(posted["id"], "Foto van de dag\nNog steeds rood.",
+                              media_attributes=[{"id": third["id"], "description": None}])
+    assert [m["description"] for m in kept["media_attachments"]] == ["Een helderrood vlak"]
 
     # The avatar: cut to 400x400 and served by our node, in every Account entity.
     account = anne.account_update_credentials(avatar=io.BytesIO(media_samples.jpeg_with_gps(900, 600)),

@@ -456,3 +456,11 @@ def test_another_admins_correction_of_an_organisation_blog_post_is_an_edit_not_a
     history = site.client.get(f"/posts/{post_id}/history").text
     assert "De raad besluit." in history and "Gewijzigd door een moderator" not in history  # both versions kept
     assert site.node.db.scalar("SELECT count(*) FROM post_revisions WHERE redacted = 1") == 0
+    # a moderator who is no admin does not speak for the organisation: a redaction, and unnamed
+    site.member("mod", role="moderator")
+    site.login("mod")
+    assert site.post(f"/posts/{post_id}/edit", {"title": "Nieuws", "body": "De raad besluit morgen.", "tags": "",
+                                                "summary": ""}).status_code == 303
+    site.logout()
+    history = site.client.get(f"/posts/{post_id}/history").text
+    assert "Gewijzigd door een moderator" in history and "door Mod" not in history

@@ -83,7 +83,7 @@ def _descriptions(values: dict[str, object]) -> dict[int, str]:
         ident = str(item.get("id", "")).strip()
         if not ident.isdigit() or len(ident) > 18:
             raise ApiError(404, "Record not found", "This file does not exist (any more).")
-        if "description" in item:
+        if item.get("description") is not None:  # null: as it is (an undescribed document)
             if not isinstance(item["description"], str):
                 raise ApiError(422, "Validation failed: description must be a string")
             found[int(ident)] = item["description"]

@@ -37,7 +37,8 @@ async def show(request: Request) -> Response:
         node, viewer, lambda uri, hidden: posts.remote_authors_by_tag(node.db, tag, uri, hidden), capped=True)
     nav = paging.of_request(request.query_params.get("page"), posts.count_by_tag(node.db, tag, hidden), urls.tag(tag),
                             {})  # a list without filters: its links carry only the page
-    entries = posts.by_tag(node.db, tag, nav.page.size, nav.page.offset, hidden)
+    # and on each page, for an author only older posts than that look reached show
+    entries = blocks.visible(node, posts.by_tag(node.db, tag, nav.page.size, nav.page.offset, hidden), viewer)
     return render(request, "tag.html", {"tag": tag, "entries": entries, "paging": nav,
                                         "tag_following": topic_subscriptions.follows_tag(node, viewer, tag)})
 

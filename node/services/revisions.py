@@ -110,7 +110,8 @@ def history(node: Node, post: Row, viewer: Row | None) -> list[Version]:
         by, by_username, by_id = row["editor_name"] or "", row["editor_username"] or "", row["editor_id"]
         # only a moderator edits someone else's post (but for the organisation's blog, which every
         # admin writes, in their own name); who it was, only the post's moderators learn
-        by_moderator = row["editor_id"] != post["author_id"] and not organisation_post
+        by_moderator = row["editor_id"] != post["author_id"] and not (
+            organisation_post and row["editor_role"] == "admin" and not redacted)
         if by_moderator and not names_moderators:
             by, by_username, by_id = "", "", None
     at = post["edited_at"] or post["published_at"] or post["created_at"]

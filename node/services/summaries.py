@@ -31,10 +31,15 @@ def refresh_batch(node: Node, size: int = BATCH) -> bool:
         return False
     changed = []
     for row in rows:
-        if row["summary"] == markup.summary_before_blocks(row["content"]):
+        try:
+            if row["summary"] != markup.summary_before_blocks(row["content"]):
+                continue
             summary = markup.summarise(row["content"])
-            if summary != row["summary"]:
-                changed.append((int(row["id"]), summary))
+        except Exception:  # noqa: BLE001 - one post's content must not hold up the rest for good
+            log.exception("post %s: its summary is left as it is", row["id"])
+            continue
+        if summary != row["summary"]:
+            changed.append((int(row["id"]), summary))
     with node.db.transaction(counts=bool(changed)):  # lists show summaries: their caches must go
         posts.set_summaries(node.db, changed)
         settings.put(node.db, AFTER, str(rows[-1]["id"]))
