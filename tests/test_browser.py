@@ -150,6 +150,15 @@ def log_out(page: Page) -> None:
     assert page.get_by_role("link", name="Inloggen").first.is_visible()
 
 
+def start_topic(page: Page, body: str) -> tuple[str, int]:
+    """The signed-in member starts TOPIC_TITLE in GROUP through the form: its path and id."""
+    page.goto(f"{GROUP}/new")
+    page.get_by_label("Titel").fill(TOPIC_TITLE)
+    body_field(page).fill(body)
+    submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
+    return path_of(page), number(TOPIC_URL, page.url)
+
+
 def body_field(page: Page) -> Locator:
     return page.get_by_label("Bericht", exact=True)
 
@@ -361,11 +370,7 @@ def test_reports_and_the_moderation_queue_are_accessible(browser: Browser, node:
 
 def _report_pages(page: Page, scanner: Scanner) -> None:
     log_in(page, "anne")
-    page.goto(GROUP + "/new")
-    page.get_by_label("Titel").fill(TOPIC_TITLE)
-    body_field(page).fill("Koop nu goedkope horloges")
-    submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
-    topic_path, topic_id = path_of(page), number(TOPIC_URL, page.url)
+    topic_path, topic_id = start_topic(page, "Koop nu goedkope horloges")
     log_out(page)
 
     # A visitor, with the keyboard only: the link under the post, a category, the text, an e-mail address.
@@ -1133,12 +1138,7 @@ def test_preview_quote_and_edit_history_are_accessible(browser: Browser, node: L
             page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
             page.set_default_timeout(10_000)
             log_in(page, "anne")
-            page.goto(f"{GROUP}/new")
-            page.get_by_label("Titel").fill(TOPIC_TITLE)
-            body_field(page).fill("Wie beantwoordt **welk** verzoek?\nEen tweede regel.")
-            submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
-            topic = path_of(page)
-            topic_id = number(TOPIC_URL, page.url)
+            topic, topic_id = start_topic(page, "Wie beantwoordt **welk** verzoek?\nEen tweede regel.")
             log_out(page)
             log_in(page, "beheerder")
             page.goto(topic)
@@ -1267,12 +1267,7 @@ def test_like_without_reload_and_without_javascript(browser: Browser, node: Live
             page = chromium.new_context(base_url=node.url, locale="nl-NL").new_page()
             page.set_default_timeout(10_000)
             log_in(page, "anne")
-            page.goto(f"{GROUP}/new")
-            page.get_by_label("Titel").fill(TOPIC_TITLE)
-            body_field(page).fill("Wie beantwoordt welk verzoek?")
-            submit(page, page.get_by_role("button", name="Discussie starten"), TOPIC_URL)
-            topic = path_of(page)
-            topic_id = number(TOPIC_URL, topic)
+            topic, topic_id = start_topic(page, "Wie beantwoordt welk verzoek?")
             log_out(page)
             log_in(page, "beheerder")
             page.goto(topic)

@@ -19,12 +19,12 @@ from tests.media_samples import png
 from tests.test_fixtures import Env, env, load  # noqa: F401 (env: the federation fixture)
 
 
-def setup(site: Site) -> int:
+def setup(site: Site, body: str = "De gemeente publiceert alles.") -> int:
     site.group()
     site.member("anne")
     site.member("mod", role="moderator")
     site.login("anne")
-    response = site.post("/groups/open-overheid/topics", {"title": "Woo", "body": "De gemeente publiceert alles."})
+    response = site.post("/groups/open-overheid/topics", {"title": "Woo", "body": body})
     assert response.status_code == 303
     return int(response.headers["location"].rsplit("/", 1)[1])
 
@@ -348,13 +348,7 @@ def test_a_moderators_edit_of_only_the_tags_names_them_only_to_moderators(site: 
 
 
 def test_a_mention_that_registered_since_makes_no_text_change(site: Site) -> None:
-    site.group()
-    site.member("anne")
-    site.member("mod", role="moderator")
-    site.login("anne")
-    topic = site.post("/groups/open-overheid/topics", {"title": "Woo", "body": "Vraag het @piet."})
-    assert topic.status_code == 303
-    topic_id = int(topic.headers["location"].rsplit("/", 1)[1])
+    topic_id = setup(site, "Vraag het @piet.")
     post_id = _blog(site, "Vraag het @piet.")
     site.member("piet")  # now @piet is a member: the same text renders with a link
     edit(site, topic_id, "Vraag het @piet.")
